@@ -1,0 +1,160 @@
+#include "api/dispatcher.h"
+
+#include <boost/json.hpp>
+#include <boost/url.hpp>
+#include <cstdio>
+
+#include "api/envelope.h"
+#include "store/db.h"
+#include "util/text.h"
+
+namespace cfiam::api {
+namespace json = boost::json;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+constexpr std::string_view kPrefix = "/client/v4";
+
+ApiError NoRoute(std::string_view path) {
+  return ApiError(404, {{codes::kCouldNotRoute,
+                         "Could not route to " + std::string(path) +
+                             ", perhaps your object identifier is invalid?",
+                         {},
+                         {}},
+                        {codes::kNoRoute, "No route for that URI", {}, {}}});
+}
+
+std::string_view Header(const http::Request& req, std::string_view name, bool& present) {
+  auto it = req.raw.find(name);
+  present = it != req.raw.end();
+  if (!present) return {};
+  const auto v = it->value();
+  return std::string_view(v.data(), v.size());
+}
+
+// Splits the request target into decoded path segments below /client/v4 and
+// decoded query parameters. Throws 400 for malformed targets, 404 off-prefix.
+void ParseTarget(std::string_view target, std::vector<std::string>& segments,
+                 QueryParams& query) {
+  auto parsed = boost::urls::parse_origin_form(target);
+  if (!parsed) throw ApiError(400, codes::kInvalidRequest, "Malformed request target");
+  const boost::urls::url_view& url = *parsed;
+  std::vector<std::string> all;
+  for (auto seg : url.segments()) all.emplace_back(seg);
+  // Drop the empty segment a trailing slash leaves behind.
+  if (!all.empty() && all.back().empty()) all.pop_back();
+  if (all.size() < 2 || all[0] != "client" || all[1] != "v4") {
+    throw NoRoute(url.encoded_path());
+  }
+  segments.assign(all.begin() + 2, all.end());
+  std::vector<std::pair<std::string, std::string>> items;
+  for (auto param : url.params()) {
+    items.emplace_back(param.key, param.has_value ? std::string(param.value) : std::string());
+  }
+  query = QueryParams(std::move(items));
+}
+
+const json::value* ParseBody(const http::Request& req, json::value& storage) {
+  const std::string& body = req.raw.body();
+  if (std::string_view(Trim(body)).empty()) return nullptr;
+  bool has_type = false;
+  const std::string type = ToLower(Header(req, "Content-Type", has_type));
+  if (has_type && type.find("application/json") == std::string::npos &&
+      type.find("+json") == std::string::npos) {
+    throw ApiError(400, codes::kBodyNotJson,
+                   "Request body must be JSON (Content-Type: application/json)");
+  }
+  boost::system::error_code ec;
+  json::parse_options opts;
+  opts.max_depth = 64;
+  storage = json::parse(body, ec, {}, opts);
+  if (ec) throw ApiError(400, codes::kMalformedJson, "Malformed JSON in request body");
+  return &storage;
+}
+
+http::Response Enveloped(unsigned status, std::string body) { return {status, std::move(body), {}}; }
+
+}  // namespace
+
+Dispatcher::Dispatcher(Services& services) : services_(services), table_(AllRoutes()) {}
+
+bool Dispatcher::HandleInline(http::Request& request, http::Response& response) {
+  const std::string_view target = request.raw.target();
+  if (target != "/healthz" && target != "/client/v4/healthz") return false;
+  if (request.raw.method() != bhttp::verb::get && request.raw.method() != bhttp::verb::head) {
+    return false;
+  }
+  response = {200, R"({"success":true,"errors":[],"messages":[],"result":{"status":"ok"}})", {}};
+  return true;
+}
+
+http::Response Dispatcher::Handle(http::Request& request) {
+  try {
+    return Dispatch(request);
+  } catch (const ApiError& e) {
+    return Enveloped(e.http_status(), ErrorBody(e));
+  } catch (const store::DbError& e) {
+    if (e.kind() == store::DbError::Kind::kConstraint) {
+      return Enveloped(409, ErrorBody(ApiError::Conflict("The change conflicts with existing data")));
+    }
+    std::fprintf(stderr, "cfiam: store error on %s: %s\n", request.ray.c_str(), e.what());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cfiam: internal error on %s: %s\n", request.ray.c_str(), e.what());
+  }
+  return Enveloped(500, ErrorBody(ApiError(500, codes::kInternal, "Internal server error")));
+}
+
+http::Response Dispatcher::Dispatch(http::Request& request) {
+  std::vector<std::string> segments;
+  QueryParams query;
+  ParseTarget(request.raw.target(), segments, query);
+
+  RouteMatch match = table_.Match(request.raw.method(), segments);
+  if (!match.route) {
+    if (match.path_known) {
+      http::Response res = Enveloped(
+          405, ErrorBody(ApiError(405, codes::kMethodNotAllowed,
+                                  "Method " + std::string(request.raw.method_string()) +
+                                      " not allowed; use " + match.allow)));
+      res.headers.emplace_back("Allow", match.allow);
+      return res;
+    }
+    throw NoRoute(request.raw.target().substr(0, request.raw.target().find('?')));
+  }
+  for (const auto& [name, value] : match.params) {
+    if (!IsObjectId(value)) throw NoRoute(request.raw.target().substr(0, request.raw.target().find('?')));
+  }
+  const Route& route = *match.route;
+
+  auth::Credentials creds;
+  creds.authorization = Header(request, "Authorization", creds.has_authorization);
+  creds.auth_email = Header(request, "X-Auth-Email", creds.has_auth_email);
+  creds.auth_key = Header(request, "X-Auth-Key", creds.has_auth_key);
+  creds.client_ip = request.client_ip;
+  const auth::Principal principal = services_.authenticator.Authenticate(creds);
+
+  switch (route.access) {
+    case Access::kAuthenticated:
+      break;
+    case Access::kTenantAdmin:
+      services_.authorizer.RequireTenantAdmin(principal);
+      break;
+    case Access::kAccount: {
+      std::string_view account_id;
+      for (const auto& [name, value] : match.params) {
+        if (name == "account_id") account_id = value;
+      }
+      services_.authorizer.RequireInAccount(principal, account_id, route.permission);
+      break;
+    }
+  }
+
+  json::value body_storage;
+  const json::value* body = ParseBody(request, body_storage);
+  Context ctx{request, principal, match.params, query, body, services_};
+  Reply reply = route.handler(ctx);
+  return Enveloped(200, SuccessBody(std::move(reply)));
+}
+
+}  // namespace cfiam::api

@@ -1,0 +1,41 @@
+#include "api/envelope.h"
+
+#include <boost/json.hpp>
+
+namespace cfiam::api {
+namespace json = boost::json;
+namespace {
+
+json::object RenderError(const ErrorItem& e) {
+  json::object o{{"code", e.code}, {"message", e.message}};
+  if (!e.pointer.empty()) o["source"] = json::object{{"pointer", e.pointer}};
+  if (!e.chain.empty()) {
+    json::array chain;
+    for (const ErrorItem& c : e.chain) chain.push_back(RenderError(c));
+    o["error_chain"] = std::move(chain);
+  }
+  return o;
+}
+
+}  // namespace
+
+std::string SuccessBody(Reply&& reply) {
+  json::object env{{"success", true},
+                   {"errors", json::array{}},
+                   {"messages", std::move(reply.messages)},
+                   {"result", std::move(reply.result)}};
+  if (reply.result_info) env["result_info"] = std::move(*reply.result_info);
+  return json::serialize(env);
+}
+
+std::string ErrorBody(const ApiError& error) {
+  json::array errors;
+  for (const ErrorItem& e : error.errors()) errors.push_back(RenderError(e));
+  json::object env{{"success", false},
+                   {"errors", std::move(errors)},
+                   {"messages", json::array{}},
+                   {"result", nullptr}};
+  return json::serialize(env);
+}
+
+}  // namespace cfiam::api

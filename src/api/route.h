@@ -1,0 +1,71 @@
+// The declarative route table's row type and the handler contract.
+//
+// Every operation is one Route: method, path template, handler, the access it
+// needs, and its audit description. The dispatcher authenticates and
+// authorizes from the row before the handler runs, so no handler can forget.
+#pragma once
+
+#include <boost/beast/http/verb.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "api/query.h"
+#include "auth/principal.h"
+#include "http/message.h"
+
+namespace cfiam::api {
+
+struct Services;
+
+// Who may call a route.
+enum class Access {
+  kAuthenticated,  // any valid credential; the handler scopes what it returns
+  kTenantAdmin,    // tenant admins only
+  kAccount,        // `permission` in the {account_id} of the path
+};
+
+using PathParams = std::vector<std::pair<std::string_view, std::string>>;
+
+struct Context {
+  const http::Request& request;
+  const auth::Principal& principal;
+  const PathParams& path;
+  const QueryParams& query;
+  const boost::json::value* body;  // nullptr when the request had no body
+  Services& services;
+
+  // The value of a path parameter; REQUIRES: the route template names it.
+  const std::string& Param(std::string_view name) const;
+};
+
+struct Reply {
+  boost::json::value result;
+  std::optional<boost::json::object> result_info;
+  boost::json::array messages;
+};
+
+using HandlerFn = Reply (*)(Context&);
+
+struct Route {
+  boost::beast::http::verb method;
+  std::string_view path;  // template under /client/v4, e.g. "/accounts/{account_id}"
+  HandlerFn handler;
+  Access access;
+  std::string_view permission;  // the permission key for Access::kAccount
+  std::string_view audit;       // human description of a change ("Update Account"); "" for reads
+};
+
+// Every route of the server, assembled from the resource families.
+const std::vector<Route>& AllRoutes();
+
+// Each resource family contributes its rows.
+void AddAccountRoutes(std::vector<Route>& routes);
+void AddRoleRoutes(std::vector<Route>& routes);
+
+}  // namespace cfiam::api

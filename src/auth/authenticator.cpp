@@ -1,0 +1,81 @@
+#include "auth/authenticator.h"
+
+#include "auth/digest.h"
+#include "util/api_error.h"
+#include "util/clock.h"
+#include "util/text.h"
+
+namespace cfiam::auth {
+namespace {
+
+ApiError BadHeader(int chain_code, std::string chain_message) {
+  return ApiError(400, {{codes::kInvalidHeaders, "Invalid request headers", {},
+                         {{chain_code, std::move(chain_message), {}, {}}}}});
+}
+
+ApiError InvalidToken(std::string message = "Invalid access token") {
+  return ApiError(403, codes::kInvalidAccessToken, std::move(message));
+}
+
+// Token secrets are printable ASCII without spaces; anything else is malformed.
+bool PlausibleSecret(std::string_view s) {
+  if (s.empty() || s.size() > 256) return false;
+  for (char c : s) {
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Principal Authenticator::Authenticate(const Credentials& creds) const {
+  if (creds.has_authorization) {
+    constexpr std::string_view kBearer = "Bearer ";
+    const std::string_view h = creds.authorization;
+    if (h.size() <= kBearer.size() || ToLower(h.substr(0, kBearer.size())) != "bearer " ||
+        !PlausibleSecret(h.substr(kBearer.size()))) {
+      throw BadHeader(codes::kInvalidAuthHeader, "Invalid format for Authorization header");
+    }
+    const std::string digest = Sha256Hex(h.substr(kBearer.size()));
+    auto token = directory_.FindTokenByDigest(digest);
+    // The map lookup is by digest; the final comparison is constant-time anyway.
+    if (!token || !DigestEqual(token->secret_digest, digest)) throw InvalidToken();
+    const Micros now = NowMicros();
+    if (token->status != "active" || (token->not_before && now < *token->not_before) ||
+        (token->expires_on && now >= *token->expires_on)) {
+      throw InvalidToken();
+    }
+    Principal p;
+    p.token = token;
+    p.client_ip = std::string(creds.client_ip);
+    if (token->owner_kind == "account") {
+      p.kind = Principal::Kind::kAccountToken;
+    } else {
+      p.kind = Principal::Kind::kUserToken;
+      p.user = directory_.FindUser(token->user_id);
+      if (!p.user) throw InvalidToken();
+    }
+    return p;
+  }
+  if (creds.has_auth_email || creds.has_auth_key) {
+    if (!creds.has_auth_email || !IsEmail(Trim(creds.auth_email))) {
+      throw BadHeader(codes::kInvalidEmailHeader, "Invalid format for X-Auth-Email header");
+    }
+    if (!creds.has_auth_key || !PlausibleSecret(creds.auth_key)) {
+      throw BadHeader(codes::kInvalidKeyHeader, "Invalid format for X-Auth-Key header");
+    }
+    auto user = directory_.FindUserByApiKeyDigest(Sha256Hex(creds.auth_key));
+    if (!user || user->email != ToLower(Trim(creds.auth_email))) {
+      throw ApiError(403, codes::kInvalidAccessToken, "Unknown X-Auth-Key or X-Auth-Email");
+    }
+    Principal p;
+    p.kind = Principal::Kind::kApiKey;
+    p.user = std::move(user);
+    p.client_ip = std::string(creds.client_ip);
+    return p;
+  }
+  throw ApiError(400, codes::kMissingCredentials,
+                 "Missing X-Auth-Key, X-Auth-Email or Authorization headers");
+}
+
+}  // namespace cfiam::auth

@@ -1,0 +1,61 @@
+#include "auth/authorizer.h"
+
+#include "util/api_error.h"
+
+namespace cfiam::auth {
+namespace {
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+ApiError AccountNotFound() { return ApiError::NotFound("Account"); }
+
+}  // namespace
+
+bool Authorizer::RoleGrants(const Role& role, std::string_view key) {
+  std::string_view category;
+  bool write = false;
+  if (!key.empty() && key.front() == '#') {
+    // "#<category>:read" or "#<category>:edit"
+    const auto colon = key.find(':');
+    if (colon == std::string_view::npos) return false;
+    category = key.substr(1, colon - 1);
+    const std::string_view verb = key.substr(colon + 1);
+    if (verb != "read" && verb != "edit") return false;
+    write = verb == "edit";
+  } else {
+    // Resource-style keys (com.cloudflare.api.…) are account administration:
+    // reads need organization.read, everything else organization.write.
+    category = "organization";
+    write = !(EndsWith(key, ".read") || EndsWith(key, ".list"));
+  }
+  for (const RolePermission& perm : role.permissions) {
+    if (perm.category == category) return write ? perm.write : perm.read;
+  }
+  return false;
+}
+
+void Authorizer::RequireInAccount(const Principal& p, std::string_view account_id,
+                                  std::string_view key) const {
+  if (!directory_.AccountExists(account_id)) throw AccountNotFound();
+  if (p.tenant_admin()) return;
+  if (p.is_account_token()) {
+    // Account tokens are decided by their own policies; until those are
+    // compiled here, an account token is confined to nothing.
+    if (!p.token || p.token->account_id != account_id) throw AccountNotFound();
+    throw ApiError::Forbidden();
+  }
+  auto member = p.user ? directory_.FindMember(account_id, p.user->id) : nullptr;
+  if (!member || member->status != "accepted") throw AccountNotFound();
+  for (const std::string& role_id : member->role_ids) {
+    if (const Role* role = catalog_.FindRole(role_id); role && RoleGrants(*role, key)) return;
+  }
+  throw ApiError::Forbidden();
+}
+
+void Authorizer::RequireTenantAdmin(const Principal& p) const {
+  if (!p.tenant_admin()) throw ApiError::Forbidden();
+}
+
+}  // namespace cfiam::auth

@@ -1,0 +1,38 @@
+// Authorizer: decides whether a principal may use a permission key in an
+// account, from memory only (Directory + Catalog).
+//
+// A tenant admin may do anything. A user acts through its accepted membership:
+// its roles grant keys via their legacy permission map (`organization.read` ->
+// `#organization:read`, `organization.write` -> `#organization:edit`, ...).
+#pragma once
+
+#include <string_view>
+
+#include "auth/catalog.h"
+#include "auth/directory.h"
+#include "auth/principal.h"
+
+namespace cfiam::auth {
+
+class Authorizer {
+ public:
+  Authorizer(const Directory& directory, const Catalog& catalog)
+      : directory_(directory), catalog_(catalog) {}
+
+  // Throws 404 when the account does not exist or the principal has no access
+  // to it at all (another tenant's account is never revealed), and 403 10000
+  // when the principal is in the account but lacks `key`.
+  void RequireInAccount(const Principal& p, std::string_view account_id,
+                        std::string_view key) const;
+  // Throws 403 10000 unless the principal is a tenant admin.
+  void RequireTenantAdmin(const Principal& p) const;
+
+  // True when `role` grants `key` through its legacy permission map.
+  static bool RoleGrants(const Role& role, std::string_view key);
+
+ private:
+  const Directory& directory_;
+  const Catalog& catalog_;
+};
+
+}  // namespace cfiam::auth

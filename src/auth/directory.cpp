@@ -1,0 +1,129 @@
+#include "auth/directory.h"
+
+#include <mutex>
+
+namespace cfiam::auth {
+
+std::string Directory::MemberKey(std::string_view account_id, std::string_view user_id) {
+  std::string key;
+  key.reserve(account_id.size() + user_id.size() + 1);
+  key.append(account_id).push_back(':');
+  key.append(user_id);
+  return key;
+}
+
+void Directory::Load(store::Store& store) {
+  auto tx = store.Read();
+  auto snapshot = store.LoadDirectory(*tx);
+  std::unique_lock lock(mu_);
+  users_.clear();
+  api_keys_.clear();
+  accounts_.clear();
+  members_.clear();
+  tokens_.clear();
+  token_digests_.clear();
+  for (auto& [user, key_digest] : snapshot.users) {
+    if (key_digest) api_keys_[*key_digest] = user.id;
+    // (C++17 sequences the right side of `=` first: keep the key out of the move.)
+    std::string id = user.id;
+    users_[std::move(id)] = std::make_shared<const User>(std::move(user));
+  }
+  for (auto& id : snapshot.account_ids) accounts_.insert(std::move(id));
+  for (auto& m : snapshot.members) {
+    std::string key = MemberKey(m.account_id, m.user_id);
+    members_[std::move(key)] = std::make_shared<const Member>(std::move(m));
+  }
+  for (auto& t : snapshot.tokens) {
+    token_digests_[t.id] = t.secret_digest;
+    std::string digest = t.secret_digest;
+    tokens_[std::move(digest)] = std::make_shared<const Token>(std::move(t));
+  }
+}
+
+std::shared_ptr<const Token> Directory::FindTokenByDigest(std::string_view digest) const {
+  std::shared_lock lock(mu_);
+  auto it = tokens_.find(digest);
+  return it == tokens_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const User> Directory::FindUser(std::string_view user_id) const {
+  std::shared_lock lock(mu_);
+  auto it = users_.find(user_id);
+  return it == users_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const User> Directory::FindUserByApiKeyDigest(std::string_view digest) const {
+  std::shared_lock lock(mu_);
+  auto it = api_keys_.find(digest);
+  if (it == api_keys_.end()) return nullptr;
+  auto u = users_.find(it->second);
+  return u == users_.end() ? nullptr : u->second;
+}
+
+bool Directory::AccountExists(std::string_view account_id) const {
+  std::shared_lock lock(mu_);
+  return accounts_.find(account_id) != accounts_.end();
+}
+
+std::shared_ptr<const Member> Directory::FindMember(std::string_view account_id,
+                                                    std::string_view user_id) const {
+  const std::string key = MemberKey(account_id, user_id);
+  std::shared_lock lock(mu_);
+  auto it = members_.find(key);
+  return it == members_.end() ? nullptr : it->second;
+}
+
+void Directory::PutUser(const User& user, std::optional<std::string> api_key_digest) {
+  std::unique_lock lock(mu_);
+  users_[user.id] = std::make_shared<const User>(user);
+  if (api_key_digest) {
+    std::erase_if(api_keys_, [&](const auto& kv) { return kv.second == user.id; });
+    api_keys_[*api_key_digest] = user.id;
+  }
+}
+
+void Directory::PutAccount(std::string_view account_id) {
+  std::unique_lock lock(mu_);
+  accounts_.emplace(account_id);
+}
+
+void Directory::EraseAccount(std::string_view account_id) {
+  std::unique_lock lock(mu_);
+  if (auto it = accounts_.find(account_id); it != accounts_.end()) accounts_.erase(it);
+  std::erase_if(members_, [&](const auto& kv) { return kv.second->account_id == account_id; });
+  std::erase_if(tokens_, [&](const auto& kv) {
+    if (kv.second->account_id != account_id) return false;
+    token_digests_.erase(kv.second->id);
+    return true;
+  });
+}
+
+void Directory::PutMember(const Member& member) {
+  std::unique_lock lock(mu_);
+  members_[MemberKey(member.account_id, member.user_id)] = std::make_shared<const Member>(member);
+}
+
+void Directory::EraseMember(std::string_view account_id, std::string_view user_id) {
+  const std::string key = MemberKey(account_id, user_id);
+  std::unique_lock lock(mu_);
+  members_.erase(key);
+}
+
+void Directory::PutToken(const Token& token) {
+  std::unique_lock lock(mu_);
+  if (auto it = token_digests_.find(token.id); it != token_digests_.end()) {
+    tokens_.erase(it->second);
+  }
+  token_digests_[token.id] = token.secret_digest;
+  tokens_[token.secret_digest] = std::make_shared<const Token>(token);
+}
+
+void Directory::EraseToken(std::string_view token_id) {
+  std::unique_lock lock(mu_);
+  if (auto it = token_digests_.find(token_id); it != token_digests_.end()) {
+    tokens_.erase(it->second);
+    token_digests_.erase(it);
+  }
+}
+
+}  // namespace cfiam::auth

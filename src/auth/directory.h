@@ -1,0 +1,66 @@
+// Directory: the in-memory mirror of everything authentication and
+// authorization read (users, credentials, accounts, memberships), so the hot
+// path never touches the disk. Loaded from the store at start-up; services
+// update it right after each commit while they still hold the store's writer
+// lock, so the mirror applies changes in commit order.
+//
+// Thread-safety: all methods are safe to call concurrently. Lookups return
+// shared_ptr<const T> snapshots that stay valid after later updates.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "domain/model.h"
+#include "store/store.h"
+
+namespace cfiam::auth {
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+template <class V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
+class Directory {
+ public:
+  // Replaces the whole mirror with the store's current state.
+  void Load(store::Store& store);
+
+  std::shared_ptr<const Token> FindTokenByDigest(std::string_view digest) const;
+  std::shared_ptr<const User> FindUser(std::string_view user_id) const;
+  std::shared_ptr<const User> FindUserByApiKeyDigest(std::string_view digest) const;
+  bool AccountExists(std::string_view account_id) const;
+  std::shared_ptr<const Member> FindMember(std::string_view account_id,
+                                           std::string_view user_id) const;
+
+  void PutUser(const User& user, std::optional<std::string> api_key_digest = std::nullopt);
+  void PutAccount(std::string_view account_id);
+  // Forgets the account and every membership and account token under it.
+  void EraseAccount(std::string_view account_id);
+  void PutMember(const Member& member);
+  void EraseMember(std::string_view account_id, std::string_view user_id);
+  void PutToken(const Token& token);
+  void EraseToken(std::string_view token_id);
+
+ private:
+  static std::string MemberKey(std::string_view account_id, std::string_view user_id);
+
+  mutable std::shared_mutex mu_;
+  StringMap<std::shared_ptr<const User>> users_;
+  StringMap<std::string> api_keys_;  // digest -> user id
+  std::unordered_set<std::string, StringHash, std::equal_to<>> accounts_;
+  StringMap<std::shared_ptr<const Member>> members_;  // "account:user"
+  StringMap<std::shared_ptr<const Token>> tokens_;    // digest -> token
+  StringMap<std::string> token_digests_;              // token id -> digest
+};
+
+}  // namespace cfiam::auth

@@ -1,0 +1,72 @@
+// The entities of cfiam as plain values, shared by the store and the services.
+// Times are microseconds since the epoch (util/clock.h).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/clock.h"
+
+namespace cfiam {
+
+struct User {
+  std::string id;
+  std::string email;  // lower-cased, trimmed; unique
+  std::string first_name;
+  std::string last_name;
+  bool two_factor = false;
+  bool tenant_admin = false;
+  Micros created_on = 0;
+};
+
+struct Account {
+  std::string id;
+  std::string name;
+  std::string type = "standard";  // standard | enterprise
+  std::optional<std::string> abuse_contact_email;
+  bool enforce_twofactor = false;
+  std::optional<std::string> parent_org_id;
+  std::optional<std::string> parent_org_name;
+  std::optional<std::string> unit_id;
+  Micros created_on = 0;
+};
+
+struct Member {
+  std::string id;
+  std::string account_id;
+  std::string user_id;
+  std::string status = "pending";  // accepted | pending | rejected
+  std::vector<std::string> role_ids;
+  Micros created_on = 0;
+};
+
+// A stored credential. Owner is a user (user tokens, e.g. the bootstrap token)
+// or an account (account-owned tokens). Only the SHA-256 digest of the secret
+// is ever stored.
+struct Token {
+  std::string id;
+  std::string owner_kind;  // "user" | "account"
+  std::string user_id;     // owner_kind == "user"
+  std::string account_id;  // owner_kind == "account"
+  std::string name;
+  std::string secret_digest;  // hex SHA-256 of the secret
+  std::string status = "active";
+  std::optional<Micros> not_before;
+  std::optional<Micros> expires_on;
+  Micros issued_on = 0;
+  Micros modified_on = 0;
+  std::optional<Micros> last_used_on;
+  std::string policies_json = "[]";
+  std::string condition_json = "{}";
+};
+
+// One page of a listing plus the total for result_info.
+template <class T>
+struct Page {
+  std::vector<T> items;
+  std::int64_t total = 0;
+};
+
+}  // namespace cfiam

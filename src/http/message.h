@@ -1,0 +1,27 @@
+// The request and response values passed between the server (sockets) and the
+// API layer (pure handlers). Nothing here knows about sockets.
+#pragma once
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cfiam::http {
+
+namespace bhttp = boost::beast::http;
+
+struct Request {
+  bhttp::request<bhttp::string_body> raw;
+  std::string client_ip;  // IPv4-mapped IPv6 addresses are reported as IPv4
+  std::string ray;        // the cf-ray id of this request
+};
+
+struct Response {
+  unsigned status = 200;
+  std::string body;  // always JSON
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+}  // namespace cfiam::http

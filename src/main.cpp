@@ -1,0 +1,159 @@
+// cfiam: the command line. `cfiam serve` runs the server; `cfiam --help`.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "api/dispatcher.h"
+#include "api/services.h"
+#include "auth/catalog.h"
+#include "auth/directory.h"
+#include "domain/bootstrap.h"
+#include "http/server.h"
+#include "store/migrations.h"
+#include "store/store.h"
+#include "util/text.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(cfiam — a self-hostable Cloudflare Accounts and IAM API server
+
+Usage:
+  cfiam serve [--listen HOST:PORT] [--data-dir DIR] [--threads N]
+  cfiam --help | --version
+
+serve options (each also read from the environment):
+  --listen HOST:PORT   address to listen on (CFIAM_LISTEN; default 127.0.0.1:8787;
+                       IPv6 as [::1]:8787; port 0 picks a free port)
+  --data-dir DIR       where the SQLite database lives (CFIAM_DATA_DIR; default ./data)
+  --threads N          I/O threads (CFIAM_THREADS; default: number of cores)
+
+Bootstrap (environment):
+  CFIAM_BOOTSTRAP_TOKEN    make this exact secret a valid API token of the bootstrap user
+  CFIAM_BOOTSTRAP_EMAIL    the bootstrap tenant-admin user (default admin@example.com)
+  CFIAM_BOOTSTRAP_API_KEY  make this the bootstrap user's global API key
+On a fresh data directory without CFIAM_BOOTSTRAP_TOKEN a token is generated
+and printed once on stderr.
+
+The API is served under /client/v4; GET /healthz answers once the store is open.
+)";
+
+struct ServeConfig {
+  std::string listen = "127.0.0.1:8787";
+  std::string data_dir = "./data";
+  unsigned threads = 0;
+};
+
+std::optional<std::string> Env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return std::nullopt;
+  return std::string(v);
+}
+
+[[noreturn]] void Usage(const std::string& error) {
+  std::cerr << "cfiam: " << error << "\n\n" << kUsage;
+  std::exit(2);
+}
+
+bool SplitListen(const std::string& listen, std::string& host, unsigned short& port) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  long long p = 0;
+  if (!cfiam::ParseUint(listen.substr(colon + 1), p) || p > 65535) return false;
+  port = static_cast<unsigned short>(p);
+  return true;
+}
+
+unsigned ParseThreads(const std::string& s) {
+  long long n = 0;
+  if (!cfiam::ParseUint(s, n) || n < 1 || n > 256) Usage("--threads takes a number from 1 to 256");
+  return static_cast<unsigned>(n);
+}
+
+int Serve(int argc, char** argv) {
+  ServeConfig cfg;
+  if (auto v = Env("CFIAM_LISTEN")) cfg.listen = *v;
+  if (auto v = Env("CFIAM_DATA_DIR")) cfg.data_dir = *v;
+  if (auto v = Env("CFIAM_THREADS")) cfg.threads = ParseThreads(*v);
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) Usage(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--listen") {
+      cfg.listen = value();
+    } else if (arg == "--data-dir") {
+      cfg.data_dir = value();
+    } else if (arg == "--threads") {
+      cfg.threads = ParseThreads(value());
+    } else {
+      Usage("unknown option " + arg);
+    }
+  }
+  cfiam::http::ServerOptions options;
+  if (!SplitListen(cfg.listen, options.host, options.port)) Usage("bad --listen " + cfg.listen);
+  options.io_threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  options.worker_threads = std::max(4u, options.io_threads * 2);
+
+  std::filesystem::create_directories(cfg.data_dir);
+  cfiam::store::Store store(cfiam::store::OpenSqlite(cfg.data_dir + "/cfiam.db"));
+  {
+    // Migrations run on a dedicated engine handle so the pool starts clean.
+    auto db = cfiam::store::OpenSqlite(cfg.data_dir + "/cfiam.db");
+    cfiam::store::ApplyMigrations(*db);
+  }
+  const cfiam::auth::Catalog catalog;
+  const auto boot = cfiam::Bootstrap(
+      store, Env("CFIAM_BOOTSTRAP_EMAIL").value_or("admin@example.com"),
+      Env("CFIAM_BOOTSTRAP_TOKEN"), Env("CFIAM_BOOTSTRAP_API_KEY"));
+  if (boot.generated_token) {
+    std::cerr << "cfiam: generated bootstrap API token (shown once; store it now):\n  "
+              << *boot.generated_token << "\n";
+  }
+  cfiam::auth::Directory directory;
+  directory.Load(store);
+
+  cfiam::api::Services services(store, directory, catalog);
+  cfiam::api::Dispatcher dispatcher(services);
+  cfiam::http::Server server(
+      options, [&](cfiam::http::Request& r) { return dispatcher.Handle(r); },
+      [&](cfiam::http::Request& r, cfiam::http::Response& res) {
+        return dispatcher.HandleInline(r, res);
+      });
+  const unsigned short port = server.Listen();
+  std::cerr << "cfiam: listening on " << options.host << ":" << port << " (data: " << cfg.data_dir
+            << ", threads: " << options.io_threads << ")" << std::endl;
+  server.Run();
+  std::cerr << "cfiam: stopped" << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) Usage("missing command");
+  const std::string cmd = argv[1];
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (cmd == "--version") {
+    std::cout << "cfiam " << CFIAM_VERSION << "\n";
+    return 0;
+  }
+  try {
+    if (cmd == "serve") return Serve(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "cfiam: " << e.what() << "\n";
+    return 1;
+  }
+  Usage("unknown command " + cmd);
+}

@@ -1,0 +1,69 @@
+// Db: the storage engine interface. An engine (SQLite now, PostgreSQL later)
+// runs portable, parameterized SQL inside transactions; nothing above store/
+// sees SQL. SQL text uses `?` placeholders; an engine that needs `$1` rewrites.
+//
+// Thread-safety: a Db is shared by all threads; a Tx belongs to one thread at a
+// time. A Tx that is destroyed without Commit() rolls back.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace cfiam::store {
+
+using Value = std::variant<std::nullptr_t, std::int64_t, std::string>;
+using Params = std::vector<Value>;
+
+// Helpers so optional fields bind as NULL.
+inline Value Nullable(const std::string* s) { return s ? Value(*s) : Value(nullptr); }
+
+class Row {
+ public:
+  explicit Row(std::vector<Value> cols) : cols_(std::move(cols)) {}
+  bool IsNull(size_t i) const { return std::holds_alternative<std::nullptr_t>(cols_.at(i)); }
+  std::string Str(size_t i) const;  // NULL reads as ""
+  std::int64_t Int(size_t i) const;  // NULL reads as 0
+  size_t size() const { return cols_.size(); }
+
+ private:
+  std::vector<Value> cols_;
+};
+
+class DbError : public std::runtime_error {
+ public:
+  enum class Kind { kConstraint, kBusy, kOther };
+  DbError(Kind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+class Tx {
+ public:
+  virtual ~Tx() = default;
+  // Runs a statement; returns the number of rows it changed.
+  virtual std::int64_t Exec(std::string_view sql, const Params& params = {}) = 0;
+  virtual std::vector<Row> Query(std::string_view sql, const Params& params = {}) = 0;
+  // Durably commits (the data survives a crash once this returns).
+  virtual void Commit() = 0;
+};
+
+class Db {
+ public:
+  virtual ~Db() = default;
+  // A read transaction sees one snapshot; a write transaction holds the write
+  // lock from the start, so read-modify-write sequences in it are serialized.
+  virtual std::unique_ptr<Tx> Begin(bool write) = 0;
+};
+
+// Opens (creating if needed) the SQLite database file at `path` in WAL mode with
+// foreign keys on and full fsync on commit. Throws DbError on failure.
+std::unique_ptr<Db> OpenSqlite(const std::string& path);
+
+}  // namespace cfiam::store

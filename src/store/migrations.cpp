@@ -1,0 +1,100 @@
+#include "store/migrations.h"
+
+#include <string_view>
+
+#include "util/clock.h"
+
+namespace cfiam::store {
+namespace {
+
+struct Migration {
+  int version;
+  std::string_view statements[16];
+};
+
+// Portable SQL only (SQLite and PostgreSQL): TEXT ids, BIGINT microsecond
+// timestamps, INTEGER 0/1 booleans.
+constexpr Migration kMigrations[] = {
+    {1,
+     {
+         R"(CREATE TABLE users (
+              id TEXT PRIMARY KEY,
+              email TEXT NOT NULL UNIQUE,
+              first_name TEXT NOT NULL DEFAULT '',
+              last_name TEXT NOT NULL DEFAULT '',
+              two_factor INTEGER NOT NULL DEFAULT 0,
+              tenant_admin INTEGER NOT NULL DEFAULT 0,
+              api_key_digest TEXT UNIQUE,
+              created_on BIGINT NOT NULL))",
+         R"(CREATE TABLE accounts (
+              id TEXT PRIMARY KEY,
+              name TEXT NOT NULL,
+              type TEXT NOT NULL,
+              abuse_contact_email TEXT,
+              enforce_twofactor INTEGER NOT NULL DEFAULT 0,
+              parent_org_id TEXT,
+              parent_org_name TEXT,
+              unit_id TEXT,
+              created_on BIGINT NOT NULL))",
+         "CREATE INDEX accounts_name ON accounts (name, id)",
+         R"(CREATE TABLE members (
+              id TEXT PRIMARY KEY,
+              account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+              user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+              status TEXT NOT NULL,
+              created_on BIGINT NOT NULL,
+              UNIQUE (account_id, user_id)))",
+         "CREATE INDEX members_user ON members (user_id)",
+         R"(CREATE TABLE member_roles (
+              member_id TEXT NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+              role_id TEXT NOT NULL,
+              PRIMARY KEY (member_id, role_id)))",
+         R"(CREATE TABLE tokens (
+              id TEXT PRIMARY KEY,
+              owner_kind TEXT NOT NULL,
+              user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+              account_id TEXT REFERENCES accounts(id) ON DELETE CASCADE,
+              name TEXT NOT NULL,
+              secret_digest TEXT NOT NULL UNIQUE,
+              status TEXT NOT NULL,
+              not_before BIGINT,
+              expires_on BIGINT,
+              issued_on BIGINT NOT NULL,
+              modified_on BIGINT NOT NULL,
+              last_used_on BIGINT,
+              policies_json TEXT NOT NULL,
+              condition_json TEXT NOT NULL))",
+         "CREATE INDEX tokens_account ON tokens (account_id)",
+         "CREATE INDEX tokens_user ON tokens (user_id)",
+     }},
+};
+
+}  // namespace
+
+int ApplyMigrations(Db& db) {
+  {
+    auto tx = db.Begin(true);
+    tx->Exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+        "applied_on BIGINT NOT NULL)");
+    tx->Commit();
+  }
+  int current = 0;
+  for (const Migration& m : kMigrations) {
+    auto tx = db.Begin(true);
+    const auto rows =
+        tx->Query("SELECT 1 FROM schema_migrations WHERE version = ?", {std::int64_t{m.version}});
+    if (rows.empty()) {
+      for (std::string_view sql : m.statements) {
+        if (!sql.empty()) tx->Exec(sql);
+      }
+      tx->Exec("INSERT INTO schema_migrations (version, applied_on) VALUES (?, ?)",
+               {std::int64_t{m.version}, NowMicros()});
+      tx->Commit();
+    }
+    current = m.version;
+  }
+  return current;
+}
+
+}  // namespace cfiam::store

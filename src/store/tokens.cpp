@@ -1,0 +1,67 @@
+#include "store/store.h"
+
+namespace cfiam::store {
+namespace {
+
+constexpr std::string_view kTokenColumns =
+    "id, owner_kind, user_id, account_id, name, secret_digest, status, not_before, expires_on, "
+    "issued_on, modified_on, last_used_on, policies_json, condition_json";
+
+std::optional<Micros> OptTime(const Row& r, size_t i) {
+  if (r.IsNull(i)) return std::nullopt;
+  return r.Int(i);
+}
+
+Value OptTime(const std::optional<Micros>& t) { return t ? Value(*t) : Value(nullptr); }
+
+Token ReadToken(const Row& r) {
+  Token t;
+  t.id = r.Str(0);
+  t.owner_kind = r.Str(1);
+  t.user_id = r.Str(2);
+  t.account_id = r.Str(3);
+  t.name = r.Str(4);
+  t.secret_digest = r.Str(5);
+  t.status = r.Str(6);
+  t.not_before = OptTime(r, 7);
+  t.expires_on = OptTime(r, 8);
+  t.issued_on = r.Int(9);
+  t.modified_on = r.Int(10);
+  t.last_used_on = OptTime(r, 11);
+  t.policies_json = r.Str(12);
+  t.condition_json = r.Str(13);
+  return t;
+}
+
+Value OrNull(const std::string& s) { return s.empty() ? Value(nullptr) : Value(s); }
+
+}  // namespace
+
+void Store::InsertToken(Tx& tx, const Token& t) {
+  tx.Exec("INSERT INTO tokens (" + std::string(kTokenColumns) +
+              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          {t.id, t.owner_kind, OrNull(t.user_id), OrNull(t.account_id), t.name, t.secret_digest,
+           t.status, OptTime(t.not_before), OptTime(t.expires_on), t.issued_on, t.modified_on,
+           OptTime(t.last_used_on), t.policies_json, t.condition_json});
+}
+
+std::optional<Token> Store::FindTokenByDigest(Tx& tx, std::string_view digest) {
+  auto rows = tx.Query("SELECT " + std::string(kTokenColumns) + " FROM tokens WHERE secret_digest = ?",
+                       {std::string(digest)});
+  if (rows.empty()) return std::nullopt;
+  return ReadToken(rows.front());
+}
+
+std::vector<Token> Store::ListAllTokens(Tx& tx) {
+  std::vector<Token> out;
+  for (const Row& r : tx.Query("SELECT " + std::string(kTokenColumns) + " FROM tokens")) {
+    out.push_back(ReadToken(r));
+  }
+  return out;
+}
+
+bool Store::DeleteToken(Tx& tx, std::string_view id) {
+  return tx.Exec("DELETE FROM tokens WHERE id = ?", {std::string(id)}) > 0;
+}
+
+}  // namespace cfiam::store

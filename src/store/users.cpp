@@ -1,0 +1,66 @@
+#include "store/store.h"
+
+namespace cfiam::store {
+namespace {
+
+constexpr std::string_view kUserColumns =
+    "id, email, first_name, last_name, two_factor, tenant_admin, created_on";
+
+User ReadUser(const Row& r) {
+  User u;
+  u.id = r.Str(0);
+  u.email = r.Str(1);
+  u.first_name = r.Str(2);
+  u.last_name = r.Str(3);
+  u.two_factor = r.Int(4) != 0;
+  u.tenant_admin = r.Int(5) != 0;
+  u.created_on = r.Int(6);
+  return u;
+}
+
+std::optional<User> One(std::vector<Row> rows) {
+  if (rows.empty()) return std::nullopt;
+  return ReadUser(rows.front());
+}
+
+}  // namespace
+
+std::optional<User> Store::GetUser(Tx& tx, std::string_view id) {
+  return One(tx.Query("SELECT " + std::string(kUserColumns) + " FROM users WHERE id = ?",
+                      {std::string(id)}));
+}
+
+std::optional<User> Store::FindUserByEmail(Tx& tx, std::string_view email) {
+  return One(tx.Query("SELECT " + std::string(kUserColumns) + " FROM users WHERE email = ?",
+                      {std::string(email)}));
+}
+
+void Store::InsertUser(Tx& tx, const User& u) {
+  tx.Exec(
+      "INSERT INTO users (id, email, first_name, last_name, two_factor, tenant_admin, created_on) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)",
+      {u.id, u.email, u.first_name, u.last_name, std::int64_t{u.two_factor},
+       std::int64_t{u.tenant_admin}, u.created_on});
+}
+
+void Store::SetTenantAdmin(Tx& tx, std::string_view user_id, bool admin) {
+  tx.Exec("UPDATE users SET tenant_admin = ? WHERE id = ?",
+          {std::int64_t{admin}, std::string(user_id)});
+}
+
+}  // namespace cfiam::store
+
+namespace cfiam::store {
+
+void Store::SetApiKeyDigest(Tx& tx, std::string_view user_id, std::string_view digest) {
+  tx.Exec("UPDATE users SET api_key_digest = ? WHERE id = ?",
+          {std::string(digest), std::string(user_id)});
+}
+
+}  // namespace cfiam::store
+
+namespace cfiam::store {
+
+bool Store::HasAnyUser(Tx& tx) { return !tx.Query("SELECT 1 FROM users LIMIT 1").empty(); }
+
+}  // namespace cfiam::store
