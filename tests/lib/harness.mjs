@@ -1,0 +1,98 @@
+// Test harness: starts the real cfiam binary on a free loopback port with a
+// temporary data directory and a known bootstrap token, and talks HTTP to it.
+// Shared by the API tests (tests/api) and the SDK tests (tests/sdk).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export const BIN = process.env.CFIAM_BIN || 'build/asan/cfiam';
+
+export function newToken() {
+  return randomBytes(30).toString('base64url');
+}
+
+// Starts a server. Options: dataDir (reuse one to test restarts), token,
+// email, env (extra environment), args (extra CLI arguments).
+export async function startServer(opts = {}) {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cfiam-test-'));
+  const token = opts.token ?? newToken();
+  const env = {
+    ...process.env,
+    CFIAM_BOOTSTRAP_TOKEN: token,
+    CFIAM_BOOTSTRAP_EMAIL: opts.email ?? 'admin@example.com',
+    ...(opts.env ?? {}),
+  };
+  const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir,
+    '--threads', '2', ...(opts.args ?? [])], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 30000);
+    proc.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      const m = /listening on [^\s]*:(\d+)/.exec(stderr);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}:\n${stderr}`)); });
+  });
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  const url = `http://127.0.0.1:${port}`;
+  const server = {
+    url,
+    port,
+    base: `${url}/client/v4`,
+    token,
+    dataDir,
+    proc,
+    stderr: () => stderr,
+    // Graceful stop; resolves to the exit status (0 expected, leaks make ASan fail it).
+    async stop() {
+      proc.kill('SIGTERM');
+      return exited;
+    },
+    async kill9() {
+      proc.kill('SIGKILL');
+      return exited;
+    },
+    cleanup() {
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    // One API call. `path` is below /client/v4. Returns {status, headers, body}.
+    async call(method, path, { body, token: tok, headers = {}, raw } = {}) {
+      const h = { ...headers };
+      const auth = tok === undefined ? token : tok;
+      if (auth !== null) h.Authorization = `Bearer ${auth}`;
+      let payload;
+      if (raw !== undefined) {
+        payload = raw;
+      } else if (body !== undefined) {
+        payload = JSON.stringify(body);
+        h['Content-Type'] ??= 'application/json';
+      }
+      const res = await fetch(`${url}/client/v4${path}`, { method, headers: h, body: payload });
+      const text = await res.text();
+      let json;
+      try { json = JSON.parse(text); } catch { json = undefined; }
+      return { status: res.status, headers: res.headers, body: json, text };
+    },
+  };
+  return server;
+}
+
+// Asserts an enveloped error with the given status and first error code.
+export function expectError(assert, res, status, code) {
+  assert.equal(res.status, status, `expected ${status}, got ${res.status}: ${res.text}`);
+  assert.equal(res.body?.success, false, res.text);
+  assert.equal(res.body.result, null);
+  assert.ok(Array.isArray(res.body.errors) && res.body.errors.length > 0, res.text);
+  assert.ok(Array.isArray(res.body.messages));
+  if (code !== undefined) assert.equal(res.body.errors[0].code, code, res.text);
+}
+
+export function expectOk(assert, res) {
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.body?.success, true, res.text);
+  assert.deepEqual(res.body.errors, []);
+  return res.body.result;
+}
