@@ -5,6 +5,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <chrono>
 #include <thread>
 
 #include "api/dispatcher.h"
@@ -30,6 +31,9 @@ serve options (each also read from the environment):
                        IPv6 as [::1]:8787; port 0 picks a free port)
   --data-dir DIR       where the SQLite database lives (CFIAM_DATA_DIR; default ./data)
   --threads N          I/O threads (CFIAM_THREADS; default: number of cores)
+  --max-connections N  open connections before new ones get 429 (CFIAM_MAX_CONNECTIONS; 4096)
+  --request-timeout S  seconds to receive a whole request (CFIAM_REQUEST_TIMEOUT; 30)
+  --idle-timeout S     seconds an idle keep-alive connection stays open (CFIAM_IDLE_TIMEOUT; 60)
 
 Bootstrap (environment):
   CFIAM_BOOTSTRAP_TOKEN    make this exact secret a valid API token of the bootstrap user
@@ -45,6 +49,9 @@ struct ServeConfig {
   std::string listen = "127.0.0.1:8787";
   std::string data_dir = "./data";
   unsigned threads = 0;
+  long long max_connections = 4096;
+  long long request_timeout = 30;
+  long long idle_timeout = 60;
 };
 
 std::optional<std::string> Env(const char* name) {
@@ -71,10 +78,16 @@ bool SplitListen(const std::string& listen, std::string& host, unsigned short& p
   return true;
 }
 
-unsigned ParseThreads(const std::string& s) {
+long long ParseBounded(const std::string& name, const std::string& s, long long lo, long long hi) {
   long long n = 0;
-  if (!cfiam::ParseUint(s, n) || n < 1 || n > 256) Usage("--threads takes a number from 1 to 256");
-  return static_cast<unsigned>(n);
+  if (!cfiam::ParseUint(s, n) || n < lo || n > hi) {
+    Usage(name + " takes a number from " + std::to_string(lo) + " to " + std::to_string(hi));
+  }
+  return n;
+}
+
+unsigned ParseThreads(const std::string& s) {
+  return static_cast<unsigned>(ParseBounded("--threads", s, 1, 256));
 }
 
 int Serve(int argc, char** argv) {
@@ -82,6 +95,13 @@ int Serve(int argc, char** argv) {
   if (auto v = Env("CFIAM_LISTEN")) cfg.listen = *v;
   if (auto v = Env("CFIAM_DATA_DIR")) cfg.data_dir = *v;
   if (auto v = Env("CFIAM_THREADS")) cfg.threads = ParseThreads(*v);
+  if (auto v = Env("CFIAM_MAX_CONNECTIONS")) {
+    cfg.max_connections = ParseBounded("--max-connections", *v, 1, 1000000);
+  }
+  if (auto v = Env("CFIAM_REQUEST_TIMEOUT")) {
+    cfg.request_timeout = ParseBounded("--request-timeout", *v, 1, 3600);
+  }
+  if (auto v = Env("CFIAM_IDLE_TIMEOUT")) cfg.idle_timeout = ParseBounded("--idle-timeout", *v, 1, 3600);
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -94,6 +114,12 @@ int Serve(int argc, char** argv) {
       cfg.data_dir = value();
     } else if (arg == "--threads") {
       cfg.threads = ParseThreads(value());
+    } else if (arg == "--max-connections") {
+      cfg.max_connections = ParseBounded(arg, value(), 1, 1000000);
+    } else if (arg == "--request-timeout") {
+      cfg.request_timeout = ParseBounded(arg, value(), 1, 3600);
+    } else if (arg == "--idle-timeout") {
+      cfg.idle_timeout = ParseBounded(arg, value(), 1, 3600);
     } else {
       Usage("unknown option " + arg);
     }
@@ -102,6 +128,9 @@ int Serve(int argc, char** argv) {
   if (!SplitListen(cfg.listen, options.host, options.port)) Usage("bad --listen " + cfg.listen);
   options.io_threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   options.worker_threads = std::max(4u, options.io_threads * 2);
+  options.max_connections = static_cast<std::size_t>(cfg.max_connections);
+  options.request_timeout = std::chrono::seconds(cfg.request_timeout);
+  options.idle_timeout = std::chrono::seconds(cfg.idle_timeout);
 
   std::filesystem::create_directories(cfg.data_dir);
   cfiam::store::Store store(cfiam::store::OpenSqlite(cfg.data_dir + "/cfiam.db"));

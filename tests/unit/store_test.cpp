@@ -1,0 +1,162 @@
+#include "store/store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "store/migrations.h"
+#include "util/random.h"
+
+namespace cfiam::store {
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("cfiam-store-" + RandomHex(8));
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "t.db").string();
+    auto db = OpenSqlite(path_);
+    version_ = ApplyMigrations(*db);
+    store_ = std::make_unique<Store>(OpenSqlite(path_));
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  Account MakeAccount(const std::string& name) {
+    Account a;
+    a.id = NewId();
+    a.name = name;
+    a.created_on = NowMicros();
+    auto tx = store_->Write();
+    store_->InsertAccount(*tx, a);
+    tx->Commit();
+    return a;
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+  int version_ = 0;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, MigrationsAreIdempotent) {
+  EXPECT_GE(version_, 1);
+  auto db = OpenSqlite(path_);
+  EXPECT_EQ(ApplyMigrations(*db), version_);
+}
+
+TEST_F(StoreTest, AccountRoundTripWithOptionalFields) {
+  Account a = MakeAccount("Round");
+  a.abuse_contact_email = "x@y.z";
+  a.enforce_twofactor = true;
+  a.parent_org_name = "Org";
+  {
+    auto tx = store_->Write();
+    store_->UpdateAccount(*tx, a);
+    tx->Commit();
+  }
+  auto tx = store_->Read();
+  auto got = store_->GetAccount(*tx, a.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->name, "Round");
+  EXPECT_EQ(got->abuse_contact_email, "x@y.z");
+  EXPECT_TRUE(got->enforce_twofactor);
+  EXPECT_FALSE(got->parent_org_id.has_value());
+  EXPECT_EQ(got->parent_org_name, "Org");
+  EXPECT_EQ(got->created_on, a.created_on);
+}
+
+TEST_F(StoreTest, UncommittedWritesRollBack) {
+  Account a;
+  a.id = NewId();
+  a.name = "Ghost";
+  {
+    auto tx = store_->Write();
+    store_->InsertAccount(*tx, a);
+  }  // no Commit
+  auto tx = store_->Read();
+  EXPECT_FALSE(store_->GetAccount(*tx, a.id));
+}
+
+TEST_F(StoreTest, ListFiltersOrdersAndPages) {
+  for (const char* n : {"b_x", "a%x", "c_y", "d"}) MakeAccount(n);
+  auto tx = store_->Read();
+  AccountQuery q;
+  q.name_contains = "_";
+  auto page = store_->ListAccounts(*tx, q);
+  ASSERT_EQ(page.total, 2);  // '_' matched literally, not as a wildcard
+  EXPECT_EQ(page.items[0].name, "b_x");
+  q.name_contains = "";
+  q.descending = true;
+  q.limit = 2;
+  q.offset = 1;
+  page = store_->ListAccounts(*tx, q);
+  EXPECT_EQ(page.total, 4);
+  ASSERT_EQ(page.items.size(), 2u);
+  EXPECT_EQ(page.items[0].name, "c_y");
+  EXPECT_EQ(page.items[1].name, "b_x");
+}
+
+TEST_F(StoreTest, DeletingAnAccountCascadesToMembers) {
+  Account a = MakeAccount("Parent");
+  User u{NewId(), "u@example.com", "", "", false, false, NowMicros()};
+  Member m;
+  m.id = NewId();
+  m.account_id = a.id;
+  m.user_id = u.id;
+  m.status = "accepted";
+  m.role_ids = {"33666b9c79b9a5273fc7344ff42f953d"};
+  {
+    auto tx = store_->Write();
+    store_->InsertUser(*tx, u);
+    store_->InsertMember(*tx, m);
+    tx->Commit();
+  }
+  {
+    auto tx = store_->Read();
+    auto got = store_->FindMember(*tx, a.id, u.id);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->role_ids, m.role_ids);
+  }
+  {
+    auto tx = store_->Write();
+    EXPECT_TRUE(store_->DeleteAccount(*tx, a.id));
+    tx->Commit();
+  }
+  auto tx = store_->Read();
+  EXPECT_FALSE(store_->FindMember(*tx, a.id, u.id));
+  EXPECT_TRUE(store_->GetUser(*tx, u.id));
+}
+
+TEST_F(StoreTest, UniqueViolationsAreConstraintErrors) {
+  User u{NewId(), "dup@example.com", "", "", false, false, 0};
+  auto tx = store_->Write();
+  store_->InsertUser(*tx, u);
+  u.id = NewId();
+  try {
+    store_->InsertUser(*tx, u);
+    FAIL() << "duplicate email accepted";
+  } catch (const DbError& e) {
+    EXPECT_EQ(e.kind(), DbError::Kind::kConstraint);
+  }
+}
+
+TEST_F(StoreTest, ConcurrentWritersSerialize) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) MakeAccount("w" + std::to_string(t) + "-" + std::to_string(i));
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto tx = store_->Read();
+  EXPECT_EQ(store_->ListAccounts(*tx, {}).total, 100);
+}
+
+}  // namespace
+}  // namespace cfiam::store
