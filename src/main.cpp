@@ -1,11 +1,11 @@
 // cfiam: the command line. `cfiam serve` runs the server; `cfiam --help`.
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
-#include <chrono>
 #include <thread>
 
 #include "api/dispatcher.h"
@@ -101,7 +101,8 @@ int Serve(int argc, char** argv) {
   if (auto v = Env("CFIAM_REQUEST_TIMEOUT")) {
     cfg.request_timeout = ParseBounded("--request-timeout", *v, 1, 3600);
   }
-  if (auto v = Env("CFIAM_IDLE_TIMEOUT")) cfg.idle_timeout = ParseBounded("--idle-timeout", *v, 1, 3600);
+  if (auto v = Env("CFIAM_IDLE_TIMEOUT"))
+    cfg.idle_timeout = ParseBounded("--idle-timeout", *v, 1, 3600);
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -126,7 +127,8 @@ int Serve(int argc, char** argv) {
   }
   cfiam::http::ServerOptions options;
   if (!SplitListen(cfg.listen, options.host, options.port)) Usage("bad --listen " + cfg.listen);
-  options.io_threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  options.io_threads =
+      cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   options.worker_threads = std::max(4u, options.io_threads * 2);
   options.max_connections = static_cast<std::size_t>(cfg.max_connections);
   options.request_timeout = std::chrono::seconds(cfg.request_timeout);
@@ -140,9 +142,9 @@ int Serve(int argc, char** argv) {
     cfiam::store::ApplyMigrations(*db);
   }
   const cfiam::auth::Catalog catalog;
-  const auto boot = cfiam::Bootstrap(
-      store, Env("CFIAM_BOOTSTRAP_EMAIL").value_or("admin@example.com"),
-      Env("CFIAM_BOOTSTRAP_TOKEN"), Env("CFIAM_BOOTSTRAP_API_KEY"));
+  const auto boot =
+      cfiam::Bootstrap(store, Env("CFIAM_BOOTSTRAP_EMAIL").value_or("admin@example.com"),
+                       Env("CFIAM_BOOTSTRAP_TOKEN"), Env("CFIAM_BOOTSTRAP_API_KEY"));
   if (boot.generated_token) {
     std::cerr << "cfiam: generated bootstrap API token (shown once; store it now):\n  "
               << *boot.generated_token << "\n";

@@ -13,12 +13,7 @@ namespace cfiam::api {
 
 struct Services {
   Services(store::Store& s, auth::Directory& d, const auth::Catalog& c)
-      : store(s),
-        directory(d),
-        catalog(c),
-        authenticator(d),
-        authorizer(d, c),
-        accounts(s, d, c) {}
+      : store(s), directory(d), catalog(c), authenticator(d), authorizer(d, c), accounts(s, d, c) {}
 
   store::Store& store;
   auth::Directory& directory;

@@ -9,7 +9,9 @@ namespace cfiam::auth {
 namespace {
 
 ApiError BadHeader(int chain_code, std::string chain_message) {
-  return ApiError(400, {{codes::kInvalidHeaders, "Invalid request headers", {},
+  return ApiError(400, {{codes::kInvalidHeaders,
+                         "Invalid request headers",
+                         {},
                          {{chain_code, std::move(chain_message), {}, {}}}}});
 }
 

@@ -26,8 +26,8 @@ Catalog::Catalog() {
     role.name = json::value_to<std::string>(o.at("name"));
     role.description = json::value_to<std::string>(o.at("description"));
     for (const auto& [category, rw] : o.at("permissions").as_object()) {
-      role.permissions.push_back({std::string(category), rw.at("read").as_bool(),
-                                  rw.at("write").as_bool()});
+      role.permissions.push_back(
+          {std::string(category), rw.at("read").as_bool(), rw.at("write").as_bool()});
     }
     role_index_.emplace(role.id, roles_.size());
     roles_.push_back(std::move(role));

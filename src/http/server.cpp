@@ -96,12 +96,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void WaitForRequest() {
     if (buffer_.size() > 0) return ReadRequest();
     stream_.expires_after(srv_.opt.idle_timeout);
-    stream_.async_read_some(
-        buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-          if (ec) return self->Close();
-          self->buffer_.commit(n);
-          self->ReadRequest();
-        });
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->Close();
+                              self->buffer_.commit(n);
+                              self->ReadRequest();
+                            });
   }
 
   void ReadRequest() {
@@ -121,8 +121,8 @@ class Session : public std::enable_shared_from_this<Session> {
                      srv_.NextRay(), false);
       }
       if (ec == bhttp::error::header_limit) {
-        return Write({431, ErrorEnvelope(431, "Request headers are too large"), {}},
-                     srv_.NextRay(), false);
+        return Write({431, ErrorEnvelope(431, "Request headers are too large"), {}}, srv_.NextRay(),
+                     false);
       }
       if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
           ec == net::error::eof || ec == net::error::connection_reset ||
@@ -171,12 +171,13 @@ class Session : public std::enable_shared_from_this<Session> {
     msg->prepare_payload();
     // A deadline on writes too: a client that never reads cannot hold us.
     stream_.expires_after(srv_.opt.request_timeout);
-    bhttp::async_write(stream_, *msg,
-                       [self = shared_from_this(), msg, counted](beast::error_code ec, std::size_t) {
-                         if (counted) self->srv_.in_flight.fetch_sub(1);
-                         if (ec || !msg->keep_alive()) return self->Close();
-                         self->WaitForRequest();
-                       });
+    bhttp::async_write(
+        stream_, *msg,
+        [self = shared_from_this(), msg, counted](beast::error_code ec, std::size_t) {
+          if (counted) self->srv_.in_flight.fetch_sub(1);
+          if (ec || !msg->keep_alive()) return self->Close();
+          self->WaitForRequest();
+        });
   }
 
   void Close() {

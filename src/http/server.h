@@ -28,7 +28,7 @@ struct ServerOptions {
   std::chrono::seconds request_timeout{30};  // to read a whole request once it starts
   std::chrono::seconds idle_timeout{60};     // keep-alive wait for the next request
   std::size_t max_connections = 4096;
-  std::chrono::seconds drain_timeout{10};    // graceful shutdown bound
+  std::chrono::seconds drain_timeout{10};  // graceful shutdown bound
 };
 
 class Server {

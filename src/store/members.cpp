@@ -24,8 +24,8 @@ std::optional<Member> Store::FindMember(Tx& tx, std::string_view account_id,
   m.user_id = rows[0].Str(2);
   m.status = rows[0].Str(3);
   m.created_on = rows[0].Int(4);
-  for (const Row& r : tx.Query("SELECT role_id FROM member_roles WHERE member_id = ? ORDER BY role_id",
-                               {m.id})) {
+  for (const Row& r :
+       tx.Query("SELECT role_id FROM member_roles WHERE member_id = ? ORDER BY role_id", {m.id})) {
     m.role_ids.push_back(r.Str(0));
   }
   return m;

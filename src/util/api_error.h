@@ -15,17 +15,17 @@ namespace cfiam {
 struct ErrorItem {
   int code = 0;
   std::string message;
-  std::string pointer;               // JSON pointer of the offending field, if any
-  std::vector<ErrorItem> chain;      // Cloudflare's "error_chain"
+  std::string pointer;           // JSON pointer of the offending field, if any
+  std::vector<ErrorItem> chain;  // Cloudflare's "error_chain"
 };
 
 // Cloudflare error codes used across the server.
 namespace codes {
-inline constexpr int kInvalidApiToken = 1000;        // tokens/verify
+inline constexpr int kInvalidApiToken = 1000;  // tokens/verify
 inline constexpr int kAccountTokenListAccounts = 1001;
-inline constexpr int kInvalidRequest = 1002;         // field validation
-inline constexpr int kNotFound = 1003;               // known route, unknown object
-inline constexpr int kConflict = 1004;               // uniqueness / state conflicts
+inline constexpr int kInvalidRequest = 1002;  // field validation
+inline constexpr int kNotFound = 1003;        // known route, unknown object
+inline constexpr int kConflict = 1004;        // uniqueness / state conflicts
 inline constexpr int kInvalidHeaders = 6003;
 inline constexpr int kMalformedJson = 6007;
 inline constexpr int kInvalidEmailHeader = 6102;

@@ -73,8 +73,8 @@ std::string FormatRfc3339(Micros t) {
 
 std::optional<Micros> ParseDate(std::string_view s) {
   int y, m, d;
-  if (s.size() != 10 || !Digits(s, 0, 4, y) || s[4] != '-' || !Digits(s, 5, 2, m) ||
-      s[7] != '-' || !Digits(s, 8, 2, d) || !ValidDate(y, m, d)) {
+  if (s.size() != 10 || !Digits(s, 0, 4, y) || s[4] != '-' || !Digits(s, 5, 2, m) || s[7] != '-' ||
+      !Digits(s, 8, 2, d) || !ValidDate(y, m, d)) {
     return std::nullopt;
   }
   return DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)) * 86400 * 1000000;

@@ -71,7 +71,10 @@ TEST(Pagination, DefaultsClampsAndRejects) {
   EXPECT_EQ(p.per_page, 5);
   EXPECT_EQ(p.offset(), 10);
   for (const char* bad : {"x", "", "1x", "nan", "inf", " 1"}) {
-    EXPECT_EQ(Catch([&] { ParsePaging(QueryParams({{std::string("page"), std::string(bad)}}), b); }).http_status(), 400u)
+    EXPECT_EQ(Catch([&] {
+                ParsePaging(QueryParams({{std::string("page"), std::string(bad)}}), b);
+              }).http_status(),
+              400u)
         << bad;
   }
 }
@@ -85,14 +88,16 @@ TEST(Pagination, ResultInfo) {
 
 TEST(Envelope, SuccessAndError) {
   Reply reply{json::object{{"id", "x"}}, json::object{{"count", 1}}, {}};
-  EXPECT_EQ(SuccessBody(std::move(reply)),
-            R"({"success":true,"errors":[],"messages":[],"result":{"id":"x"},"result_info":{"count":1}})");
+  EXPECT_EQ(
+      SuccessBody(std::move(reply)),
+      R"({"success":true,"errors":[],"messages":[],"result":{"id":"x"},"result_info":{"count":1}})");
   ApiError e(400, {{6003, "Invalid request headers", {}, {{6111, "bad", {}, {}}}}});
   EXPECT_EQ(ErrorBody(e),
             R"({"success":false,"errors":[{"code":6003,"message":"Invalid request headers",)"
             R"("error_chain":[{"code":6111,"message":"bad"}]}],"messages":[],"result":null})");
-  EXPECT_EQ(ErrorBody(ApiError::Invalid("a.b", "bad")),
-            R"({"success":false,"errors":[{"code":1002,"message":"a.b: bad","source":{"pointer":"/a/b"}}],"messages":[],"result":null})");
+  EXPECT_EQ(
+      ErrorBody(ApiError::Invalid("a.b", "bad")),
+      R"({"success":false,"errors":[{"code":1002,"message":"a.b: bad","source":{"pointer":"/a/b"}}],"messages":[],"result":null})");
 }
 
 }  // namespace

@@ -9,7 +9,9 @@ using boost::beast::http::verb;
 
 Reply Noop(Context&) { return {}; }
 
-std::vector<std::string> Split(std::initializer_list<const char*> s) { return {s.begin(), s.end()}; }
+std::vector<std::string> Split(std::initializer_list<const char*> s) {
+  return {s.begin(), s.end()};
+}
 
 class RouteTableTest : public ::testing::Test {
  protected:

@@ -13,9 +13,10 @@ TEST(Text, ObjectIds) {
 }
 
 TEST(Text, Emails) {
-  for (const char* ok : {"a@b.co", "first.last+tag@sub.example.com"}) EXPECT_TRUE(IsEmail(ok)) << ok;
-  for (const char* bad : {"", "a", "@b.co", "a@", "a@b", "a@@b.co", "a b@c.co", "a@b..co", "a@.b.co",
-                          "a@b.co."}) {
+  for (const char* ok : {"a@b.co", "first.last+tag@sub.example.com"})
+    EXPECT_TRUE(IsEmail(ok)) << ok;
+  for (const char* bad :
+       {"", "a", "@b.co", "a@", "a@b", "a@@b.co", "a b@c.co", "a@b..co", "a@.b.co", "a@b.co."}) {
     EXPECT_FALSE(IsEmail(bad)) << bad;
   }
 }

@@ -23,10 +23,9 @@ namespace {
 class Connection {
  public:
   explicit Connection(const std::string& path) {
-    const int rc = sqlite3_open_v2(path.c_str(), &db_,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                       SQLITE_OPEN_NOMUTEX,
-                                   nullptr);
+    const int rc =
+        sqlite3_open_v2(path.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
       sqlite3_close(db_);
@@ -126,7 +125,8 @@ class SqliteTx : public Tx {
             break;
           default: {
             const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-            cols.emplace_back(std::string(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(stmt, i))));
+            cols.emplace_back(
+                std::string(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(stmt, i))));
           }
         }
       }
