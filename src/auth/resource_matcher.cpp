@@ -1,0 +1,79 @@
+#include "auth/resource_matcher.h"
+
+#include "util/api_error.h"
+#include "util/text.h"
+
+namespace cfiam::auth {
+namespace {
+
+constexpr std::string_view kAccountPrefix = "com.cloudflare.api.account.";
+constexpr std::string_view kZonePrefix = "com.cloudflare.api.account.zone.";
+
+bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// "<prefix><32 hex>" or "<prefix>*"; returns the id part or nullopt.
+std::optional<std::string> IdAfter(std::string_view key, std::string_view prefix) {
+  if (!StartsWith(key, prefix)) return std::nullopt;
+  std::string_view id = key.substr(prefix.size());
+  if (id == "*" || IsObjectId(id)) return std::string(id);
+  return std::nullopt;
+}
+
+bool IsStar(const boost::json::value& v) { return v.is_string() && v.get_string() == "*"; }
+
+}  // namespace
+
+ResourceMatcher ResourceMatcher::Compile(const boost::json::object& resources,
+                                         const std::string& field,
+                                         std::optional<std::string_view> own_account) {
+  if (resources.empty()) throw ApiError::Invalid(field, "must name at least one resource");
+  ResourceMatcher m;
+  for (const auto& [raw_key, value] : resources) {
+    const std::string_view key = raw_key;
+    const std::string path = field + "." + std::string(key);
+    if (auto zone = IdAfter(key, kZonePrefix)) {
+      if (!IsStar(value)) throw ApiError::Invalid(path, "must be \"*\"");
+      m.entries_.push_back({"", *zone});
+      continue;
+    }
+    auto account = IdAfter(key, kAccountPrefix);
+    if (!account) {
+      throw ApiError::Invalid(path,
+                              "is not a resource key (com.cloudflare.api.account.<id>, "
+                              "com.cloudflare.api.account.zone.<id> or a '*' form)");
+    }
+    if (own_account && *account != *own_account) {
+      throw ApiError::Invalid(path, "an account token may only name its own account");
+    }
+    if (IsStar(value)) {
+      m.entries_.push_back({*account, ""});
+    } else if (value.is_object() && !value.get_object().empty()) {
+      for (const auto& [inner_key, inner] : value.get_object()) {
+        auto zone = IdAfter(inner_key, kZonePrefix);
+        const std::string inner_path = path + "." + std::string(inner_key);
+        if (!zone) throw ApiError::Invalid(inner_path, "nested keys must be zone keys");
+        if (!IsStar(inner)) throw ApiError::Invalid(inner_path, "must be \"*\"");
+        m.entries_.push_back({*account, *zone});
+      }
+    } else {
+      throw ApiError::Invalid(path, "must be \"*\" or an object of zone keys");
+    }
+  }
+  return m;
+}
+
+bool ResourceMatcher::Matches(const ResourceRef& ref) const {
+  for (const Entry& e : entries_) {
+    if (e.account.empty()) {
+      // Top-level zone key: zones anywhere, never account-level resources.
+      if (!ref.zone_id.empty() && (e.zone == "*" || e.zone == ref.zone_id)) return true;
+      continue;
+    }
+    if (e.account != "*" && e.account != ref.account_id) continue;
+    if (e.zone.empty()) return true;  // the account and all of its zones
+    if (!ref.zone_id.empty() && (e.zone == "*" || e.zone == ref.zone_id)) return true;
+  }
+  return false;
+}
+
+}  // namespace cfiam::auth
