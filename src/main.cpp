@@ -16,6 +16,7 @@
 #include "http/server.h"
 #include "store/migrations.h"
 #include "store/store.h"
+#include "util/periodic.h"
 #include "util/text.h"
 
 namespace {
@@ -150,7 +151,7 @@ int Serve(int argc, char** argv) {
               << *boot.generated_token << "\n";
   }
   cfiam::auth::Directory directory;
-  directory.Load(store);
+  directory.Load(store, catalog);
 
   cfiam::api::Services services(store, directory, catalog);
   cfiam::api::Dispatcher dispatcher(services);
@@ -159,10 +160,20 @@ int Serve(int argc, char** argv) {
       [&](cfiam::http::Request& r, cfiam::http::Response& res) {
         return dispatcher.HandleInline(r, res);
       });
+  // last_used_on is recorded in memory on every use and persisted in batches.
+  cfiam::Periodic flusher(std::chrono::seconds(2), [&] {
+    try {
+      services.last_used.Flush(store);
+    } catch (const std::exception& e) {
+      std::cerr << "cfiam: last_used flush failed: " << e.what() << std::endl;
+    }
+  });
   const unsigned short port = server.Listen();
   std::cerr << "cfiam: listening on " << options.host << ":" << port << " (data: " << cfg.data_dir
             << ", threads: " << options.io_threads << ")" << std::endl;
   server.Run();
+  flusher.Stop();
+  services.last_used.Flush(store);
   std::cerr << "cfiam: stopped" << std::endl;
   return 0;
 }

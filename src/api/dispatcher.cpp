@@ -135,20 +135,33 @@ http::Response Dispatcher::Dispatch(http::Request& request) {
   creds.auth_email = Header(request, "X-Auth-Email", creds.has_auth_email);
   creds.auth_key = Header(request, "X-Auth-Key", creds.has_auth_key);
   creds.client_ip = request.client_ip;
-  const auth::Principal principal = services_.authenticator.Authenticate(creds);
+  const auth::Principal principal = [&] {
+    if (route.access != Access::kTokenVerify) return services_.authenticator.Authenticate(creds);
+    try {
+      return services_.authenticator.Authenticate(creds);
+    } catch (const ApiError& e) {
+      // Verification answers for the token itself: a token that exists but
+      // cannot be used (disabled, expired, wrong place) is an invalid token.
+      if (e.errors()[0].code != codes::kInvalidAccessToken) throw;
+      throw ApiError(401, codes::kInvalidApiToken, "Invalid API Token");
+    }
+  }();
 
   switch (route.access) {
     case Access::kAuthenticated:
+    case Access::kTokenVerify:
       break;
     case Access::kTenantAdmin:
       services_.authorizer.RequireTenantAdmin(principal);
       break;
-    case Access::kAccount: {
+    case Access::kAccount:
+    case Access::kAccountAny: {
       std::string_view account_id;
       for (const auto& [name, value] : match.params) {
         if (name == "account_id") account_id = value;
       }
-      services_.authorizer.RequireInAccount(principal, account_id, route.permission);
+      services_.authorizer.RequireInAccount(
+          principal, account_id, route.access == Access::kAccount ? route.permission : "");
       break;
     }
   }

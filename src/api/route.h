@@ -28,6 +28,9 @@ enum class Access {
   kAuthenticated,  // any valid credential; the handler scopes what it returns
   kTenantAdmin,    // tenant admins only
   kAccount,        // `permission` in the {account_id} of the path
+  kAccountAny,     // any grant in the {account_id} (every member and token may read
+                   // the account's details); `permission` documents the spec's key
+  kTokenVerify,    // the credential itself is the subject: token failures are 401 1000
 };
 
 using PathParams = std::vector<std::pair<std::string_view, std::string>>;
@@ -67,5 +70,6 @@ const std::vector<Route>& AllRoutes();
 // Each resource family contributes its rows.
 void AddAccountRoutes(std::vector<Route>& routes);
 void AddRoleRoutes(std::vector<Route>& routes);
+void AddTokenRoutes(std::vector<Route>& routes);
 
 }  // namespace cfiam::api

@@ -7,6 +7,7 @@ const std::vector<Route>& AllRoutes() {
     std::vector<Route> r;
     AddAccountRoutes(r);
     AddRoleRoutes(r);
+    AddTokenRoutes(r);
     return r;
   }();
   return routes;

@@ -1,6 +1,7 @@
 #include "auth/authenticator.h"
 
 #include "auth/digest.h"
+#include "auth/token_policy.h"
 #include "util/api_error.h"
 #include "util/clock.h"
 #include "util/text.h"
@@ -47,6 +48,11 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
         (token->expires_on && now >= *token->expires_on)) {
       throw InvalidToken();
     }
+    if (token->policy && !token->policy->ip.Allows(creds.client_ip)) {
+      throw InvalidToken("Cannot use the access token from location: " +
+                         std::string(creds.client_ip));
+    }
+    if (last_used_) last_used_->Touch(token->id, now);
     Principal p;
     p.token = token;
     p.client_ip = std::string(creds.client_ip);

@@ -1,5 +1,6 @@
 #include "auth/authorizer.h"
 
+#include "auth/token_policy.h"
 #include "util/api_error.h"
 
 namespace cfiam::auth {
@@ -36,22 +37,46 @@ bool Authorizer::RoleGrants(const Role& role, std::string_view key) {
   return false;
 }
 
+Authorizer::Verdict Authorizer::Check(const Principal& p, std::string_view account_id,
+                                      std::string_view key) const {
+  if (p.tenant_admin()) return Verdict::kAllowed;
+  if (p.is_account_token()) {
+    // An account token acts as its account and only there.
+    if (!p.token || p.token->account_id != account_id || !p.token->policy) {
+      return Verdict::kInvisible;
+    }
+    const TokenPolicy& policy = *p.token->policy;
+    if (key.empty()) return policy.HasAnyAllowIn(account_id) ? Verdict::kAllowed : Verdict::kDenied;
+    return policy.Decide(key, {account_id, ""}) == TokenPolicy::Decision::kAllow ? Verdict::kAllowed
+                                                                                 : Verdict::kDenied;
+  }
+  auto member = p.user ? directory_.FindMember(account_id, p.user->id) : nullptr;
+  if (!member || member->status != "accepted") return Verdict::kInvisible;
+  if (key.empty()) return Verdict::kAllowed;
+  for (const std::string& role_id : member->role_ids) {
+    if (const Role* role = catalog_.FindRole(role_id); role && RoleGrants(*role, key)) {
+      return Verdict::kAllowed;
+    }
+  }
+  return Verdict::kDenied;
+}
+
 void Authorizer::RequireInAccount(const Principal& p, std::string_view account_id,
                                   std::string_view key) const {
   if (!directory_.AccountExists(account_id)) throw AccountNotFound();
-  if (p.tenant_admin()) return;
-  if (p.is_account_token()) {
-    // Account tokens are decided by their own policies; until those are
-    // compiled here, an account token is confined to nothing.
-    if (!p.token || p.token->account_id != account_id) throw AccountNotFound();
-    throw ApiError::Forbidden();
+  switch (Check(p, account_id, key)) {
+    case Verdict::kAllowed:
+      return;
+    case Verdict::kInvisible:
+      throw AccountNotFound();
+    case Verdict::kDenied:
+      throw ApiError::Forbidden();
   }
-  auto member = p.user ? directory_.FindMember(account_id, p.user->id) : nullptr;
-  if (!member || member->status != "accepted") throw AccountNotFound();
-  for (const std::string& role_id : member->role_ids) {
-    if (const Role* role = catalog_.FindRole(role_id); role && RoleGrants(*role, key)) return;
-  }
-  throw ApiError::Forbidden();
+}
+
+bool Authorizer::Allows(const Principal& p, std::string_view account_id,
+                        std::string_view key) const {
+  return Check(p, account_id, key) == Verdict::kAllowed;
 }
 
 void Authorizer::RequireTenantAdmin(const Principal& p) const {

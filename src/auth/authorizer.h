@@ -21,9 +21,12 @@ class Authorizer {
 
   // Throws 404 when the account does not exist or the principal has no access
   // to it at all (another tenant's account is never revealed), and 403 10000
-  // when the principal is in the account but lacks `key`.
+  // when the principal is in the account but lacks `key`. An empty `key` asks
+  // only for some grant in the account (reading the account's own details).
   void RequireInAccount(const Principal& p, std::string_view account_id,
                         std::string_view key) const;
+  // The same decision without throwing; false for invisible or denied.
+  bool Allows(const Principal& p, std::string_view account_id, std::string_view key) const;
   // Throws 403 10000 unless the principal is a tenant admin.
   void RequireTenantAdmin(const Principal& p) const;
 
@@ -31,6 +34,9 @@ class Authorizer {
   static bool RoleGrants(const Role& role, std::string_view key);
 
  private:
+  enum class Verdict { kInvisible, kDenied, kAllowed };
+  Verdict Check(const Principal& p, std::string_view account_id, std::string_view key) const;
+
   const Directory& directory_;
   const Catalog& catalog_;
 };

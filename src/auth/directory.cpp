@@ -2,6 +2,8 @@
 
 #include <mutex>
 
+#include "auth/token_policy.h"
+
 namespace cfiam::auth {
 
 std::string Directory::MemberKey(std::string_view account_id, std::string_view user_id) {
@@ -12,7 +14,7 @@ std::string Directory::MemberKey(std::string_view account_id, std::string_view u
   return key;
 }
 
-void Directory::Load(store::Store& store) {
+void Directory::Load(store::Store& store, const Catalog& catalog) {
   auto tx = store.Read();
   auto snapshot = store.LoadDirectory(*tx);
   std::unique_lock lock(mu_);
@@ -34,6 +36,8 @@ void Directory::Load(store::Store& store) {
     members_[std::move(key)] = std::make_shared<const Member>(std::move(m));
   }
   for (auto& t : snapshot.tokens) {
+    t.policy = std::make_shared<const TokenPolicy>(
+        TokenPolicy::FromStored(t.policies_json, t.condition_json, catalog));
     token_digests_[t.id] = t.secret_digest;
     std::string digest = t.secret_digest;
     tokens_[std::move(digest)] = std::make_shared<const Token>(std::move(t));
@@ -43,6 +47,14 @@ void Directory::Load(store::Store& store) {
 std::shared_ptr<const Token> Directory::FindTokenByDigest(std::string_view digest) const {
   std::shared_lock lock(mu_);
   auto it = tokens_.find(digest);
+  return it == tokens_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const Token> Directory::FindTokenById(std::string_view token_id) const {
+  std::shared_lock lock(mu_);
+  auto d = token_digests_.find(token_id);
+  if (d == token_digests_.end()) return nullptr;
+  auto it = tokens_.find(d->second);
   return it == tokens_.end() ? nullptr : it->second;
 }
 

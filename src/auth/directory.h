@@ -18,6 +18,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "auth/catalog.h"
 #include "domain/model.h"
 #include "store/store.h"
 
@@ -32,10 +33,12 @@ using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>
 
 class Directory {
  public:
-  // Replaces the whole mirror with the store's current state.
-  void Load(store::Store& store);
+  // Replaces the whole mirror with the store's current state, compiling each
+  // token's policies against `catalog`.
+  void Load(store::Store& store, const Catalog& catalog);
 
   std::shared_ptr<const Token> FindTokenByDigest(std::string_view digest) const;
+  std::shared_ptr<const Token> FindTokenById(std::string_view token_id) const;
   std::shared_ptr<const User> FindUser(std::string_view user_id) const;
   std::shared_ptr<const User> FindUserByApiKeyDigest(std::string_view digest) const;
   bool AccountExists(std::string_view account_id) const;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,10 @@
 #include "util/clock.h"
 
 namespace cfiam {
+
+namespace auth {
+struct TokenPolicy;
+}  // namespace auth
 
 struct User {
   std::string id;
@@ -60,6 +65,9 @@ struct Token {
   std::optional<Micros> last_used_on;
   std::string policies_json = "[]";
   std::string condition_json = "{}";
+  // The compiled form of policies_json/condition_json (not stored), set
+  // before the token enters the in-memory Directory.
+  std::shared_ptr<const auth::TokenPolicy> policy;
 };
 
 // One page of a listing plus the total for result_info.

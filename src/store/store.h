@@ -65,6 +65,13 @@ class Store {
   std::optional<Token> FindTokenByDigest(Tx& tx, std::string_view digest);
   std::vector<Token> ListAllTokens(Tx& tx);
   bool DeleteToken(Tx& tx, std::string_view id);
+  std::optional<Token> GetToken(Tx& tx, std::string_view id);
+  void UpdateToken(Tx& tx, const Token& token);
+  // Account-owned tokens of one account, by issue time (then id).
+  Page<Token> ListAccountTokens(Tx& tx, std::string_view account_id, bool descending,
+                                std::int64_t limit, std::int64_t offset);
+  std::int64_t CountAccountTokens(Tx& tx, std::string_view account_id);
+  void SetTokenLastUsed(Tx& tx, std::string_view id, Micros when);
 
   DirectorySnapshot LoadDirectory(Tx& tx);
 

@@ -66,3 +66,52 @@ bool Store::DeleteToken(Tx& tx, std::string_view id) {
 }
 
 }  // namespace cfiam::store
+
+namespace cfiam::store {
+
+std::optional<Token> Store::GetToken(Tx& tx, std::string_view id) {
+  auto rows = tx.Query("SELECT " + std::string(kTokenColumns) + " FROM tokens WHERE id = ?",
+                       {std::string(id)});
+  if (rows.empty()) return std::nullopt;
+  return ReadToken(rows.front());
+}
+
+void Store::UpdateToken(Tx& tx, const Token& t) {
+  tx.Exec(
+      "UPDATE tokens SET name = ?, secret_digest = ?, status = ?, not_before = ?, expires_on = ?, "
+      "modified_on = ?, policies_json = ?, condition_json = ? WHERE id = ?",
+      {t.name, t.secret_digest, t.status, OptTime(t.not_before), OptTime(t.expires_on),
+       t.modified_on, t.policies_json, t.condition_json, t.id});
+}
+
+Page<Token> Store::ListAccountTokens(Tx& tx, std::string_view account_id, bool descending,
+                                     std::int64_t limit, std::int64_t offset) {
+  Page<Token> page;
+  page.total = CountAccountTokens(tx, account_id);
+  const std::string order =
+      descending ? " ORDER BY issued_on DESC, id DESC" : " ORDER BY issued_on ASC, id ASC";
+  for (const Row& r : tx.Query("SELECT " + std::string(kTokenColumns) +
+                                   " FROM tokens WHERE owner_kind = 'account' AND account_id = ?" +
+                                   order + " LIMIT ? OFFSET ?",
+                               {std::string(account_id), limit, offset})) {
+    page.items.push_back(ReadToken(r));
+  }
+  return page;
+}
+
+std::int64_t Store::CountAccountTokens(Tx& tx, std::string_view account_id) {
+  return tx
+      .Query("SELECT COUNT(*) FROM tokens WHERE owner_kind = 'account' AND account_id = ?",
+             {std::string(account_id)})
+      .front()
+      .Int(0);
+}
+
+void Store::SetTokenLastUsed(Tx& tx, std::string_view id, Micros when) {
+  tx.Exec(
+      "UPDATE tokens SET last_used_on = ? WHERE id = ? AND (last_used_on IS NULL OR last_used_on < "
+      "?)",
+      {when, std::string(id), when});
+}
+
+}  // namespace cfiam::store

@@ -67,7 +67,7 @@ TEST_F(RouteTableTest, UnknownPaths) {
 TEST(AllRoutes, EveryAccountRouteNamesAPermissionAndEveryChangeAnAuditDescription) {
   for (const Route& r : AllRoutes()) {
     const std::string path(r.path);
-    if (r.access == Access::kAccount) {
+    if (r.access == Access::kAccount || r.access == Access::kAccountAny) {
       EXPECT_FALSE(r.permission.empty()) << path;
       EXPECT_NE(path.find("{account_id}"), std::string::npos) << path;
     }

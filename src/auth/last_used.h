@@ -1,0 +1,34 @@
+// LastUsed: when each token was last used, recorded in memory on every
+// authenticated request and persisted in batches (not a disk write per
+// request). A crash may lose the last flush interval of it, nothing else.
+//
+// Thread-safety: all methods may be called concurrently.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "store/store.h"
+#include "util/clock.h"
+
+namespace cfiam::auth {
+
+class LastUsed {
+ public:
+  void Touch(std::string_view token_id, Micros when);
+  // The newest use seen in memory since start (flushed or not).
+  std::optional<Micros> Get(std::string_view token_id) const;
+  // Writes pending uses to the store in one transaction. Returns how many.
+  std::size_t Flush(store::Store& store);
+  void Forget(std::string_view token_id);
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Micros> seen_;
+  std::unordered_map<std::string, Micros> pending_;
+};
+
+}  // namespace cfiam::auth

@@ -1,0 +1,50 @@
+// TokenPolicy: a token's policies and condition, validated and compiled into
+// grants the authorizer evaluates from memory.
+//
+// Decision for (key, resource): a matching deny wins; else a matching allow;
+// else no.
+#pragma once
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/catalog.h"
+#include "auth/ip_condition.h"
+#include "auth/resource_matcher.h"
+
+namespace cfiam::auth {
+
+struct Grant {
+  bool deny = false;
+  std::vector<std::string> keys;
+  std::vector<std::string> group_ids;  // the permission groups the keys came from
+  ResourceMatcher resources;
+};
+
+struct TokenPolicy {
+  std::vector<Grant> grants;
+  IpCondition ip;
+
+  // Validates wire-form `policies` (array) and `condition` (object or null),
+  // throwing ApiError 400 naming the field. Returns the policies in canonical
+  // stored form (each with an `id`; ids kept when given and well-formed) in
+  // `canonical_policies`, and the condition in `canonical_condition`.
+  static TokenPolicy Parse(const boost::json::value* policies, const boost::json::value* condition,
+                           const Catalog& catalog, std::optional<std::string_view> own_account,
+                           boost::json::array& canonical_policies,
+                           boost::json::object& canonical_condition);
+  // Compiles the stored canonical form (already validated).
+  static TokenPolicy FromStored(std::string_view policies_json, std::string_view condition_json,
+                                const Catalog& catalog);
+
+  enum class Decision { kNone, kAllow, kDeny };
+  Decision Decide(std::string_view key, const ResourceRef& ref) const;
+  // True when some allow grant (not overridden by a deny for every key) covers the account.
+  bool HasAnyAllowIn(std::string_view account_id) const;
+};
+
+}  // namespace cfiam::auth

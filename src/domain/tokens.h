@@ -1,0 +1,58 @@
+// TokenService: account-owned API tokens. Secrets are generated here, returned
+// once, and stored only as SHA-256 digests. Every change commits and then
+// updates the in-memory Directory under the store's writer lock.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "auth/catalog.h"
+#include "auth/directory.h"
+#include "auth/last_used.h"
+#include "domain/model.h"
+#include "store/store.h"
+
+namespace cfiam {
+
+// What a create or update sets. `policy` is the compiled form of the JSON.
+struct TokenDraft {
+  std::string name;
+  std::string policies_json;
+  std::string condition_json;
+  std::optional<Micros> not_before;
+  std::optional<Micros> expires_on;
+  std::string status = "active";
+  std::shared_ptr<const auth::TokenPolicy> policy;
+};
+
+class TokenService {
+ public:
+  static constexpr std::int64_t kMaxTokensPerAccount = 500;
+
+  TokenService(store::Store& store, auth::Directory& directory, auth::LastUsed& last_used)
+      : store_(store), directory_(directory), last_used_(last_used) {}
+
+  // Returns the stored token and its secret (the only time it is visible).
+  std::pair<Token, std::string> Create(const std::string& account_id, TokenDraft draft);
+  Page<Token> List(const std::string& account_id, bool descending, std::int64_t limit,
+                   std::int64_t offset);
+  // Throws 404 unless the token is an account token of `account_id`.
+  Token Get(const std::string& account_id, const std::string& token_id);
+  Token Update(const std::string& account_id, const std::string& token_id, TokenDraft draft);
+  void Delete(const std::string& account_id, const std::string& token_id);
+  // Replaces the secret; the old one stops working at once. Returns the new one.
+  std::string Roll(const std::string& account_id, const std::string& token_id);
+
+  // The token's last use: the newest of the stored value and unflushed uses.
+  std::optional<Micros> LastUsedOn(const Token& token) const;
+
+ private:
+  Token Load(store::Tx& tx, const std::string& account_id, const std::string& token_id);
+
+  store::Store& store_;
+  auth::Directory& directory_;
+  auth::LastUsed& last_used_;
+};
+
+}  // namespace cfiam
