@@ -13,7 +13,7 @@ packages=(
   g++ cmake make pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libssl-dev libgtest-dev
-  wrk
+  wrk dnsmasq
 )
 missing=()
 for p in "${packages[@]}"; do

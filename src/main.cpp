@@ -6,12 +6,16 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "api/dispatcher.h"
 #include "api/services.h"
 #include "auth/catalog.h"
 #include "auth/directory.h"
+#include "dns/txt_resolver.h"
 #include "domain/bootstrap.h"
+#include "domain/domain_verifier.h"
+#include "domain/email_domain.h"
 #include "http/server.h"
 #include "store/migrations.h"
 #include "store/store.h"
@@ -23,6 +27,9 @@ constexpr const char* kUsage = R"(cfiam — a self-hostable Cloudflare Accounts 
 
 Usage:
   cfiam serve [--listen HOST:PORT] [--data-dir DIR] [--threads N]
+              [--dns-resolver HOST:PORT] [--dns-timeout MS]
+              [--sso-verify-interval MS] [--sso-verify-attempts N]
+              [--sso-blocked-domains LIST]
   cfiam --help | --version
 
 serve options (each also read from the environment):
@@ -30,6 +37,19 @@ serve options (each also read from the environment):
                        IPv6 as [::1]:8787; port 0 picks a free port)
   --data-dir DIR       where the SQLite database lives (CFIAM_DATA_DIR; default ./data)
   --threads N          I/O threads (CFIAM_THREADS; default: number of cores)
+
+SSO connector domain verification (DNS TXT lookups; each also from the environment):
+  --dns-resolver HOST:PORT   DNS server to ask (CFIAM_DNS_RESOLVER; IPv6 as [::1]:53;
+                             default: the first nameserver of /etc/resolv.conf)
+  --dns-timeout MS           per-try UDP timeout in milliseconds; 2 tries per lookup
+                             (CFIAM_DNS_TIMEOUT; default 2000)
+  --sso-verify-interval MS   milliseconds between lookups of one verification
+                             (CFIAM_SSO_VERIFY_INTERVAL; default 30000)
+  --sso-verify-attempts N    lookups before a verification is "failed"
+                             (CFIAM_SSO_VERIFY_ATTEMPTS; default 10)
+  --sso-blocked-domains LIST comma-separated email domains refused for SSO connectors,
+                             on top of the built-in public mailbox providers
+                             (CFIAM_SSO_BLOCKED_DOMAINS)
 
 Bootstrap (environment):
   CFIAM_BOOTSTRAP_TOKEN    make this exact secret a valid API token of the bootstrap user
@@ -45,6 +65,11 @@ struct ServeConfig {
   std::string listen = "127.0.0.1:8787";
   std::string data_dir = "./data";
   unsigned threads = 0;
+  std::optional<std::string> dns_resolver;  // default: /etc/resolv.conf
+  long long dns_timeout_ms = 2000;
+  long long verify_interval_ms = 30000;
+  long long verify_attempts = 10;
+  std::string blocked_domains;  // comma-separated
 };
 
 std::optional<std::string> Env(const char* name) {
@@ -77,11 +102,63 @@ unsigned ParseThreads(const std::string& s) {
   return static_cast<unsigned>(n);
 }
 
+long long ParseBounded(const std::string& flag, const std::string& s, long long lo, long long hi) {
+  long long n = 0;
+  if (!cfiam::ParseUint(s, n) || n < lo || n > hi) {
+    Usage(flag + " takes a number from " + std::to_string(lo) + " to " + std::to_string(hi));
+  }
+  return n;
+}
+
+// Each blocked domain must be a valid domain; it is stored normalized.
+std::vector<std::string> ParseBlockedDomains(const std::string& list) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    const std::string item(cfiam::Trim(std::string_view(list).substr(start, comma - start)));
+    start = comma + 1;
+    if (item.empty()) continue;
+    auto domain = cfiam::NormalizeEmailDomain(item);
+    if (!domain) Usage("--sso-blocked-domains: not a domain name: " + item);
+    out.push_back(*domain);
+  }
+  return out;
+}
+
+cfiam::VerifierOptions VerifierConfig(const ServeConfig& cfg) {
+  cfiam::VerifierOptions v;
+  if (cfg.dns_resolver) {
+    auto ep = cfiam::dns::ParseResolverAddress(*cfg.dns_resolver);
+    if (!ep) Usage("bad --dns-resolver " + *cfg.dns_resolver + " (want IP:PORT)");
+    v.resolver.server = *ep;
+  } else {
+    v.resolver.server = cfiam::dns::SystemResolver("/etc/resolv.conf")
+                            .value_or(boost::asio::ip::udp::endpoint(
+                                boost::asio::ip::make_address("127.0.0.1"), 53));
+  }
+  v.resolver.timeout = std::chrono::milliseconds(cfg.dns_timeout_ms);
+  v.interval = std::chrono::milliseconds(cfg.verify_interval_ms);
+  v.attempts = static_cast<int>(cfg.verify_attempts);
+  return v;
+}
+
 int Serve(int argc, char** argv) {
   ServeConfig cfg;
   if (auto v = Env("CFIAM_LISTEN")) cfg.listen = *v;
   if (auto v = Env("CFIAM_DATA_DIR")) cfg.data_dir = *v;
   if (auto v = Env("CFIAM_THREADS")) cfg.threads = ParseThreads(*v);
+  cfg.dns_resolver = Env("CFIAM_DNS_RESOLVER");
+  constexpr long long kDay = 86400000;
+  if (auto v = Env("CFIAM_DNS_TIMEOUT"))
+    cfg.dns_timeout_ms = ParseBounded("CFIAM_DNS_TIMEOUT", *v, 10, 60000);
+  if (auto v = Env("CFIAM_SSO_VERIFY_INTERVAL")) {
+    cfg.verify_interval_ms = ParseBounded("CFIAM_SSO_VERIFY_INTERVAL", *v, 10, kDay);
+  }
+  if (auto v = Env("CFIAM_SSO_VERIFY_ATTEMPTS")) {
+    cfg.verify_attempts = ParseBounded("CFIAM_SSO_VERIFY_ATTEMPTS", *v, 1, 1000);
+  }
+  if (auto v = Env("CFIAM_SSO_BLOCKED_DOMAINS")) cfg.blocked_domains = *v;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -94,14 +171,28 @@ int Serve(int argc, char** argv) {
       cfg.data_dir = value();
     } else if (arg == "--threads") {
       cfg.threads = ParseThreads(value());
+    } else if (arg == "--dns-resolver") {
+      cfg.dns_resolver = value();
+    } else if (arg == "--dns-timeout") {
+      cfg.dns_timeout_ms = ParseBounded(arg, value(), 10, 60000);
+    } else if (arg == "--sso-verify-interval") {
+      cfg.verify_interval_ms = ParseBounded(arg, value(), 10, kDay);
+    } else if (arg == "--sso-verify-attempts") {
+      cfg.verify_attempts = ParseBounded(arg, value(), 1, 1000);
+    } else if (arg == "--sso-blocked-domains") {
+      cfg.blocked_domains = value();
     } else {
       Usage("unknown option " + arg);
     }
   }
   cfiam::http::ServerOptions options;
   if (!SplitListen(cfg.listen, options.host, options.port)) Usage("bad --listen " + cfg.listen);
-  options.io_threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  options.io_threads =
+      cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   options.worker_threads = std::max(4u, options.io_threads * 2);
+
+  const cfiam::VerifierOptions verifier_options = VerifierConfig(cfg);
+  std::vector<std::string> blocked = ParseBlockedDomains(cfg.blocked_domains);
 
   std::filesystem::create_directories(cfg.data_dir);
   cfiam::store::Store store(cfiam::store::OpenSqlite(cfg.data_dir + "/cfiam.db"));
@@ -111,9 +202,9 @@ int Serve(int argc, char** argv) {
     cfiam::store::ApplyMigrations(*db);
   }
   const cfiam::auth::Catalog catalog;
-  const auto boot = cfiam::Bootstrap(
-      store, Env("CFIAM_BOOTSTRAP_EMAIL").value_or("admin@example.com"),
-      Env("CFIAM_BOOTSTRAP_TOKEN"), Env("CFIAM_BOOTSTRAP_API_KEY"));
+  const auto boot =
+      cfiam::Bootstrap(store, Env("CFIAM_BOOTSTRAP_EMAIL").value_or("admin@example.com"),
+                       Env("CFIAM_BOOTSTRAP_TOKEN"), Env("CFIAM_BOOTSTRAP_API_KEY"));
   if (boot.generated_token) {
     std::cerr << "cfiam: generated bootstrap API token (shown once; store it now):\n  "
               << *boot.generated_token << "\n";
@@ -121,7 +212,11 @@ int Serve(int argc, char** argv) {
   cfiam::auth::Directory directory;
   directory.Load(store);
 
-  cfiam::api::Services services(store, directory, catalog);
+  // Declared after the store and before the services: it is destroyed
+  // (its thread joined) before the store it writes to.
+  cfiam::DomainVerifier verifier(store, verifier_options);
+  cfiam::api::Services services(store, directory, catalog, verifier, std::move(blocked));
+  services.sso_connectors.ResumePending();
   cfiam::api::Dispatcher dispatcher(services);
   cfiam::http::Server server(
       options, [&](cfiam::http::Request& r) { return dispatcher.Handle(r); },
@@ -132,6 +227,7 @@ int Serve(int argc, char** argv) {
   std::cerr << "cfiam: listening on " << options.host << ":" << port << " (data: " << cfg.data_dir
             << ", threads: " << options.io_threads << ")" << std::endl;
   server.Run();
+  verifier.Stop();
   std::cerr << "cfiam: stopped" << std::endl;
   return 0;
 }

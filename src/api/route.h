@@ -67,5 +67,7 @@ const std::vector<Route>& AllRoutes();
 // Each resource family contributes its rows.
 void AddAccountRoutes(std::vector<Route>& routes);
 void AddRoleRoutes(std::vector<Route>& routes);
+void AddSubscriptionRoutes(std::vector<Route>& routes);
+void AddSsoConnectorRoutes(std::vector<Route>& routes);
 
 }  // namespace cfiam::api

@@ -7,6 +7,8 @@ const std::vector<Route>& AllRoutes() {
     std::vector<Route> r;
     AddAccountRoutes(r);
     AddRoleRoutes(r);
+    AddSubscriptionRoutes(r);
+    AddSsoConnectorRoutes(r);
     return r;
   }();
   return routes;
