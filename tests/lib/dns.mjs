@@ -23,8 +23,10 @@ export async function startDnsmasq(port, records) {
     '--pid-file=', '--log-queries', '--log-facility=-'];
   if (process.getuid?.() === 0) args.push('--user=root');
   for (const [name, text] of records) {
+    // No shell: dnsmasq would keep quotes, so strings go bare, comma-separated.
     const strings = Array.isArray(text) ? text : [text];
-    args.push(`--txt-record=${name},${strings.map((s) => `"${s}"`).join(',')}`);
+    if (strings.some((s) => s.includes(','))) throw new Error('TXT strings may not contain commas here');
+    args.push(`--txt-record=${name},${strings.join(',')}`);
   }
   const proc = spawn('dnsmasq', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
