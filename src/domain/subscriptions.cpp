@@ -35,6 +35,13 @@ std::vector<Subscription> SubscriptionService::List(const std::string& account_i
   return store_.ListLiveSubscriptions(*tx, account_id);
 }
 
+Subscription SubscriptionService::Get(const std::string& account_id, const std::string& id) {
+  auto tx = store_.Read();
+  auto sub = store_.GetLiveSubscription(*tx, account_id, id);
+  if (!sub) throw ApiError::NotFound("Subscription");
+  return *sub;
+}
+
 Subscription SubscriptionService::Update(const std::string& account_id, const std::string& id,
                                          const RatePlan* plan,
                                          const std::optional<std::string>& frequency) {

@@ -22,6 +22,8 @@ class SubscriptionService {
                       const std::string& frequency);
   // Live (not cancelled) subscriptions, oldest first.
   std::vector<Subscription> List(const std::string& account_id);
+  // Throws 404 for an unknown or cancelled subscription.
+  Subscription Get(const std::string& account_id, const std::string& id);
   // Changes plan and/or frequency; price and period are recomputed from now.
   // Throws 404 for an unknown or cancelled subscription.
   Subscription Update(const std::string& account_id, const std::string& id, const RatePlan* plan,

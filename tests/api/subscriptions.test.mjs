@@ -92,6 +92,7 @@ test('read-only fields from the client are ignored, never stored', async () => {
   assert.ok(Date.parse(sub.current_period_start) > Date.parse('2020-01-01T00:00:00Z'));
   const listed = expectOk(assert, await srv.call('GET', base())).find((s) => s.id === sub.id);
   assert.deepEqual(listed, sub);
+  assert.deepEqual(expectOk(assert, await srv.call('GET', `${base()}/${sub.id}`)), sub);
 });
 
 test('create validates rate_plan and frequency and names the field', async () => {
@@ -167,6 +168,7 @@ test('delete cancels: answers the id, leaves the list, then 404s', async () => {
   const list = expectOk(assert, await srv.call('GET', base()));
   assert.ok(!list.some((s) => s.id === sub.id));
   expectError(assert, await srv.call('DELETE', `${base()}/${sub.id}`), 404, 1003);
+  expectError(assert, await srv.call('GET', `${base()}/${sub.id}`), 404, 1003);
   expectError(assert, await srv.call('PUT', `${base()}/${sub.id}`, { body: { frequency: 'yearly' } }), 404, 1003);
 });
 
