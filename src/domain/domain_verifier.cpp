@@ -23,6 +23,8 @@ class DomainVerifier::Check : public std::enable_shared_from_this<Check> {
     });
   }
 
+  std::int64_t generation() const { return target_.generation; }
+
   void Cancel() {
     cancelled_ = true;
     timer_.cancel();
@@ -68,7 +70,13 @@ DomainVerifier::~DomainVerifier() { Stop(); }
 
 void DomainVerifier::Start(VerificationTarget target) {
   net::post(ioc_, [this, target = std::move(target)]() mutable {
-    if (auto old = active_[target.connector_id].lock()) old->Cancel();
+    if (auto old = active_[target.connector_id].lock()) {
+      // Two begin_verification calls may post out of order; the newer
+      // generation is the one whose result the store will accept, so an
+      // older one must never displace it.
+      if (old->generation() > target.generation) return;
+      old->Cancel();
+    }
     auto check = std::make_shared<Check>(*this, target);
     active_[target.connector_id] = check;
     check->Lookup();

@@ -104,3 +104,47 @@ TEST(DnsMessage, SurvivesEveryTruncationOfAValidPacket) {
 
 }  // namespace
 }  // namespace cfiam::dns
+
+#include <cstdio>
+#include <fstream>
+
+#include "dns/txt_resolver.h"
+
+namespace cfiam::dns {
+namespace {
+
+TEST(ResolverAddress, ParsesHostPortForms) {
+  auto v4 = ParseResolverAddress("127.0.0.1:5353");
+  ASSERT_TRUE(v4);
+  EXPECT_EQ(v4->address().to_string(), "127.0.0.1");
+  EXPECT_EQ(v4->port(), 5353);
+  auto bare = ParseResolverAddress("10.0.0.2");
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->port(), 53);
+  auto v6 = ParseResolverAddress("[::1]:53");
+  ASSERT_TRUE(v6);
+  EXPECT_TRUE(v6->address().is_v6());
+  EXPECT_TRUE(ParseResolverAddress("[::1]"));
+  for (const char* bad : {"", "localhost:53", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:70000",
+                          "[::1", "[::1]x", "1.2.3.4:-1"}) {
+    EXPECT_FALSE(ParseResolverAddress(bad)) << bad;
+  }
+}
+
+TEST(ResolverAddress, ReadsTheFirstUsableNameserverOfResolvConf) {
+  const std::string path = ::testing::TempDir() + "resolv.conf.test";
+  {
+    std::ofstream out(path);
+    out << "# comment\nsearch example.com\nnameserver bogus\nnameserver fd00::53\n"
+           "nameserver 10.0.0.9\n";
+  }
+  auto ep = SystemResolver(path);
+  ASSERT_TRUE(ep);
+  EXPECT_EQ(ep->address().to_string(), "fd00::53");
+  EXPECT_EQ(ep->port(), 53);
+  EXPECT_FALSE(SystemResolver(path + ".missing"));
+  std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace cfiam::dns
