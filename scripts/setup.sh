@@ -9,11 +9,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 flavor="${1:-release}"
 
+# dnsmasq-base: the DNS server the SSO verification tests start on a loopback
+# port (the binary only; the "dnsmasq" package would also run a system service
+# on port 53).
 packages=(
   g++ cmake make pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libssl-dev libgtest-dev
-  wrk
+  wrk dnsmasq-base
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -7,12 +7,16 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "api/dispatcher.h"
 #include "api/services.h"
 #include "auth/catalog.h"
 #include "auth/directory.h"
+#include "dns/txt_resolver.h"
 #include "domain/bootstrap.h"
+#include "domain/domain_verifier.h"
+#include "domain/email_domain.h"
 #include "http/server.h"
 #include "store/migrations.h"
 #include "store/store.h"
@@ -25,6 +29,10 @@ constexpr const char* kUsage = R"(cfiam — a self-hostable Cloudflare Accounts 
 
 Usage:
   cfiam serve [--listen HOST:PORT] [--data-dir DIR] [--threads N]
+              [--max-connections N] [--request-timeout S] [--idle-timeout S]
+              [--dns-resolver HOST:PORT] [--dns-timeout MS]
+              [--sso-verify-interval MS] [--sso-verify-attempts N]
+              [--sso-blocked-domains LIST]
   cfiam --help | --version
 
 serve options (each also read from the environment):
@@ -35,6 +43,19 @@ serve options (each also read from the environment):
   --max-connections N  open connections before new ones get 429 (CFIAM_MAX_CONNECTIONS; 4096)
   --request-timeout S  seconds to receive a whole request (CFIAM_REQUEST_TIMEOUT; 30)
   --idle-timeout S     seconds an idle keep-alive connection stays open (CFIAM_IDLE_TIMEOUT; 60)
+
+SSO connector domain verification (DNS TXT lookups; each also from the environment):
+  --dns-resolver HOST:PORT   DNS server to ask (CFIAM_DNS_RESOLVER; IPv6 as [::1]:53;
+                             default: the first nameserver of /etc/resolv.conf)
+  --dns-timeout MS           per-try UDP timeout in milliseconds; 2 tries per lookup
+                             (CFIAM_DNS_TIMEOUT; default 2000)
+  --sso-verify-interval MS   milliseconds between lookups of one verification
+                             (CFIAM_SSO_VERIFY_INTERVAL; default 30000)
+  --sso-verify-attempts N    lookups before a verification is "failed"
+                             (CFIAM_SSO_VERIFY_ATTEMPTS; default 10)
+  --sso-blocked-domains LIST comma-separated email domains refused for SSO connectors,
+                             on top of the built-in public mailbox providers
+                             (CFIAM_SSO_BLOCKED_DOMAINS)
 
 Bootstrap (environment):
   CFIAM_BOOTSTRAP_TOKEN    make this exact secret a valid API token of the bootstrap user
@@ -53,6 +74,11 @@ struct ServeConfig {
   long long max_connections = 4096;
   long long request_timeout = 30;
   long long idle_timeout = 60;
+  std::optional<std::string> dns_resolver;  // default: /etc/resolv.conf
+  long long dns_timeout_ms = 2000;
+  long long verify_interval_ms = 30000;
+  long long verify_attempts = 10;
+  std::string blocked_domains;  // comma-separated
 };
 
 std::optional<std::string> Env(const char* name) {
@@ -91,6 +117,39 @@ unsigned ParseThreads(const std::string& s) {
   return static_cast<unsigned>(ParseBounded("--threads", s, 1, 256));
 }
 
+// Each blocked domain must be a valid domain; it is stored normalized.
+std::vector<std::string> ParseBlockedDomains(const std::string& list) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    const std::string item(cfiam::Trim(std::string_view(list).substr(start, comma - start)));
+    start = comma + 1;
+    if (item.empty()) continue;
+    auto domain = cfiam::NormalizeEmailDomain(item);
+    if (!domain) Usage("--sso-blocked-domains: not a domain name: " + item);
+    out.push_back(*domain);
+  }
+  return out;
+}
+
+cfiam::VerifierOptions VerifierConfig(const ServeConfig& cfg) {
+  cfiam::VerifierOptions v;
+  if (cfg.dns_resolver) {
+    auto ep = cfiam::dns::ParseResolverAddress(*cfg.dns_resolver);
+    if (!ep) Usage("bad --dns-resolver " + *cfg.dns_resolver + " (want IP:PORT)");
+    v.resolver.server = *ep;
+  } else {
+    v.resolver.server = cfiam::dns::SystemResolver("/etc/resolv.conf")
+                            .value_or(boost::asio::ip::udp::endpoint(
+                                boost::asio::ip::make_address("127.0.0.1"), 53));
+  }
+  v.resolver.timeout = std::chrono::milliseconds(cfg.dns_timeout_ms);
+  v.interval = std::chrono::milliseconds(cfg.verify_interval_ms);
+  v.attempts = static_cast<int>(cfg.verify_attempts);
+  return v;
+}
+
 int Serve(int argc, char** argv) {
   ServeConfig cfg;
   if (auto v = Env("CFIAM_LISTEN")) cfg.listen = *v;
@@ -104,6 +163,17 @@ int Serve(int argc, char** argv) {
   }
   if (auto v = Env("CFIAM_IDLE_TIMEOUT"))
     cfg.idle_timeout = ParseBounded("--idle-timeout", *v, 1, 3600);
+  cfg.dns_resolver = Env("CFIAM_DNS_RESOLVER");
+  constexpr long long kDay = 86400000;
+  if (auto v = Env("CFIAM_DNS_TIMEOUT"))
+    cfg.dns_timeout_ms = ParseBounded("CFIAM_DNS_TIMEOUT", *v, 10, 60000);
+  if (auto v = Env("CFIAM_SSO_VERIFY_INTERVAL")) {
+    cfg.verify_interval_ms = ParseBounded("CFIAM_SSO_VERIFY_INTERVAL", *v, 10, kDay);
+  }
+  if (auto v = Env("CFIAM_SSO_VERIFY_ATTEMPTS")) {
+    cfg.verify_attempts = ParseBounded("CFIAM_SSO_VERIFY_ATTEMPTS", *v, 1, 1000);
+  }
+  if (auto v = Env("CFIAM_SSO_BLOCKED_DOMAINS")) cfg.blocked_domains = *v;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -122,6 +192,16 @@ int Serve(int argc, char** argv) {
       cfg.request_timeout = ParseBounded(arg, value(), 1, 3600);
     } else if (arg == "--idle-timeout") {
       cfg.idle_timeout = ParseBounded(arg, value(), 1, 3600);
+    } else if (arg == "--dns-resolver") {
+      cfg.dns_resolver = value();
+    } else if (arg == "--dns-timeout") {
+      cfg.dns_timeout_ms = ParseBounded(arg, value(), 10, 60000);
+    } else if (arg == "--sso-verify-interval") {
+      cfg.verify_interval_ms = ParseBounded(arg, value(), 10, kDay);
+    } else if (arg == "--sso-verify-attempts") {
+      cfg.verify_attempts = ParseBounded(arg, value(), 1, 1000);
+    } else if (arg == "--sso-blocked-domains") {
+      cfg.blocked_domains = value();
     } else {
       Usage("unknown option " + arg);
     }
@@ -134,6 +214,9 @@ int Serve(int argc, char** argv) {
   options.max_connections = static_cast<std::size_t>(cfg.max_connections);
   options.request_timeout = std::chrono::seconds(cfg.request_timeout);
   options.idle_timeout = std::chrono::seconds(cfg.idle_timeout);
+
+  const cfiam::VerifierOptions verifier_options = VerifierConfig(cfg);
+  std::vector<std::string> blocked = ParseBlockedDomains(cfg.blocked_domains);
 
   std::filesystem::create_directories(cfg.data_dir);
   cfiam::store::Store store(cfiam::store::OpenSqlite(cfg.data_dir + "/cfiam.db"));
@@ -153,7 +236,11 @@ int Serve(int argc, char** argv) {
   cfiam::auth::Directory directory;
   directory.Load(store, catalog);
 
-  cfiam::api::Services services(store, directory, catalog);
+  // Declared after the store and before the services: it is destroyed
+  // (its thread joined) before the store it writes to.
+  cfiam::DomainVerifier verifier(store, verifier_options);
+  cfiam::api::Services services(store, directory, catalog, verifier, std::move(blocked));
+  services.sso_connectors.ResumePending();
   cfiam::api::Dispatcher dispatcher(services);
   cfiam::http::Server server(
       options, [&](cfiam::http::Request& r) { return dispatcher.Handle(r); },
@@ -174,6 +261,7 @@ int Serve(int argc, char** argv) {
   server.Run();
   flusher.Stop();
   services.last_used.Flush(store);
+  verifier.Stop();
   std::cerr << "cfiam: stopped" << std::endl;
   return 0;
 }

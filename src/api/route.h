@@ -71,5 +71,7 @@ const std::vector<Route>& AllRoutes();
 void AddAccountRoutes(std::vector<Route>& routes);
 void AddRoleRoutes(std::vector<Route>& routes);
 void AddTokenRoutes(std::vector<Route>& routes);
+void AddSubscriptionRoutes(std::vector<Route>& routes);
+void AddSsoConnectorRoutes(std::vector<Route>& routes);
 
 }  // namespace cfiam::api

@@ -8,6 +8,8 @@ const std::vector<Route>& AllRoutes() {
     AddAccountRoutes(r);
     AddRoleRoutes(r);
     AddTokenRoutes(r);
+    AddSubscriptionRoutes(r);
+    AddSsoConnectorRoutes(r);
     return r;
   }();
   return routes;

@@ -7,20 +7,30 @@
 #include "auth/catalog.h"
 #include "auth/directory.h"
 #include "domain/accounts.h"
+#include "domain/domain_verifier.h"
+#include "domain/rate_plans.h"
+#include "domain/sso_connectors.h"
+#include "domain/subscriptions.h"
 #include "domain/tokens.h"
 #include "store/store.h"
 
 namespace cfiam::api {
 
 struct Services {
-  Services(store::Store& s, auth::Directory& d, const auth::Catalog& c)
+  // `verifier` checks SSO domains; `sso_blocked_domains` are refused as
+  // connector domains on top of the built-in public mailbox providers.
+  Services(store::Store& s, auth::Directory& d, const auth::Catalog& c, DomainVerifier& verifier,
+           std::vector<std::string> sso_blocked_domains)
       : store(s),
         directory(d),
         catalog(c),
         authenticator(d, &last_used),
         authorizer(d, c),
         accounts(s, d, c),
-        tokens(s, d, last_used) {}
+        tokens(s, d, last_used),
+        rate_plans(c.rate_plans()),
+        subscriptions(s, rate_plans),
+        sso_connectors(s, verifier, std::move(sso_blocked_domains)) {}
 
   store::Store& store;
   auth::Directory& directory;
@@ -30,6 +40,9 @@ struct Services {
   auth::Authorizer authorizer;
   AccountService accounts;
   TokenService tokens;
+  const RatePlans rate_plans;
+  SubscriptionService subscriptions;
+  SsoConnectorService sso_connectors;
 };
 
 }  // namespace cfiam::api

@@ -70,6 +70,37 @@ struct Token {
   std::shared_ptr<const auth::TokenPolicy> policy;
 };
 
+// A billing subscription of an account. Price and currency come from the
+// rate-plan table, never from a request. Lifecycle: docs/subscriptions.md.
+struct Subscription {
+  std::string id;
+  std::string account_id;
+  std::string rate_plan_id;
+  std::string frequency = "monthly";  // weekly | monthly | quarterly | yearly
+  double price = 0;
+  std::string currency = "USD";
+  std::string state;  // Paid | Provisioned | Cancelled
+  Micros current_period_start = 0;
+  Micros current_period_end = 0;
+  Micros created_on = 0;
+};
+
+// A dashboard SSO connector for one email domain of an account.
+struct SsoConnector {
+  std::string id;
+  std::string account_id;
+  std::string email_domain;  // normalized: lower-case ASCII (IDNA punycode)
+  bool enabled = false;
+  bool use_fedramp_language = false;
+  std::string verification_code;    // "cloudflare_dashboard_sso=<digits>"
+  std::string verification_status;  // awaiting | pending | failed | verified
+  // Bumped by every begin_verification, so the result of an older, superseded
+  // check can never overwrite a newer one.
+  std::int64_t verification_generation = 0;
+  Micros created_on = 0;
+  Micros updated_on = 0;
+};
+
 // One page of a listing plus the total for result_info.
 template <class T>
 struct Page {

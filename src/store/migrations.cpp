@@ -67,6 +67,38 @@ constexpr Migration kMigrations[] = {
          "CREATE INDEX tokens_account ON tokens (account_id)",
          "CREATE INDEX tokens_user ON tokens (user_id)",
      }},
+    // Version 2 is reserved for the concurrent resource-groups work (issue 3).
+    {3,
+     {
+         R"(CREATE TABLE subscriptions (
+              id TEXT PRIMARY KEY,
+              account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+              rate_plan_id TEXT NOT NULL,
+              frequency TEXT NOT NULL,
+              price_cents BIGINT NOT NULL,
+              currency TEXT NOT NULL,
+              state TEXT NOT NULL,
+              current_period_start BIGINT NOT NULL,
+              current_period_end BIGINT NOT NULL,
+              created_on BIGINT NOT NULL))",
+         "CREATE INDEX subscriptions_account ON subscriptions (account_id, created_on)",
+         R"(CREATE TABLE sso_connectors (
+              id TEXT PRIMARY KEY,
+              account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+              email_domain TEXT NOT NULL,
+              enabled INTEGER NOT NULL DEFAULT 0,
+              use_fedramp_language INTEGER NOT NULL DEFAULT 0,
+              verification_code TEXT NOT NULL,
+              verification_status TEXT NOT NULL,
+              verification_generation BIGINT NOT NULL DEFAULT 0,
+              created_on BIGINT NOT NULL,
+              updated_on BIGINT NOT NULL,
+              UNIQUE (account_id, email_domain)))",
+         // At most one account may have a domain enabled: the service checks
+         // first for a clear error, this index makes it hold under any race.
+         "CREATE UNIQUE INDEX sso_connectors_enabled_domain ON sso_connectors (email_domain) "
+         "WHERE enabled = 1",
+     }},
 };
 
 }  // namespace

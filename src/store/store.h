@@ -73,6 +73,30 @@ class Store {
   std::int64_t CountAccountTokens(Tx& tx, std::string_view account_id);
   void SetTokenLastUsed(Tx& tx, std::string_view id, Micros when);
 
+  // Subscriptions. Cancelled ones are kept as history but never listed or found.
+  void InsertSubscription(Tx& tx, const Subscription& sub);
+  std::optional<Subscription> GetLiveSubscription(Tx& tx, std::string_view account_id,
+                                                  std::string_view id);
+  std::vector<Subscription> ListLiveSubscriptions(Tx& tx, std::string_view account_id);
+  void UpdateSubscription(Tx& tx, const Subscription& sub);
+
+  // SSO connectors.
+  void InsertSsoConnector(Tx& tx, const SsoConnector& c);
+  std::optional<SsoConnector> GetSsoConnector(Tx& tx, std::string_view account_id,
+                                              std::string_view id);
+  std::vector<SsoConnector> ListSsoConnectors(Tx& tx, std::string_view account_id);
+  bool HasSsoConnectorForDomain(Tx& tx, std::string_view account_id, std::string_view domain);
+  // Whether an account other than `account_id` has `domain` enabled.
+  bool IsSsoDomainEnabledElsewhere(Tx& tx, std::string_view account_id, std::string_view domain);
+  void UpdateSsoConnector(Tx& tx, const SsoConnector& c);
+  bool DeleteSsoConnector(Tx& tx, std::string_view account_id, std::string_view id);
+  // Records a verification outcome only if `generation` is still the
+  // connector's current one; returns whether it did.
+  bool SetSsoVerificationResult(Tx& tx, std::string_view id, std::int64_t generation,
+                                std::string_view status, Micros now);
+  // Connectors whose verification was in flight (status pending), e.g. at a restart.
+  std::vector<SsoConnector> ListPendingSsoConnectors(Tx& tx);
+
   DirectorySnapshot LoadDirectory(Tx& tx);
 
  private:

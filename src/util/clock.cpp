@@ -1,5 +1,6 @@
 #include "util/clock.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -14,6 +15,24 @@ std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
   const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+struct Civil {
+  std::int64_t y;
+  unsigned m, d;
+};
+
+// Hinnant's civil_from_days: the inverse of DaysFromCivil.
+Civil CivilFromDays(std::int64_t days) {
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(days - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2), m, d};
 }
 
 bool Digits(std::string_view s, size_t pos, size_t n, int& out) {
@@ -120,6 +139,21 @@ std::optional<Micros> ParseRfc3339(std::string_view s) {
   if (pos != s.size()) return std::nullopt;
   const std::int64_t secs = *date / 1000000 + hh * 3600 + mm * 60 + ss - offset;
   return secs * 1000000 + frac;
+}
+
+Micros AddMonths(Micros t, int months) {
+  constexpr std::int64_t kDay = 86400LL * 1000000;
+  const std::int64_t days = t >= 0 ? t / kDay : (t - kDay + 1) / kDay;
+  const Micros time_of_day = t - days * kDay;
+  const Civil c = CivilFromDays(days);
+  const std::int64_t index = c.y * 12 + (c.m - 1) + months;
+  const std::int64_t y = index >= 0 ? index / 12 : (index - 11) / 12;
+  const unsigned m = static_cast<unsigned>(index - y * 12) + 1;
+  // Clamp the day to the target month's length (Jan 31 + 1 month = Feb 28/29).
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  const unsigned last = kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+  return DaysFromCivil(y, m, std::min(c.d, last)) * kDay + time_of_day;
 }
 
 }  // namespace cfiam

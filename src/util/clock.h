@@ -16,6 +16,9 @@ Micros NowMicros();
 std::string FormatRfc3339(Micros t);
 // Accepts "YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)". Returns nullopt when malformed.
 std::optional<Micros> ParseRfc3339(std::string_view s);
+// `t` moved by whole calendar months (negative moves back), keeping the time
+// of day; the day is clamped to the target month's length.
+Micros AddMonths(Micros t, int months);
 // Accepts "YYYY-MM-DD" as midnight UTC.
 std::optional<Micros> ParseDate(std::string_view s);
 

@@ -1,0 +1,123 @@
+#include "domain/sso_connectors.h"
+
+#include "domain/email_domain.h"
+#include "util/api_error.h"
+#include "util/random.h"
+
+namespace cfiam {
+namespace {
+
+constexpr std::string_view kCodePrefix = "cloudflare_dashboard_sso=";
+
+// 64 random bits in decimal: unguessable, and digits only, as Cloudflare's are.
+std::string NewVerificationCode() {
+  return std::string(kCodePrefix) + std::to_string(std::stoull(RandomHex(8), nullptr, 16));
+}
+
+}  // namespace
+
+VerificationTarget SsoConnectorService::TargetOf(const SsoConnector& c) {
+  return {c.id, c.email_domain, c.verification_code, c.verification_generation};
+}
+
+SsoConnector SsoConnectorService::Create(const std::string& account_id,
+                                         const std::string& email_domain, bool begin_verification,
+                                         bool use_fedramp_language) {
+  auto domain = NormalizeEmailDomain(email_domain);
+  if (!domain) {
+    throw ApiError::Invalid("email_domain",
+                            "must be a valid domain name (use the punycode form for IDNs)");
+  }
+  if (IsPublicMailboxDomain(*domain, blocked_)) {
+    throw ApiError::Invalid("email_domain",
+                            "is a public mailbox provider; SSO needs a domain your organization "
+                            "controls");
+  }
+  SsoConnector c;
+  c.id = NewId();
+  c.account_id = account_id;
+  c.email_domain = *domain;
+  c.use_fedramp_language = use_fedramp_language;
+  c.verification_code = NewVerificationCode();
+  c.verification_status = begin_verification ? "pending" : "awaiting";
+  c.verification_generation = begin_verification ? 1 : 0;
+  c.created_on = c.updated_on = NowMicros();
+  {
+    auto tx = store_.Write();
+    if (store_.HasSsoConnectorForDomain(*tx, account_id, c.email_domain)) {
+      throw ApiError::Conflict("email_domain: this account already has an SSO connector for " +
+                               c.email_domain);
+    }
+    store_.InsertSsoConnector(*tx, c);
+    tx->Commit();
+  }
+  if (begin_verification) verifier_.Start(TargetOf(c));
+  return c;
+}
+
+std::vector<SsoConnector> SsoConnectorService::List(const std::string& account_id) {
+  auto tx = store_.Read();
+  return store_.ListSsoConnectors(*tx, account_id);
+}
+
+SsoConnector SsoConnectorService::Get(const std::string& account_id, const std::string& id) {
+  auto tx = store_.Read();
+  auto c = store_.GetSsoConnector(*tx, account_id, id);
+  if (!c) throw ApiError::NotFound("SSO connector");
+  return *c;
+}
+
+SsoConnector SsoConnectorService::Update(const std::string& account_id, const std::string& id,
+                                         std::optional<bool> enabled,
+                                         std::optional<bool> use_fedramp_language) {
+  auto tx = store_.Write();
+  auto c = store_.GetSsoConnector(*tx, account_id, id);
+  if (!c) throw ApiError::NotFound("SSO connector");
+  if (enabled && *enabled && !c->enabled) {
+    if (c->verification_status != "verified") {
+      throw ApiError::Invalid("enabled", "the connector's email domain is " +
+                                             c->verification_status +
+                                             ", not verified; verify it before enabling");
+    }
+    if (store_.IsSsoDomainEnabledElsewhere(*tx, account_id, c->email_domain)) {
+      throw ApiError::Conflict("enabled: another account already has SSO enabled for " +
+                               c->email_domain);
+    }
+  }
+  if (enabled) c->enabled = *enabled;
+  if (use_fedramp_language) c->use_fedramp_language = *use_fedramp_language;
+  c->updated_on = NowMicros();
+  store_.UpdateSsoConnector(*tx, *c);
+  tx->Commit();
+  return *c;
+}
+
+void SsoConnectorService::Delete(const std::string& account_id, const std::string& id) {
+  auto tx = store_.Write();
+  if (!store_.DeleteSsoConnector(*tx, account_id, id)) throw ApiError::NotFound("SSO connector");
+  tx->Commit();
+  verifier_.Cancel(id);
+}
+
+void SsoConnectorService::BeginVerification(const std::string& account_id, const std::string& id) {
+  SsoConnector c;
+  {
+    auto tx = store_.Write();
+    auto found = store_.GetSsoConnector(*tx, account_id, id);
+    if (!found) throw ApiError::NotFound("SSO connector");
+    c = std::move(*found);
+    c.verification_status = "pending";
+    ++c.verification_generation;
+    c.updated_on = NowMicros();
+    store_.UpdateSsoConnector(*tx, c);
+    tx->Commit();
+  }
+  verifier_.Start(TargetOf(c));
+}
+
+void SsoConnectorService::ResumePending() {
+  auto tx = store_.Read();
+  for (const SsoConnector& c : store_.ListPendingSsoConnectors(*tx)) verifier_.Start(TargetOf(c));
+}
+
+}  // namespace cfiam
