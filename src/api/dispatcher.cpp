@@ -35,8 +35,7 @@ std::string_view Header(const http::Request& req, std::string_view name, bool& p
 
 // Splits the request target into decoded path segments below /client/v4 and
 // decoded query parameters. Throws 400 for malformed targets, 404 off-prefix.
-void ParseTarget(std::string_view target, std::vector<std::string>& segments,
-                 QueryParams& query) {
+void ParseTarget(std::string_view target, std::vector<std::string>& segments, QueryParams& query) {
   auto parsed = boost::urls::parse_origin_form(target);
   if (!parsed) throw ApiError(400, codes::kInvalidRequest, "Malformed request target");
   const boost::urls::url_view& url = *parsed;
@@ -73,7 +72,9 @@ const json::value* ParseBody(const http::Request& req, json::value& storage) {
   return &storage;
 }
 
-http::Response Enveloped(unsigned status, std::string body) { return {status, std::move(body), {}}; }
+http::Response Enveloped(unsigned status, std::string body) {
+  return {status, std::move(body), {}};
+}
 
 }  // namespace
 
@@ -96,7 +97,8 @@ http::Response Dispatcher::Handle(http::Request& request) {
     return Enveloped(e.http_status(), ErrorBody(e));
   } catch (const store::DbError& e) {
     if (e.kind() == store::DbError::Kind::kConstraint) {
-      return Enveloped(409, ErrorBody(ApiError::Conflict("The change conflicts with existing data")));
+      return Enveloped(409,
+                       ErrorBody(ApiError::Conflict("The change conflicts with existing data")));
     }
     std::fprintf(stderr, "cfiam: store error on %s: %s\n", request.ray.c_str(), e.what());
   } catch (const std::exception& e) {
@@ -113,17 +115,18 @@ http::Response Dispatcher::Dispatch(http::Request& request) {
   RouteMatch match = table_.Match(request.raw.method(), segments);
   if (!match.route) {
     if (match.path_known) {
-      http::Response res = Enveloped(
-          405, ErrorBody(ApiError(405, codes::kMethodNotAllowed,
-                                  "Method " + std::string(request.raw.method_string()) +
-                                      " not allowed; use " + match.allow)));
+      http::Response res =
+          Enveloped(405, ErrorBody(ApiError(405, codes::kMethodNotAllowed,
+                                            "Method " + std::string(request.raw.method_string()) +
+                                                " not allowed; use " + match.allow)));
       res.headers.emplace_back("Allow", match.allow);
       return res;
     }
     throw NoRoute(request.raw.target().substr(0, request.raw.target().find('?')));
   }
   for (const auto& [name, value] : match.params) {
-    if (!IsObjectId(value)) throw NoRoute(request.raw.target().substr(0, request.raw.target().find('?')));
+    if (!IsObjectId(value))
+      throw NoRoute(request.raw.target().substr(0, request.raw.target().find('?')));
   }
   const Route& route = *match.route;
 

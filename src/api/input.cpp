@@ -40,8 +40,8 @@ std::optional<std::string> ObjectReader::String(std::string_view field,
   if (!v->is_string()) throw ApiError::Invalid(Path(field), "must be a string");
   std::string s(v->get_string());
   if (max_chars && Utf8Length(s) > max_chars) {
-    throw ApiError::Invalid(Path(field), "must be at most " + std::to_string(max_chars) +
-                                             " characters");
+    throw ApiError::Invalid(Path(field),
+                            "must be at most " + std::to_string(max_chars) + " characters");
   }
   return s;
 }
@@ -59,8 +59,8 @@ std::optional<bool> ObjectReader::Bool(std::string_view field) const {
   return v->get_bool();
 }
 
-std::optional<std::string> ObjectReader::Enum(std::string_view field,
-                                              std::initializer_list<std::string_view> allowed) const {
+std::optional<std::string> ObjectReader::Enum(
+    std::string_view field, std::initializer_list<std::string_view> allowed) const {
   auto s = String(field);
   if (!s) return std::nullopt;
   for (std::string_view a : allowed) {

@@ -17,8 +17,9 @@ std::int64_t NumberParam(const QueryParams& q, std::string_view name, std::int64
   const char* end = raw->data() + raw->size();
   auto [ptr, ec] = std::from_chars(raw->data(), end, value);
   if (raw->empty() || ec != std::errc() || ptr != end || !std::isfinite(value)) {
-    throw ApiError(400, codes::kInvalidRequest,
-                   "Invalid value for query parameter '" + std::string(name) + "': must be a number");
+    throw ApiError(
+        400, codes::kInvalidRequest,
+        "Invalid value for query parameter '" + std::string(name) + "': must be a number");
   }
   value = std::floor(value);
   if (value > 1e12) return 1000000000000;

@@ -31,9 +31,9 @@ std::optional<std::string> EnumParam(const QueryParams& q, std::string_view name
     if (!list.empty()) list += ", ";
     list += a;
   }
-  throw ApiError(400, codes::kInvalidRequest,
-                 "Invalid value for query parameter '" + std::string(name) + "': must be one of " +
-                     list);
+  throw ApiError(
+      400, codes::kInvalidRequest,
+      "Invalid value for query parameter '" + std::string(name) + "': must be one of " + list);
 }
 
 }  // namespace cfiam::api

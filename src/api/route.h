@@ -67,5 +67,10 @@ const std::vector<Route>& AllRoutes();
 // Each resource family contributes its rows.
 void AddAccountRoutes(std::vector<Route>& routes);
 void AddRoleRoutes(std::vector<Route>& routes);
+void AddMemberRoutes(std::vector<Route>& routes);
+void AddMembershipRoutes(std::vector<Route>& routes);
+void AddPermissionGroupRoutes(std::vector<Route>& routes);
+void AddResourceGroupRoutes(std::vector<Route>& routes);
+void AddUserGroupRoutes(std::vector<Route>& routes);
 
 }  // namespace cfiam::api

@@ -14,8 +14,8 @@ namespace cfiam::api {
 struct RouteMatch {
   const Route* route = nullptr;  // set when path and method match
   PathParams params;
-  bool path_known = false;       // some route has this path (for 405)
-  std::string allow;             // methods allowed on this path, for 405
+  bool path_known = false;  // some route has this path (for 405)
+  std::string allow;        // methods allowed on this path, for 405
 };
 
 class RouteTable {

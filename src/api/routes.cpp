@@ -7,6 +7,11 @@ const std::vector<Route>& AllRoutes() {
     std::vector<Route> r;
     AddAccountRoutes(r);
     AddRoleRoutes(r);
+    AddMemberRoutes(r);
+    AddMembershipRoutes(r);
+    AddPermissionGroupRoutes(r);
+    AddResourceGroupRoutes(r);
+    AddUserGroupRoutes(r);
     return r;
   }();
   return routes;

@@ -7,6 +7,9 @@
 #include "auth/catalog.h"
 #include "auth/directory.h"
 #include "domain/accounts.h"
+#include "domain/members.h"
+#include "domain/resource_groups.h"
+#include "domain/user_groups.h"
 #include "store/store.h"
 
 namespace cfiam::api {
@@ -18,7 +21,10 @@ struct Services {
         catalog(c),
         authenticator(d),
         authorizer(d, c),
-        accounts(s, d, c) {}
+        accounts(s, d, c),
+        members(s, d, c),
+        resource_groups(s, d),
+        user_groups(s, d, c) {}
 
   store::Store& store;
   auth::Directory& directory;
@@ -26,6 +32,9 @@ struct Services {
   auth::Authenticator authenticator;
   auth::Authorizer authorizer;
   AccountService accounts;
+  MemberService members;
+  ResourceGroupService resource_groups;
+  UserGroupService user_groups;
 };
 
 }  // namespace cfiam::api

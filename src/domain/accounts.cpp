@@ -38,8 +38,7 @@ Page<Account> AccountService::List(const store::AccountQuery& query) {
   return store_.ListAccounts(*tx, query);
 }
 
-Account AccountService::Update(const std::string& id,
-                               const std::function<void(Account&)>& mutate) {
+Account AccountService::Update(const std::string& id, const std::function<void(Account&)>& mutate) {
   auto tx = store_.Write();
   auto account = store_.GetAccount(*tx, id);
   if (!account) throw ApiError::NotFound("Account");

@@ -83,7 +83,8 @@ Page<Account> Store::ListAccounts(Tx& tx, const AccountQuery& q) {
   }
   Page<Account> page;
   page.total = tx.Query("SELECT COUNT(*) FROM accounts a" + where, params).front().Int(0);
-  const std::string order = q.descending ? " ORDER BY a.name DESC, a.id DESC" : " ORDER BY a.name ASC, a.id ASC";
+  const std::string order =
+      q.descending ? " ORDER BY a.name DESC, a.id DESC" : " ORDER BY a.name ASC, a.id ASC";
   params.emplace_back(q.limit);
   params.emplace_back(q.offset);
   for (const Row& r : tx.Query("SELECT " + std::string(kAccountColumns) + " FROM accounts a" +

@@ -26,7 +26,7 @@ class Row {
  public:
   explicit Row(std::vector<Value> cols) : cols_(std::move(cols)) {}
   bool IsNull(size_t i) const { return std::holds_alternative<std::nullptr_t>(cols_.at(i)); }
-  std::string Str(size_t i) const;  // NULL reads as ""
+  std::string Str(size_t i) const;   // NULL reads as ""
   std::int64_t Int(size_t i) const;  // NULL reads as 0
   size_t size() const { return cols_.size(); }
 

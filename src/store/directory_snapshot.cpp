@@ -1,14 +1,15 @@
 #include <unordered_map>
 
+#include "store/policies.h"
 #include "store/store.h"
 
 namespace cfiam::store {
 
 DirectorySnapshot Store::LoadDirectory(Tx& tx) {
   DirectorySnapshot snap;
-  for (const Row& r : tx.Query(
-           "SELECT id, email, first_name, last_name, two_factor, tenant_admin, created_on, "
-           "api_key_digest FROM users")) {
+  for (const Row& r :
+       tx.Query("SELECT id, email, first_name, last_name, two_factor, tenant_admin, created_on, "
+                "api_key_digest FROM users")) {
     User u{r.Str(0), r.Str(1), r.Str(2), r.Str(3), r.Int(4) != 0, r.Int(5) != 0, r.Int(6)};
     std::optional<std::string> key;
     if (!r.IsNull(7)) key = r.Str(7);
@@ -16,8 +17,7 @@ DirectorySnapshot Store::LoadDirectory(Tx& tx) {
   }
   for (const Row& r : tx.Query("SELECT id FROM accounts")) snap.account_ids.push_back(r.Str(0));
   std::unordered_map<std::string, size_t> index;
-  for (const Row& r :
-       tx.Query("SELECT id, account_id, user_id, status, created_on FROM members")) {
+  for (const Row& r : tx.Query("SELECT id, account_id, user_id, status, created_on FROM members")) {
     Member m;
     m.id = r.Str(0);
     m.account_id = r.Str(1);
@@ -32,7 +32,15 @@ DirectorySnapshot Store::LoadDirectory(Tx& tx) {
       snap.members[it->second].role_ids.push_back(r.Str(1));
     }
   }
+  // Per-owner reads: the snapshot is taken once at start-up.
+  for (Member& m : snap.members) m.policies = ReadPolicies(tx, PolicyOwner::kMember, m.id);
   snap.tokens = ListAllTokens(tx);
+  for (const Row& r : tx.Query("SELECT id, account_id FROM resource_groups")) {
+    if (auto g = GetResourceGroup(tx, r.Str(1), r.Str(0))) snap.resource_groups.push_back(*g);
+  }
+  for (const Row& r : tx.Query("SELECT id, account_id FROM user_groups")) {
+    if (auto g = GetUserGroup(tx, r.Str(1), r.Str(0))) snap.user_groups.push_back(*g);
+  }
   return snap;
 }
 

@@ -46,8 +46,9 @@ void Store::InsertToken(Tx& tx, const Token& t) {
 }
 
 std::optional<Token> Store::FindTokenByDigest(Tx& tx, std::string_view digest) {
-  auto rows = tx.Query("SELECT " + std::string(kTokenColumns) + " FROM tokens WHERE secret_digest = ?",
-                       {std::string(digest)});
+  auto rows =
+      tx.Query("SELECT " + std::string(kTokenColumns) + " FROM tokens WHERE secret_digest = ?",
+               {std::string(digest)});
   if (rows.empty()) return std::nullopt;
   return ReadToken(rows.front());
 }
