@@ -1,3 +1,5 @@
+#include <unordered_map>
+
 #include "store/policies.h"
 #include "store/store.h"
 
@@ -30,6 +32,26 @@ void FillGrants(Tx& tx, Member& m) {
     m.role_ids.push_back(r.Str(0));
   }
   m.policies = ReadPolicies(tx, PolicyOwner::kMember, m.id);
+}
+
+// Fills roles and policies of a page of members in a fixed number of queries.
+void FillGrantsOf(Tx& tx, std::vector<Member*> members) {
+  if (members.empty()) return;
+  std::vector<std::string> ids;
+  std::unordered_map<std::string, Member*> by_id;
+  for (Member* m : members) {
+    ids.push_back(m->id);
+    by_id.emplace(m->id, m);
+  }
+  const Params params(ids.begin(), ids.end());
+  for (const Row& r : tx.Query("SELECT member_id, role_id FROM member_roles WHERE member_id IN (" +
+                                   Placeholders(ids.size()) + ") ORDER BY member_id, role_id",
+                               params)) {
+    by_id.at(r.Str(0))->role_ids.push_back(r.Str(1));
+  }
+  for (auto& [id, policies] : ReadPoliciesOf(tx, PolicyOwner::kMember, ids)) {
+    by_id.at(id)->policies = std::move(policies);
+  }
 }
 
 std::optional<Member> OneMember(Tx& tx, std::vector<Row> rows) {
@@ -104,7 +126,9 @@ Page<MemberWithUser> Store::ListMembers(Tx& tx, const MemberQuery& q) {
                 params)) {
     page.items.push_back({ReadMemberRow(r), ReadUserAt(r, 5)});
   }
-  for (MemberWithUser& mu : page.items) FillGrants(tx, mu.member);
+  std::vector<Member*> members;
+  for (MemberWithUser& mu : page.items) members.push_back(&mu.member);
+  FillGrantsOf(tx, std::move(members));
   return page;
 }
 
@@ -140,7 +164,9 @@ Page<Member> Store::ListMembershipsOfUser(Tx& tx, std::string_view user_id,
                                params)) {
     page.items.push_back(ReadMemberRow(r));
   }
-  for (Member& m : page.items) FillGrants(tx, m);
+  std::vector<Member*> members;
+  for (Member& m : page.items) members.push_back(&m);
+  FillGrantsOf(tx, std::move(members));
   return page;
 }
 

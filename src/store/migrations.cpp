@@ -119,7 +119,7 @@ constexpr Migration kMigrations[] = {
               resource_group_id TEXT NOT NULL REFERENCES resource_groups(id) ON DELETE CASCADE,
               PRIMARY KEY (policy_id, position)))",
          "CREATE INDEX policy_resource_groups_rg ON policy_resource_groups (resource_group_id)",
-         "CREATE INDEX members_account ON members (account_id, status)",
+         "CREATE INDEX members_account ON members (account_id, created_on, id)",
      }},
 };
 

@@ -3,7 +3,9 @@
 // groups and resource groups in child tables that keep the client's order.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "domain/model.h"
@@ -17,5 +19,10 @@ enum class PolicyOwner { kMember, kUserGroup };
 void ReplacePolicies(Tx& tx, PolicyOwner owner, std::string_view owner_id,
                      const std::vector<Policy>& policies);
 std::vector<Policy> ReadPolicies(Tx& tx, PolicyOwner owner, std::string_view owner_id);
+// The policies of many owners in three queries (a page of members).
+std::unordered_map<std::string, std::vector<Policy>> ReadPoliciesOf(
+    Tx& tx, PolicyOwner owner, const std::vector<std::string>& owner_ids);
+// "?, ?, ?" with one placeholder per id (REQUIRES: ids non-empty).
+std::string Placeholders(size_t n);
 
 }  // namespace cfiam::store
