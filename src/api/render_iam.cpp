@@ -131,6 +131,8 @@ std::vector<Policy> ParsePolicies(const json::array& items, std::string_view fie
     if (!items[i].is_object()) throw ApiError::Invalid(at, "must be an object");
     ObjectReader p(items[i].get_object(), at);
     Policy policy;
+    // An existing policy's id (on update) is kept by the service; anything else is replaced.
+    if (auto id = p.String("id"); id && IsObjectId(*id)) policy.id = *id;
     auto access = p.Enum("access", {"allow", "deny"});
     if (!access) throw ApiError::Invalid(p.Path("access"), "is required");
     policy.access = *access;

@@ -9,7 +9,7 @@
 namespace cfiam {
 
 void MemberService::ValidateGrants(store::Tx& tx, const std::string& account_id,
-                                   MemberGrants& grants) {
+                                   MemberGrants& grants, const std::vector<Policy>& current) {
   if (grants.role_ids) {
     auto& roles = *grants.role_ids;
     for (size_t i = 0; i < roles.size(); ++i) {
@@ -21,7 +21,7 @@ void MemberService::ValidateGrants(store::Tx& tx, const std::string& account_id,
     roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
   }
   if (grants.policies) {
-    PreparePolicies(store_, tx, catalog_, account_id, "policies", *grants.policies);
+    PreparePolicies(store_, tx, catalog_, account_id, "policies", *grants.policies, current);
   }
 }
 
@@ -109,7 +109,7 @@ store::MemberWithUser MemberService::Update(const std::string& account_id,
                                             const std::optional<std::string>& status) {
   auto tx = store_.Write();
   const Member before = LoadInAccount(*tx, account_id, member_id);
-  ValidateGrants(*tx, account_id, grants);
+  ValidateGrants(*tx, account_id, grants, before.policies);
   Member after = before;
   if (grants.role_ids) after.role_ids = *grants.role_ids;
   if (grants.policies) after.policies = *grants.policies;

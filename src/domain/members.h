@@ -53,7 +53,9 @@ class MemberService {
  private:
   Member LoadInAccount(store::Tx& tx, const std::string& account_id, const std::string& member_id);
   Member LoadOwn(store::Tx& tx, const std::string& user_id, const std::string& member_id);
-  void ValidateGrants(store::Tx& tx, const std::string& account_id, MemberGrants& grants);
+  // `current`: the member's stored policies, whose ids an update may keep.
+  void ValidateGrants(store::Tx& tx, const std::string& account_id, MemberGrants& grants,
+                      const std::vector<Policy>& current = {});
   bool HoldsSuperAdmin(const Member& m) const;
   // Throws 409 when `before` is the account's last accepted super admin and
   // `after` (nullptr = removed) no longer is one.

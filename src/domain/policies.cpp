@@ -1,5 +1,7 @@
 #include "domain/policies.h"
 
+#include <algorithm>
+
 #include "util/api_error.h"
 #include "util/random.h"
 
@@ -7,7 +9,8 @@ namespace cfiam {
 
 void PreparePolicies(store::Store& store, store::Tx& tx, const auth::Catalog& catalog,
                      std::string_view account_id, std::string_view field,
-                     std::vector<Policy>& policies) {
+                     std::vector<Policy>& policies, const std::vector<Policy>& current) {
+  std::vector<std::string> seen;
   for (size_t i = 0; i < policies.size(); ++i) {
     Policy& p = policies[i];
     const std::string at = std::string(field) + "[" + std::to_string(i) + "]";
@@ -23,7 +26,11 @@ void PreparePolicies(store::Store& store, store::Tx& tx, const auth::Catalog& ca
                                 "unknown resource group " + p.resource_group_ids[j]);
       }
     }
-    p.id = NewId();
+    const bool kept = std::any_of(current.begin(), current.end(),
+                                  [&](const Policy& c) { return c.id == p.id; }) &&
+                      std::find(seen.begin(), seen.end(), p.id) == seen.end();
+    if (!kept) p.id = NewId();
+    seen.push_back(p.id);
   }
 }
 

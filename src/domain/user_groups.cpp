@@ -64,7 +64,7 @@ UserGroup UserGroupService::Update(const std::string& account_id, const std::str
     g.name = *name;
   }
   if (policies) {
-    PreparePolicies(store_, *tx, catalog_, account_id, "policies", *policies);
+    PreparePolicies(store_, *tx, catalog_, account_id, "policies", *policies, g.policies);
     g.policies = std::move(*policies);
   }
   // modified_on strictly advances, even within one clock tick.

@@ -162,6 +162,13 @@ test('user groups: create with policies, get, update, delete', async () => {
   assert.notEqual(upd.modified_on, g.modified_on);
   const renamed = expectOk(assert, await srv.call('PUT', url, { body: { name: 'Eng' } }));
   assert.deepEqual(renamed.policies, upd.policies);
+  // Sending a stored policy's id updates that policy; a foreign or made-up id is replaced.
+  const kept = expectOk(assert, await srv.call('PUT', url, { body: { policies: [
+    { id: upd.policies[0].id, access: 'allow', permission_groups: [{ id: ADMIN }], resource_groups: [{ id: rg.id }] },
+    { id: g.policies[0].id, access: 'allow', permission_groups: [{ id: ADMIN }], resource_groups: [{ id: rg.id }] }] } }));
+  assert.equal(kept.policies[0].id, upd.policies[0].id);
+  assert.equal(kept.policies[0].access, 'allow');
+  assert.notEqual(kept.policies[1].id, g.policies[0].id);
 
   expectError(assert, await srv.call('PUT', url, { body: { name: 'no policies' } }), 409, 1004);
   expectError(assert, await srv.call('POST', `/accounts/${acc.id}/iam/user_groups`, { body: { name: 'ENG' } }), 409);
