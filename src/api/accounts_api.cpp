@@ -3,6 +3,7 @@
 
 #include "api/input.h"
 #include "api/pagination.h"
+#include "api/render_iam.h"
 #include "api/route.h"
 #include "api/services.h"
 #include "util/api_error.h"
@@ -15,23 +16,6 @@ using boost::beast::http::verb;
 namespace {
 
 constexpr std::size_t kNameMax = 100;
-
-json::object RenderAccount(const Account& a) {
-  json::object settings{{"enforce_twofactor", a.enforce_twofactor}};
-  if (a.abuse_contact_email) settings["abuse_contact_email"] = *a.abuse_contact_email;
-  json::object o{{"id", a.id},
-                 {"name", a.name},
-                 {"type", a.type},
-                 {"settings", std::move(settings)},
-                 {"created_on", FormatRfc3339(a.created_on)}};
-  if (a.parent_org_id || a.parent_org_name) {
-    json::object managed;
-    if (a.parent_org_id) managed["parent_org_id"] = *a.parent_org_id;
-    if (a.parent_org_name) managed["parent_org_name"] = *a.parent_org_name;
-    o["managed_by"] = std::move(managed);
-  }
-  return o;
-}
 
 std::string ValidName(const ObjectReader& body) {
   std::string name(Trim(body.RequiredString("name", kNameMax)));

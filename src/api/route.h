@@ -73,5 +73,10 @@ void AddRoleRoutes(std::vector<Route>& routes);
 void AddTokenRoutes(std::vector<Route>& routes);
 void AddSubscriptionRoutes(std::vector<Route>& routes);
 void AddSsoConnectorRoutes(std::vector<Route>& routes);
+void AddMemberRoutes(std::vector<Route>& routes);
+void AddMembershipRoutes(std::vector<Route>& routes);
+void AddPermissionGroupRoutes(std::vector<Route>& routes);
+void AddResourceGroupRoutes(std::vector<Route>& routes);
+void AddUserGroupRoutes(std::vector<Route>& routes);
 
 }  // namespace cfiam::api

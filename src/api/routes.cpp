@@ -10,6 +10,11 @@ const std::vector<Route>& AllRoutes() {
     AddTokenRoutes(r);
     AddSubscriptionRoutes(r);
     AddSsoConnectorRoutes(r);
+    AddMemberRoutes(r);
+    AddMembershipRoutes(r);
+    AddPermissionGroupRoutes(r);
+    AddResourceGroupRoutes(r);
+    AddUserGroupRoutes(r);
     return r;
   }();
   return routes;

@@ -8,10 +8,13 @@
 #include "auth/directory.h"
 #include "domain/accounts.h"
 #include "domain/domain_verifier.h"
+#include "domain/members.h"
 #include "domain/rate_plans.h"
+#include "domain/resource_groups.h"
 #include "domain/sso_connectors.h"
 #include "domain/subscriptions.h"
 #include "domain/tokens.h"
+#include "domain/user_groups.h"
 #include "store/store.h"
 
 namespace cfiam::api {
@@ -30,7 +33,10 @@ struct Services {
         tokens(s, d, last_used),
         rate_plans(c.rate_plans()),
         subscriptions(s, rate_plans),
-        sso_connectors(s, verifier, std::move(sso_blocked_domains)) {}
+        sso_connectors(s, verifier, std::move(sso_blocked_domains)),
+        members(s, d, c),
+        resource_groups(s, d),
+        user_groups(s, d, c) {}
 
   store::Store& store;
   auth::Directory& directory;
@@ -43,6 +49,9 @@ struct Services {
   const RatePlans rate_plans;
   SubscriptionService subscriptions;
   SsoConnectorService sso_connectors;
+  MemberService members;
+  ResourceGroupService resource_groups;
+  UserGroupService user_groups;
 };
 
 }  // namespace cfiam::api

@@ -12,6 +12,42 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
 
 ApiError AccountNotFound() { return ApiError::NotFound("Account"); }
 
+enum class Effect { kNone, kAllow, kDeny };
+
+}  // namespace
+
+namespace {
+
+// The effect of `policies` for an account-level `key`: deny if any matching
+// policy denies, else allow if any matching one allows.
+Effect PoliciesEffect(const std::vector<Policy>& policies, const Directory& directory,
+                      const Catalog& catalog, std::string_view account_id, std::string_view key) {
+  const std::string account_scope = "com.cloudflare.api.account." + std::string(account_id);
+  Effect effect = Effect::kNone;
+  for (const Policy& policy : policies) {
+    bool grants = false;
+    for (const std::string& pg : policy.permission_group_ids) {
+      const Role* role = catalog.FindRole(pg);
+      if (role && Authorizer::RoleGrants(*role, key)) {
+        grants = true;
+        break;
+      }
+    }
+    if (!grants) continue;
+    bool covers = false;
+    for (const std::string& rg_id : policy.resource_group_ids) {
+      auto rg = directory.FindResourceGroup(rg_id);
+      if (!rg || rg->scope_key != account_scope) continue;
+      for (const std::string& object : rg->objects) covers = covers || object == "*";
+      if (covers) break;
+    }
+    if (!covers) continue;
+    if (policy.access == "deny") return Effect::kDeny;
+    effect = Effect::kAllow;
+  }
+  return effect;
+}
+
 }  // namespace
 
 bool Authorizer::RoleGrants(const Role& role, std::string_view key) {
@@ -53,12 +89,7 @@ Authorizer::Verdict Authorizer::Check(const Principal& p, std::string_view accou
   auto member = p.user ? directory_.FindMember(account_id, p.user->id) : nullptr;
   if (!member || member->status != "accepted") return Verdict::kInvisible;
   if (key.empty()) return Verdict::kAllowed;
-  for (const std::string& role_id : member->role_ids) {
-    if (const Role* role = catalog_.FindRole(role_id); role && RoleGrants(*role, key)) {
-      return Verdict::kAllowed;
-    }
-  }
-  return Verdict::kDenied;
+  return MemberAllowed(*member, key) ? Verdict::kAllowed : Verdict::kDenied;
 }
 
 void Authorizer::RequireInAccount(const Principal& p, std::string_view account_id,
@@ -77,6 +108,25 @@ void Authorizer::RequireInAccount(const Principal& p, std::string_view account_i
 bool Authorizer::Allows(const Principal& p, std::string_view account_id,
                         std::string_view key) const {
   return Check(p, account_id, key) == Verdict::kAllowed;
+}
+
+bool Authorizer::MemberAllowed(const Member& member, std::string_view key) const {
+  bool allowed = false;
+  for (const std::string& role_id : member.role_ids) {
+    if (const Role* role = catalog_.FindRole(role_id); role && RoleGrants(*role, key)) {
+      allowed = true;
+      break;
+    }
+  }
+  Effect own = PoliciesEffect(member.policies, directory_, catalog_, member.account_id, key);
+  if (own == Effect::kDeny) return false;
+  allowed = allowed || own == Effect::kAllow;
+  for (const auto& group : directory_.GroupsOfMember(member.id)) {
+    Effect e = PoliciesEffect(group->policies, directory_, catalog_, member.account_id, key);
+    if (e == Effect::kDeny) return false;
+    allowed = allowed || e == Effect::kAllow;
+  }
+  return allowed;
 }
 
 void Authorizer::RequireTenantAdmin(const Principal& p) const {

@@ -4,6 +4,12 @@
 // A tenant admin may do anything. A user acts through its accepted membership:
 // its roles grant keys via their legacy permission map (`organization.read` ->
 // `#organization:read`, `organization.write` -> `#organization:edit`, ...).
+// Its IAM policies and those of its user groups grant too: a policy's
+// permission groups are the same roles in IAM form, and it applies to an
+// account-level key when one of its resource groups covers the whole account
+// (scope com.cloudflare.api.account.<id> with object "*"). Any matching deny
+// wins over every allow, roles included. Pending and rejected members hold
+// nothing.
 #pragma once
 
 #include <string_view>
@@ -32,6 +38,10 @@ class Authorizer {
 
   // True when `role` grants `key` through its legacy permission map.
   static bool RoleGrants(const Role& role, std::string_view key);
+
+  // True when `member` (accepted or not) holds `key` on its whole account
+  // through roles, own policies and user-group policies, deny winning.
+  bool MemberAllowed(const Member& member, std::string_view key) const;
 
  private:
   enum class Verdict { kInvisible, kDenied, kAllowed };

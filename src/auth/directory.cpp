@@ -24,6 +24,14 @@ void Directory::Load(store::Store& store, const Catalog& catalog) {
   members_.clear();
   tokens_.clear();
   token_digests_.clear();
+  resource_groups_.clear();
+  user_groups_.clear();
+  member_groups_.clear();
+  for (auto& g : snapshot.resource_groups) {
+    std::string id = g.id;
+    resource_groups_[std::move(id)] = std::make_shared<const ResourceGroup>(std::move(g));
+  }
+  for (const auto& g : snapshot.user_groups) PutUserGroupLocked(g);
   for (auto& [user, key_digest] : snapshot.users) {
     if (key_digest) api_keys_[*key_digest] = user.id;
     // (C++17 sequences the right side of `=` first: keep the key out of the move.)
@@ -102,7 +110,14 @@ void Directory::PutAccount(std::string_view account_id) {
 void Directory::EraseAccount(std::string_view account_id) {
   std::unique_lock lock(mu_);
   if (auto it = accounts_.find(account_id); it != accounts_.end()) accounts_.erase(it);
-  std::erase_if(members_, [&](const auto& kv) { return kv.second->account_id == account_id; });
+  std::erase_if(members_, [&](const auto& kv) {
+    if (kv.second->account_id != account_id) return false;
+    member_groups_.erase(kv.second->id);
+    return true;
+  });
+  std::erase_if(resource_groups_,
+                [&](const auto& kv) { return kv.second->account_id == account_id; });
+  std::erase_if(user_groups_, [&](const auto& kv) { return kv.second->account_id == account_id; });
   std::erase_if(tokens_, [&](const auto& kv) {
     if (kv.second->account_id != account_id) return false;
     token_digests_.erase(kv.second->id);
@@ -118,7 +133,20 @@ void Directory::PutMember(const Member& member) {
 void Directory::EraseMember(std::string_view account_id, std::string_view user_id) {
   const std::string key = MemberKey(account_id, user_id);
   std::unique_lock lock(mu_);
-  members_.erase(key);
+  auto it = members_.find(key);
+  if (it == members_.end()) return;
+  // The store's cascade removed the member from its user groups; mirror it.
+  if (auto groups = member_groups_.find(it->second->id); groups != member_groups_.end()) {
+    for (const std::string& gid : groups->second) {
+      auto g = user_groups_.find(gid);
+      if (g == user_groups_.end()) continue;
+      auto copy = std::make_shared<UserGroup>(*g->second);
+      std::erase(copy->member_ids, it->second->id);
+      g->second = std::move(copy);
+    }
+    member_groups_.erase(groups);
+  }
+  members_.erase(it);
 }
 
 void Directory::PutToken(const Token& token) {
@@ -136,6 +164,66 @@ void Directory::EraseToken(std::string_view token_id) {
     tokens_.erase(it->second);
     token_digests_.erase(it);
   }
+}
+
+std::shared_ptr<const ResourceGroup> Directory::FindResourceGroup(std::string_view id) const {
+  std::shared_lock lock(mu_);
+  auto it = resource_groups_.find(id);
+  return it == resource_groups_.end() ? nullptr : it->second;
+}
+
+void Directory::PutResourceGroup(const ResourceGroup& group) {
+  std::unique_lock lock(mu_);
+  resource_groups_[group.id] = std::make_shared<const ResourceGroup>(group);
+}
+
+void Directory::EraseResourceGroup(std::string_view id) {
+  std::unique_lock lock(mu_);
+  if (auto it = resource_groups_.find(id); it != resource_groups_.end()) {
+    resource_groups_.erase(it);
+  }
+}
+
+void Directory::PutUserGroup(const UserGroup& group) {
+  std::unique_lock lock(mu_);
+  PutUserGroupLocked(group);
+}
+
+void Directory::EraseUserGroup(std::string_view id) {
+  std::unique_lock lock(mu_);
+  EraseUserGroupLocked(id);
+}
+
+void Directory::PutUserGroupLocked(const UserGroup& group) {
+  EraseUserGroupLocked(group.id);
+  for (const std::string& member_id : group.member_ids) {
+    member_groups_[member_id].push_back(group.id);
+  }
+  user_groups_[group.id] = std::make_shared<const UserGroup>(group);
+}
+
+void Directory::EraseUserGroupLocked(std::string_view id) {
+  auto it = user_groups_.find(id);
+  if (it == user_groups_.end()) return;
+  for (const std::string& member_id : it->second->member_ids) {
+    auto groups = member_groups_.find(member_id);
+    if (groups == member_groups_.end()) continue;
+    std::erase(groups->second, it->second->id);
+    if (groups->second.empty()) member_groups_.erase(groups);
+  }
+  user_groups_.erase(it);
+}
+
+std::vector<std::shared_ptr<const UserGroup>> Directory::GroupsOfMember(
+    std::string_view member_id) const {
+  std::vector<std::shared_ptr<const UserGroup>> out;
+  std::shared_lock lock(mu_);
+  auto it = member_groups_.find(member_id);
+  if (it == member_groups_.end()) return out;
+  for (const std::string& gid : it->second) {
+    if (auto g = user_groups_.find(gid); g != user_groups_.end()) out.push_back(g->second);
+  }
+  return out;
 }
 
 }  // namespace cfiam::auth

@@ -1,5 +1,6 @@
 // Directory: the in-memory mirror of everything authentication and
-// authorization read (users, credentials, accounts, memberships), so the hot
+// authorization read (users, credentials, accounts, memberships, and the IAM
+// resource groups and user groups that member policies reach), so the hot
 // path never touches the disk. Loaded from the store at start-up; services
 // update it right after each commit while they still hold the store's writer
 // lock, so the mirror applies changes in commit order.
@@ -54,6 +55,16 @@ class Directory {
   void PutToken(const Token& token);
   void EraseToken(std::string_view token_id);
 
+  // IAM objects that policies reference. A user group's member set is given
+  // by its member_ids; PutUserGroup replaces the previous set.
+  std::shared_ptr<const ResourceGroup> FindResourceGroup(std::string_view id) const;
+  void PutResourceGroup(const ResourceGroup& group);
+  void EraseResourceGroup(std::string_view id);
+  void PutUserGroup(const UserGroup& group);
+  void EraseUserGroup(std::string_view id);
+  // The user groups the account member `member_id` belongs to.
+  std::vector<std::shared_ptr<const UserGroup>> GroupsOfMember(std::string_view member_id) const;
+
  private:
   static std::string MemberKey(std::string_view account_id, std::string_view user_id);
 
@@ -64,6 +75,13 @@ class Directory {
   StringMap<std::shared_ptr<const Member>> members_;  // "account:user"
   StringMap<std::shared_ptr<const Token>> tokens_;    // digest -> token
   StringMap<std::string> token_digests_;              // token id -> digest
+  StringMap<std::shared_ptr<const ResourceGroup>> resource_groups_;
+  StringMap<std::shared_ptr<const UserGroup>> user_groups_;
+  StringMap<std::vector<std::string>> member_groups_;  // member id -> user group ids
+
+  // REQUIRES: mu_ held exclusively.
+  void EraseUserGroupLocked(std::string_view id);
+  void PutUserGroupLocked(const UserGroup& group);
 };
 
 }  // namespace cfiam::auth

@@ -38,13 +38,47 @@ struct Account {
   Micros created_on = 0;
 };
 
+// An IAM policy of a member or a user group: `access` (allow | deny) of the
+// permission groups (built-in roles in IAM form, by id) on the resources of
+// the resource groups (by id). Order is the order the client sent.
+struct Policy {
+  std::string id;
+  std::string access = "allow";
+  std::vector<std::string> permission_group_ids;
+  std::vector<std::string> resource_group_ids;
+};
+
 struct Member {
   std::string id;
   std::string account_id;
   std::string user_id;
   std::string status = "pending";  // accepted | pending | rejected
   std::vector<std::string> role_ids;
+  std::vector<Policy> policies;
   Micros created_on = 0;
+};
+
+// An account-scoped set of resources. `scope_key` is
+// com.cloudflare.api.account.<account id>; objects are "*" (the whole
+// account) or com.cloudflare.api.account.zone.<zone id>.
+struct ResourceGroup {
+  std::string id;
+  std::string account_id;
+  std::string name;
+  std::string scope_key;
+  std::vector<std::string> objects;
+  Micros created_on = 0;
+  Micros modified_on = 0;
+};
+
+struct UserGroup {
+  std::string id;
+  std::string account_id;
+  std::string name;
+  std::vector<Policy> policies;
+  std::vector<std::string> member_ids;  // account member ids, sorted
+  Micros created_on = 0;
+  Micros modified_on = 0;
 };
 
 // A stored credential. Owner is a user (user tokens, e.g. the bootstrap token)

@@ -1,5 +1,6 @@
 #include <unordered_map>
 
+#include "store/policies.h"
 #include "store/store.h"
 
 namespace cfiam::store {
@@ -31,7 +32,15 @@ DirectorySnapshot Store::LoadDirectory(Tx& tx) {
       snap.members[it->second].role_ids.push_back(r.Str(1));
     }
   }
+  // Per-owner reads: the snapshot is taken once at start-up.
+  for (Member& m : snap.members) m.policies = ReadPolicies(tx, PolicyOwner::kMember, m.id);
   snap.tokens = ListAllTokens(tx);
+  for (const Row& r : tx.Query("SELECT id, account_id FROM resource_groups")) {
+    if (auto g = GetResourceGroup(tx, r.Str(1), r.Str(0))) snap.resource_groups.push_back(*g);
+  }
+  for (const Row& r : tx.Query("SELECT id, account_id FROM user_groups")) {
+    if (auto g = GetUserGroup(tx, r.Str(1), r.Str(0))) snap.user_groups.push_back(*g);
+  }
   return snap;
 }
 

@@ -67,7 +67,61 @@ constexpr Migration kMigrations[] = {
          "CREATE INDEX tokens_account ON tokens (account_id)",
          "CREATE INDEX tokens_user ON tokens (user_id)",
      }},
-    // Version 2 is reserved for the concurrent resource-groups work (issue 3).
+    // Issue 3: IAM resource groups, user groups and policies. A policy belongs
+    // to exactly one member or one user group; every reference cascades so
+    // deleting an account, member or group removes it in one transaction.
+    {2,
+     {
+         R"(CREATE TABLE resource_groups (
+              id TEXT PRIMARY KEY,
+              account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+              name TEXT NOT NULL,
+              name_key TEXT NOT NULL,
+              scope_key TEXT NOT NULL,
+              created_on BIGINT NOT NULL,
+              modified_on BIGINT NOT NULL,
+              UNIQUE (account_id, name_key)))",
+         R"(CREATE TABLE resource_group_objects (
+              resource_group_id TEXT NOT NULL REFERENCES resource_groups(id) ON DELETE CASCADE,
+              position INTEGER NOT NULL,
+              object_key TEXT NOT NULL,
+              PRIMARY KEY (resource_group_id, position)))",
+         R"(CREATE TABLE user_groups (
+              id TEXT PRIMARY KEY,
+              account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+              name TEXT NOT NULL,
+              name_key TEXT NOT NULL,
+              created_on BIGINT NOT NULL,
+              modified_on BIGINT NOT NULL,
+              UNIQUE (account_id, name_key)))",
+         "CREATE INDEX user_groups_name ON user_groups (account_id, name_key, id)",
+         R"(CREATE TABLE user_group_members (
+              user_group_id TEXT NOT NULL REFERENCES user_groups(id) ON DELETE CASCADE,
+              member_id TEXT NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+              PRIMARY KEY (user_group_id, member_id)))",
+         "CREATE INDEX user_group_members_member ON user_group_members (member_id)",
+         R"(CREATE TABLE policies (
+              id TEXT PRIMARY KEY,
+              member_id TEXT REFERENCES members(id) ON DELETE CASCADE,
+              user_group_id TEXT REFERENCES user_groups(id) ON DELETE CASCADE,
+              position INTEGER NOT NULL,
+              access TEXT NOT NULL))",
+         "CREATE INDEX policies_member ON policies (member_id)",
+         "CREATE INDEX policies_user_group ON policies (user_group_id)",
+         R"(CREATE TABLE policy_permission_groups (
+              policy_id TEXT NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
+              position INTEGER NOT NULL,
+              permission_group_id TEXT NOT NULL,
+              PRIMARY KEY (policy_id, position)))",
+         R"(CREATE TABLE policy_resource_groups (
+              policy_id TEXT NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
+              position INTEGER NOT NULL,
+              resource_group_id TEXT NOT NULL REFERENCES resource_groups(id) ON DELETE CASCADE,
+              PRIMARY KEY (policy_id, position)))",
+         "CREATE INDEX policy_resource_groups_rg ON policy_resource_groups (resource_group_id)",
+         "CREATE INDEX members_account ON members (account_id, created_on, id)",
+     }},
+    // Billing subscriptions and SSO connectors.
     {3,
      {
          R"(CREATE TABLE subscriptions (

@@ -25,12 +25,40 @@ struct AccountQuery {
   std::int64_t offset = 0;
 };
 
+struct MemberQuery {
+  std::string account_id;
+  std::optional<std::string> status;
+  // "user.first_name" | "user.last_name" | "user.email" | "status"; empty = creation order
+  std::string order;
+  bool descending = false;
+  std::int64_t limit = 20;
+  std::int64_t offset = 0;
+};
+
+// A member with the user it belongs to, as the members API renders it.
+struct MemberWithUser {
+  Member member;
+  User user;
+};
+
+struct UserGroupQuery {
+  std::string account_id;
+  std::optional<std::string> id;
+  std::optional<std::string> name;           // exact, case-insensitive
+  std::optional<std::string> name_contains;  // case-insensitive substring
+  bool descending = false;                   // by name
+  std::int64_t limit = 100;
+  std::int64_t offset = 0;
+};
+
 // Everything the in-memory auth directory mirrors, read in one snapshot.
 struct DirectorySnapshot {
   std::vector<std::pair<User, std::optional<std::string>>> users;  // with API-key digest
   std::vector<std::string> account_ids;
-  std::vector<Member> members;
+  std::vector<Member> members;  // with roles and policies
   std::vector<Token> tokens;
+  std::vector<ResourceGroup> resource_groups;
+  std::vector<UserGroup> user_groups;  // with policies and member ids
 };
 
 class Store {
@@ -56,9 +84,56 @@ class Store {
   bool DeleteAccount(Tx& tx, std::string_view id);
   Page<Account> ListAccounts(Tx& tx, const AccountQuery& query);
 
-  // Members.
+  // Members. Reads return roles and policies filled in.
   void InsertMember(Tx& tx, const Member& member);
   std::optional<Member> FindMember(Tx& tx, std::string_view account_id, std::string_view user_id);
+  std::optional<Member> GetMember(Tx& tx, std::string_view member_id);
+  // Rewrites status, roles and policies of an existing member.
+  void UpdateMember(Tx& tx, const Member& member);
+  // Deletes the member and, through foreign keys, its policies and group memberships.
+  bool DeleteMember(Tx& tx, std::string_view member_id);
+  Page<MemberWithUser> ListMembers(Tx& tx, const MemberQuery& query);
+  // Accepted members of the account holding `role_id`, as a role or as a
+  // permission group of one of their own allow policies.
+  std::int64_t CountAcceptedHolders(Tx& tx, std::string_view account_id, std::string_view role_id);
+  // A user's memberships across accounts, newest first.
+  Page<Member> ListMembershipsOfUser(Tx& tx, std::string_view user_id,
+                                     const std::optional<std::string>& status, std::int64_t limit,
+                                     std::int64_t offset);
+
+  // Resource groups.
+  void InsertResourceGroup(Tx& tx, const ResourceGroup& group);
+  void UpdateResourceGroup(Tx& tx, const ResourceGroup& group);
+  std::optional<ResourceGroup> GetResourceGroup(Tx& tx, std::string_view account_id,
+                                                std::string_view id);
+  // All of the account's groups by name; filters are exact (name case-insensitively).
+  std::vector<ResourceGroup> ListResourceGroups(Tx& tx, std::string_view account_id,
+                                                const std::optional<std::string>& id,
+                                                const std::optional<std::string>& name);
+  bool DeleteResourceGroup(Tx& tx, std::string_view id);
+  // Who references the group: "member <email>" and "user group <name>" entries.
+  std::vector<std::string> ResourceGroupUsers(Tx& tx, std::string_view id);
+  // True when another group of the account (not `except_id`) has this name, case-insensitively.
+  bool ResourceGroupNameTaken(Tx& tx, std::string_view account_id, std::string_view name,
+                              std::string_view except_id);
+
+  // User groups. Reads return policies and member ids filled in.
+  void InsertUserGroup(Tx& tx, const UserGroup& group);
+  // Rewrites name, modified_on and policies (not members).
+  void UpdateUserGroup(Tx& tx, const UserGroup& group);
+  std::optional<UserGroup> GetUserGroup(Tx& tx, std::string_view account_id, std::string_view id);
+  Page<UserGroup> ListUserGroups(Tx& tx, const UserGroupQuery& query);
+  bool DeleteUserGroup(Tx& tx, std::string_view id);
+  bool UserGroupNameTaken(Tx& tx, std::string_view account_id, std::string_view name,
+                          std::string_view except_id);
+  // Replaces the group's member set and stamps modified_on.
+  void SetUserGroupMembers(Tx& tx, std::string_view group_id,
+                           const std::vector<std::string>& member_ids, Micros modified_on);
+  // The group's members in email order, one page.
+  Page<MemberWithUser> ListUserGroupMembers(Tx& tx, std::string_view group_id, bool descending,
+                                            std::int64_t limit, std::int64_t offset);
+  // Ids of the user groups `member_id` belongs to.
+  std::vector<std::string> UserGroupsOfMember(Tx& tx, std::string_view member_id);
 
   // Tokens.
   void InsertToken(Tx& tx, const Token& token);

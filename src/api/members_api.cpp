@@ -1,0 +1,130 @@
+// /accounts/{account_id}/members[/{member_id}]: who belongs to an account and
+// with which roles or policies.
+#include <boost/json.hpp>
+
+#include "api/input.h"
+#include "api/pagination.h"
+#include "api/render_iam.h"
+#include "api/route.h"
+#include "api/services.h"
+#include "util/api_error.h"
+#include "util/text.h"
+
+namespace cfiam::api {
+namespace json = boost::json;
+using boost::beast::http::verb;
+
+namespace {
+
+constexpr std::size_t kEmailMax = 90;
+
+std::string ValidEmail(const ObjectReader& body) {
+  std::string email = ToLower(Trim(body.RequiredString("email")));
+  if (Utf8Length(email) > kEmailMax) {
+    throw ApiError::Invalid("email", "must be at most 90 characters");
+  }
+  if (!IsEmail(email)) throw ApiError::Invalid("email", "must be a valid email address");
+  return email;
+}
+
+// `roles` as role ids (POST) or role objects with an id (PUT); both accepted.
+std::vector<std::string> ParseRoles(const json::array& items) {
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::string at = "roles[" + std::to_string(i) + "]";
+    const json::value& v = items[i];
+    std::string id;
+    if (v.is_string()) {
+      id = std::string(v.get_string());
+    } else if (v.is_object()) {
+      id = ObjectReader(v.get_object(), at).RequiredString("id");
+    } else {
+      throw ApiError::Invalid(at, "must be a role id or a role object");
+    }
+    if (!IsObjectId(id)) throw ApiError::Invalid(at, "unknown role " + id);
+    ids.push_back(std::move(id));
+  }
+  return ids;
+}
+
+// The body's roles or policies; exactly one form when `required`.
+MemberGrants ReadGrants(const ObjectReader& body, bool required) {
+  MemberGrants grants;
+  const json::array* roles = body.Array("roles");
+  const json::array* policies = body.Array("policies");
+  if (roles && policies) {
+    throw ApiError::Invalid("policies", "send either roles or policies, not both");
+  }
+  if (roles) grants.role_ids = ParseRoles(*roles);
+  if (policies) grants.policies = ParsePolicies(*policies, "policies");
+  if (required && !roles && !policies) {
+    throw ApiError::Invalid("roles", "is required (or policies)");
+  }
+  return grants;
+}
+
+Reply Create(Context& ctx) {
+  ObjectReader body(ctx.body);
+  const std::string email = ValidEmail(body);
+  MemberGrants grants = ReadGrants(body, true);
+  const std::string status = body.Enum("status", {"accepted", "pending"}).value_or("pending");
+  auto added = ctx.services.members.Add(ctx.Param("account_id"), email, std::move(grants), status);
+  return {RenderMember(added, ctx.services), {}, {}};
+}
+
+Reply List(Context& ctx) {
+  const PageParams page = ParsePaging(ctx.query, {20, 5, 50});
+  store::MemberQuery q;
+  q.account_id = ctx.Param("account_id");
+  q.status = EnumParam(ctx.query, "status", {"accepted", "pending", "rejected"});
+  q.order =
+      EnumParam(ctx.query, "order", {"user.first_name", "user.last_name", "user.email", "status"})
+          .value_or("");
+  q.descending = EnumParam(ctx.query, "direction", {"asc", "desc"}).value_or("asc") == "desc";
+  q.limit = page.per_page;
+  q.offset = page.offset();
+  auto result = ctx.services.members.List(q);
+  json::array items;
+  for (const auto& m : result.items) items.push_back(RenderMember(m, ctx.services));
+  const std::size_t count = items.size();
+  return {std::move(items), PageInfo(page, count, result.total), {}};
+}
+
+Reply Get(Context& ctx) {
+  return {RenderMember(ctx.services.members.Get(ctx.Param("account_id"), ctx.Param("member_id")),
+                       ctx.services),
+          {},
+          {}};
+}
+
+Reply Update(Context& ctx) {
+  ObjectReader body(ctx.body);
+  MemberGrants grants = ReadGrants(body, false);
+  const auto status = body.Enum("status", {"accepted", "pending", "rejected"});
+  auto updated = ctx.services.members.Update(ctx.Param("account_id"), ctx.Param("member_id"),
+                                             std::move(grants), status);
+  return {RenderMember(updated, ctx.services), {}, {}};
+}
+
+Reply Delete(Context& ctx) {
+  const std::string& id = ctx.Param("member_id");
+  ctx.services.members.Remove(ctx.Param("account_id"), id);
+  return {json::object{{"id", id}}, {}, {}};
+}
+
+}  // namespace
+
+void AddMemberRoutes(std::vector<Route>& r) {
+  r.push_back({verb::get, "/accounts/{account_id}/members", List, Access::kAccount,
+               "#organization:read", ""});
+  r.push_back({verb::post, "/accounts/{account_id}/members", Create, Access::kAccount,
+               "#organization:edit", "Add Member"});
+  r.push_back({verb::get, "/accounts/{account_id}/members/{member_id}", Get, Access::kAccount,
+               "#organization:read", ""});
+  r.push_back({verb::put, "/accounts/{account_id}/members/{member_id}", Update, Access::kAccount,
+               "#organization:edit", "Update Member"});
+  r.push_back({verb::delete_, "/accounts/{account_id}/members/{member_id}", Delete,
+               Access::kAccount, "#organization:edit", "Remove Member"});
+}
+
+}  // namespace cfiam::api

@@ -1,0 +1,146 @@
+#include "api/render_iam.h"
+
+#include <boost/json.hpp>
+#include <cctype>
+
+#include "api/input.h"
+#include "api/render_role.h"
+#include "util/api_error.h"
+#include "util/text.h"
+
+namespace cfiam::api {
+namespace json = boost::json;
+
+std::string RoleLabel(const auth::Role& role) {
+  std::string out;
+  for (char c : role.name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u)) {
+      out.push_back(static_cast<char>(std::tolower(u)));
+    } else if (!out.empty() && out.back() != '_') {
+      out.push_back('_');
+    }
+  }
+  while (!out.empty() && out.back() == '_') out.pop_back();
+  return out;
+}
+
+json::object RenderPermissionGroup(const auth::Role& role) {
+  return {{"id", role.id},
+          {"name", role.name},
+          {"meta", json::object{{"key", "label"}, {"value", RoleLabel(role)}}}};
+}
+
+json::object RenderResourceGroup(const ResourceGroup& g) {
+  json::array objects;
+  for (const std::string& key : g.objects) objects.push_back(json::object{{"key", key}});
+  json::array scope{json::object{{"key", g.scope_key}, {"objects", std::move(objects)}}};
+  return {{"id", g.id},
+          {"name", g.name},
+          {"scope", std::move(scope)},
+          {"meta", json::object{{"key", "editable"}, {"value", "true"}}}};
+}
+
+json::array RenderPolicies(const std::vector<Policy>& policies, const Services& services) {
+  json::array out;
+  for (const Policy& p : policies) {
+    json::array pgs;
+    for (const std::string& id : p.permission_group_ids) {
+      if (const auth::Role* role = services.catalog.FindRole(id)) {
+        pgs.push_back(RenderPermissionGroup(*role));
+      } else {
+        pgs.push_back(json::object{{"id", id}});
+      }
+    }
+    json::array rgs;
+    for (const std::string& id : p.resource_group_ids) {
+      if (auto g = services.directory.FindResourceGroup(id)) {
+        rgs.push_back(RenderResourceGroup(*g));
+      } else {
+        rgs.push_back(json::object{{"id", id}});
+      }
+    }
+    out.push_back(json::object{{"id", p.id},
+                               {"access", p.access},
+                               {"permission_groups", std::move(pgs)},
+                               {"resource_groups", std::move(rgs)}});
+  }
+  return out;
+}
+
+json::object RenderMember(const store::MemberWithUser& mu, const Services& services) {
+  const Member& m = mu.member;
+  json::array roles;
+  for (const std::string& id : m.role_ids) {
+    if (const auth::Role* role = services.catalog.FindRole(id)) roles.push_back(RenderRole(*role));
+  }
+  return {{"id", m.id},
+          {"email", mu.user.email},
+          {"status", m.status},
+          {"user", json::object{{"id", mu.user.id},
+                                {"email", mu.user.email},
+                                {"first_name", mu.user.first_name},
+                                {"last_name", mu.user.last_name},
+                                {"two_factor_authentication_enabled", mu.user.two_factor}}},
+          {"roles", std::move(roles)},
+          {"policies", RenderPolicies(m.policies, services)}};
+}
+
+json::object RenderAccount(const Account& a) {
+  json::object settings{{"enforce_twofactor", a.enforce_twofactor}};
+  if (a.abuse_contact_email) settings["abuse_contact_email"] = *a.abuse_contact_email;
+  json::object o{{"id", a.id},
+                 {"name", a.name},
+                 {"type", a.type},
+                 {"settings", std::move(settings)},
+                 {"created_on", FormatRfc3339(a.created_on)}};
+  if (a.parent_org_id || a.parent_org_name) {
+    json::object managed;
+    if (a.parent_org_id) managed["parent_org_id"] = *a.parent_org_id;
+    if (a.parent_org_name) managed["parent_org_name"] = *a.parent_org_name;
+    o["managed_by"] = std::move(managed);
+  }
+  return o;
+}
+
+namespace {
+
+// [{id}] with 32-hex ids, non-empty.
+std::vector<std::string> ParseIdList(const ObjectReader& policy, std::string_view field) {
+  const json::array* items = policy.Array(field);
+  if (!items) throw ApiError::Invalid(policy.Path(field), "is required");
+  if (items->empty()) throw ApiError::Invalid(policy.Path(field), "must not be empty");
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < items->size(); ++i) {
+    const std::string at = policy.Path(field) + "[" + std::to_string(i) + "]";
+    if (!(*items)[i].is_object()) throw ApiError::Invalid(at, "must be an object");
+    ObjectReader item((*items)[i].get_object(), at);
+    std::string id = item.RequiredString("id");
+    if (!IsObjectId(id)) throw ApiError::Invalid(item.Path("id"), "must be a 32-character hex id");
+    ids.push_back(std::move(id));
+  }
+  return ids;
+}
+
+}  // namespace
+
+std::vector<Policy> ParsePolicies(const json::array& items, std::string_view field) {
+  std::vector<Policy> out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::string at = std::string(field) + "[" + std::to_string(i) + "]";
+    if (!items[i].is_object()) throw ApiError::Invalid(at, "must be an object");
+    ObjectReader p(items[i].get_object(), at);
+    Policy policy;
+    // An existing policy's id (on update) is kept by the service; anything else is replaced.
+    if (auto id = p.String("id"); id && IsObjectId(*id)) policy.id = *id;
+    auto access = p.Enum("access", {"allow", "deny"});
+    if (!access) throw ApiError::Invalid(p.Path("access"), "is required");
+    policy.access = *access;
+    policy.permission_group_ids = ParseIdList(p, "permission_groups");
+    policy.resource_group_ids = ParseIdList(p, "resource_groups");
+    out.push_back(std::move(policy));
+  }
+  return out;
+}
+
+}  // namespace cfiam::api

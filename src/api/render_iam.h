@@ -1,0 +1,40 @@
+// Rendering and parsing shared by the members, memberships and IAM families:
+// policies (with permission groups and resource groups expanded), resource
+// groups, IAM permission groups, accounts and members.
+#pragma once
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <string_view>
+#include <vector>
+
+#include "api/services.h"
+#include "auth/catalog.h"
+#include "domain/model.h"
+#include "store/store.h"
+
+namespace cfiam::api {
+
+// A built-in role in IAM form: {id, name, meta: {key: "label", value: <label>}}.
+boost::json::object RenderPermissionGroup(const auth::Role& role);
+// The role's label: its name lower-cased with non-alphanumerics as '_'.
+std::string RoleLabel(const auth::Role& role);
+
+// {id, name, scope: [{key, objects: [{key}]}], meta: {key, value}}
+boost::json::object RenderResourceGroup(const ResourceGroup& group);
+
+// [{id, access, permission_groups: [...], resource_groups: [...]}], expanded
+// from the catalog and the in-memory directory (no disk reads).
+boost::json::array RenderPolicies(const std::vector<Policy>& policies, const Services& services);
+
+// {id, email, status, user {...}, roles: [...], policies: [...]}
+boost::json::object RenderMember(const store::MemberWithUser& m, const Services& services);
+
+// {id, name, type, settings, created_on[, managed_by]}
+boost::json::object RenderAccount(const Account& account);
+
+// Parses a policies array (the `policies` field of members and user groups).
+// Throws 400 naming the offending element.
+std::vector<Policy> ParsePolicies(const boost::json::array& items, std::string_view field);
+
+}  // namespace cfiam::api

@@ -1,0 +1,168 @@
+#include "domain/members.h"
+
+#include <algorithm>
+
+#include "domain/policies.h"
+#include "util/api_error.h"
+#include "util/random.h"
+
+namespace cfiam {
+
+void MemberService::ValidateGrants(store::Tx& tx, const std::string& account_id,
+                                   MemberGrants& grants, const std::vector<Policy>& current) {
+  if (grants.role_ids) {
+    auto& roles = *grants.role_ids;
+    for (size_t i = 0; i < roles.size(); ++i) {
+      if (!catalog_.FindRole(roles[i])) {
+        throw ApiError::Invalid("roles[" + std::to_string(i) + "]", "unknown role " + roles[i]);
+      }
+    }
+    std::sort(roles.begin(), roles.end());
+    roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
+  }
+  if (grants.policies) {
+    PreparePolicies(store_, tx, catalog_, account_id, "policies", *grants.policies, current);
+  }
+}
+
+bool MemberService::HoldsSuperAdmin(const Member& m) const {
+  if (m.status != "accepted") return false;
+  const std::string& sa = catalog_.SuperAdminRole().id;
+  if (std::find(m.role_ids.begin(), m.role_ids.end(), sa) != m.role_ids.end()) return true;
+  for (const Policy& p : m.policies) {
+    if (p.access != "allow") continue;
+    for (const std::string& pg : p.permission_group_ids) {
+      if (pg == sa) return true;
+    }
+  }
+  return false;
+}
+
+void MemberService::KeepSuperAdmin(store::Tx& tx, const Member& before, const Member* after) {
+  if (!HoldsSuperAdmin(before) || (after && HoldsSuperAdmin(*after))) return;
+  if (store_.CountAcceptedHolders(tx, before.account_id, catalog_.SuperAdminRole().id) <= 1) {
+    throw ApiError::Conflict(
+        "The account must keep at least one accepted member with the Super Administrator "
+        "role; this member is the last one");
+  }
+}
+
+store::MemberWithUser MemberService::WithUser(store::Tx& tx, Member m) {
+  auto user = store_.GetUser(tx, m.user_id);
+  return {std::move(m), user.value_or(User{})};
+}
+
+Member MemberService::LoadInAccount(store::Tx& tx, const std::string& account_id,
+                                    const std::string& member_id) {
+  auto m = store_.GetMember(tx, member_id);
+  if (!m || m->account_id != account_id) throw ApiError::NotFound("Member");
+  return *m;
+}
+
+Member MemberService::LoadOwn(store::Tx& tx, const std::string& user_id,
+                              const std::string& member_id) {
+  auto m = store_.GetMember(tx, member_id);
+  if (!m || m->user_id != user_id) throw ApiError::NotFound("Membership");
+  return *m;
+}
+
+store::MemberWithUser MemberService::Add(const std::string& account_id, const std::string& email,
+                                         MemberGrants grants, const std::string& status) {
+  auto tx = store_.Write();
+  ValidateGrants(*tx, account_id, grants);
+  auto user = store_.FindUserByEmail(*tx, email);
+  const bool new_user = !user;
+  if (new_user) {
+    user = User{NewId(), email, "", "", false, false, NowMicros()};
+    store_.InsertUser(*tx, *user);
+  } else if (store_.FindMember(*tx, account_id, user->id)) {
+    throw ApiError::Conflict("A member with email " + email + " already exists in this account");
+  }
+  Member m;
+  m.id = NewId();
+  m.account_id = account_id;
+  m.user_id = user->id;
+  m.status = status;
+  m.role_ids = grants.role_ids.value_or(std::vector<std::string>{});
+  m.policies = grants.policies.value_or(std::vector<Policy>{});
+  m.created_on = NowMicros();
+  store_.InsertMember(*tx, m);
+  tx->Commit();
+  if (new_user) directory_.PutUser(*user);
+  directory_.PutMember(m);
+  return {std::move(m), *user};
+}
+
+store::MemberWithUser MemberService::Get(const std::string& account_id,
+                                         const std::string& member_id) {
+  auto tx = store_.Read();
+  return WithUser(*tx, LoadInAccount(*tx, account_id, member_id));
+}
+
+Page<store::MemberWithUser> MemberService::List(const store::MemberQuery& query) {
+  auto tx = store_.Read();
+  return store_.ListMembers(*tx, query);
+}
+
+store::MemberWithUser MemberService::Update(const std::string& account_id,
+                                            const std::string& member_id, MemberGrants grants,
+                                            const std::optional<std::string>& status) {
+  auto tx = store_.Write();
+  const Member before = LoadInAccount(*tx, account_id, member_id);
+  ValidateGrants(*tx, account_id, grants, before.policies);
+  Member after = before;
+  if (grants.role_ids) after.role_ids = *grants.role_ids;
+  if (grants.policies) after.policies = *grants.policies;
+  if (status) after.status = *status;
+  KeepSuperAdmin(*tx, before, &after);
+  store_.UpdateMember(*tx, after);
+  store::MemberWithUser result = WithUser(*tx, after);
+  tx->Commit();
+  directory_.PutMember(after);
+  return result;
+}
+
+void MemberService::Remove(const std::string& account_id, const std::string& member_id) {
+  auto tx = store_.Write();
+  const Member before = LoadInAccount(*tx, account_id, member_id);
+  KeepSuperAdmin(*tx, before, nullptr);
+  store_.DeleteMember(*tx, member_id);
+  tx->Commit();
+  directory_.EraseMember(before.account_id, before.user_id);
+}
+
+Page<Member> MemberService::ListMemberships(const std::string& user_id,
+                                            const std::optional<std::string>& status,
+                                            std::int64_t limit, std::int64_t offset) {
+  auto tx = store_.Read();
+  return store_.ListMembershipsOfUser(*tx, user_id, status, limit, offset);
+}
+
+Member MemberService::GetMembership(const std::string& user_id, const std::string& member_id) {
+  auto tx = store_.Read();
+  return LoadOwn(*tx, user_id, member_id);
+}
+
+Member MemberService::RespondToMembership(const std::string& user_id, const std::string& member_id,
+                                          const std::string& status) {
+  auto tx = store_.Write();
+  const Member before = LoadOwn(*tx, user_id, member_id);
+  Member after = before;
+  after.status = status;
+  KeepSuperAdmin(*tx, before, &after);
+  store_.UpdateMember(*tx, after);
+  tx->Commit();
+  directory_.PutMember(after);
+  return after;
+}
+
+void MemberService::LeaveMembership(const std::string& user_id, const std::string& member_id) {
+  auto tx = store_.Write();
+  const Member before = LoadOwn(*tx, user_id, member_id);
+  KeepSuperAdmin(*tx, before, nullptr);
+  store_.DeleteMember(*tx, member_id);
+  tx->Commit();
+  directory_.EraseMember(before.account_id, before.user_id);
+}
+
+}  // namespace cfiam

@@ -1,0 +1,70 @@
+// MemberService: who belongs to an account (the admin's side) and the
+// invitee's side of the same rows (memberships). Every change commits in one
+// write transaction and updates the in-memory Directory before the writer
+// lock is released, so authorization follows commit order.
+//
+// Invariant: an account always keeps at least one accepted member holding
+// Super Administrator; removing or demoting the last one is a 409.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/catalog.h"
+#include "auth/directory.h"
+#include "domain/model.h"
+#include "store/store.h"
+
+namespace cfiam {
+
+// What a member is granted: roles or policies (the two forms of the API).
+struct MemberGrants {
+  std::optional<std::vector<std::string>> role_ids;
+  std::optional<std::vector<Policy>> policies;
+};
+
+class MemberService {
+ public:
+  MemberService(store::Store& store, auth::Directory& directory, const auth::Catalog& catalog)
+      : store_(store), directory_(directory), catalog_(catalog) {}
+
+  // Adds the user with `email` (normalized by the caller; created when new).
+  // Throws 400 naming an unknown role/permission group/resource group, 409
+  // when the email is already a member of the account.
+  store::MemberWithUser Add(const std::string& account_id, const std::string& email,
+                            MemberGrants grants, const std::string& status);
+  // Throws 404 unless `member_id` is a member of `account_id`.
+  store::MemberWithUser Get(const std::string& account_id, const std::string& member_id);
+  Page<store::MemberWithUser> List(const store::MemberQuery& query);
+  // Replaces what `grants` carries and, when given, the status.
+  store::MemberWithUser Update(const std::string& account_id, const std::string& member_id,
+                               MemberGrants grants, const std::optional<std::string>& status);
+  void Remove(const std::string& account_id, const std::string& member_id);
+
+  // Memberships: the rows of `user_id` only; another user's id is a 404.
+  Page<Member> ListMemberships(const std::string& user_id, const std::optional<std::string>& status,
+                               std::int64_t limit, std::int64_t offset);
+  Member GetMembership(const std::string& user_id, const std::string& member_id);
+  Member RespondToMembership(const std::string& user_id, const std::string& member_id,
+                             const std::string& status);
+  void LeaveMembership(const std::string& user_id, const std::string& member_id);
+
+ private:
+  Member LoadInAccount(store::Tx& tx, const std::string& account_id, const std::string& member_id);
+  Member LoadOwn(store::Tx& tx, const std::string& user_id, const std::string& member_id);
+  // `current`: the member's stored policies, whose ids an update may keep.
+  void ValidateGrants(store::Tx& tx, const std::string& account_id, MemberGrants& grants,
+                      const std::vector<Policy>& current = {});
+  bool HoldsSuperAdmin(const Member& m) const;
+  // Throws 409 when `before` is the account's last accepted super admin and
+  // `after` (nullptr = removed) no longer is one.
+  void KeepSuperAdmin(store::Tx& tx, const Member& before, const Member* after);
+  store::MemberWithUser WithUser(store::Tx& tx, Member m);
+
+  store::Store& store_;
+  auth::Directory& directory_;
+  const auth::Catalog& catalog_;
+};
+
+}  // namespace cfiam

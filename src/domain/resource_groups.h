@@ -1,0 +1,38 @@
+// ResourceGroupService: account-scoped sets of resources that IAM policies
+// reference. Names are unique per account, case-insensitively. A group that a
+// member or user-group policy uses cannot be deleted.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/directory.h"
+#include "domain/model.h"
+#include "store/store.h"
+
+namespace cfiam {
+
+class ResourceGroupService {
+ public:
+  ResourceGroupService(store::Store& store, auth::Directory& directory)
+      : store_(store), directory_(directory) {}
+
+  // `draft` is validated by the caller; id and times are assigned. 409 on a duplicate name.
+  ResourceGroup Create(ResourceGroup draft);
+  ResourceGroup Get(const std::string& account_id, const std::string& id);
+  std::vector<ResourceGroup> List(const std::string& account_id,
+                                  const std::optional<std::string>& id,
+                                  const std::optional<std::string>& name);
+  ResourceGroup Update(const std::string& account_id, const std::string& id,
+                       const std::function<void(ResourceGroup&)>& mutate);
+  // 409 naming the members and user groups whose policies use it.
+  void Delete(const std::string& account_id, const std::string& id);
+
+ private:
+  store::Store& store_;
+  auth::Directory& directory_;
+};
+
+}  // namespace cfiam
