@@ -33,6 +33,7 @@ Usage:
               [--dns-resolver HOST:PORT] [--dns-timeout MS]
               [--sso-verify-interval MS] [--sso-verify-attempts N]
               [--sso-blocked-domains LIST]
+  cfiam routes          print the route table as JSON (method, path, access, permission, audit)
   cfiam --help | --version
 
 serve options (each also read from the environment):
@@ -277,6 +278,10 @@ int main(int argc, char** argv) {
   }
   if (cmd == "--version") {
     std::cout << "cfiam " << CFIAM_VERSION << "\n";
+    return 0;
+  }
+  if (cmd == "routes") {
+    std::cout << cfiam::api::RouteTableJson() << "\n";
     return 0;
   }
   try {

@@ -46,11 +46,13 @@ Reply Get(Context& ctx) {
 
 }  // namespace
 
+// Like the account's own details, the catalog is readable with any grant in
+// the account (every account-level token group lists these operations).
 void AddPermissionGroupRoutes(std::vector<Route>& r) {
-  r.push_back({verb::get, "/accounts/{account_id}/iam/permission_groups", List, Access::kAccount,
+  r.push_back({verb::get, "/accounts/{account_id}/iam/permission_groups", List, Access::kAccountAny,
                "com.cloudflare.api.iam.permission-group.list", ""});
   r.push_back({verb::get, "/accounts/{account_id}/iam/permission_groups/{permission_group_id}", Get,
-               Access::kAccount, "com.cloudflare.api.iam.permission-group.read", ""});
+               Access::kAccountAny, "com.cloudflare.api.iam.permission-group.read", ""});
 }
 
 }  // namespace cfiam::api

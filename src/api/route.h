@@ -66,6 +66,9 @@ struct Route {
 
 // Every route of the server, assembled from the resource families.
 const std::vector<Route>& AllRoutes();
+// The table as a JSON array of {method, path, access, permission, audit}, for
+// operators and for tests that must cover every route.
+std::string RouteTableJson();
 
 // Each resource family contributes its rows.
 void AddAccountRoutes(std::vector<Route>& routes);

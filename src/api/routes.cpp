@@ -1,3 +1,5 @@
+#include <boost/json.hpp>
+
 #include "api/route.h"
 
 namespace cfiam::api {
@@ -18,6 +20,35 @@ const std::vector<Route>& AllRoutes() {
     return r;
   }();
   return routes;
+}
+
+std::string RouteTableJson() {
+  boost::json::array out;
+  for (const Route& r : AllRoutes()) {
+    const char* access = "authenticated";
+    switch (r.access) {
+      case Access::kAuthenticated:
+        break;
+      case Access::kTenantAdmin:
+        access = "tenant_admin";
+        break;
+      case Access::kAccount:
+        access = "account";
+        break;
+      case Access::kAccountAny:
+        access = "account_any";
+        break;
+      case Access::kTokenVerify:
+        access = "token_verify";
+        break;
+    }
+    out.push_back(boost::json::object{{"method", boost::beast::http::to_string(r.method)},
+                                      {"path", r.path},
+                                      {"access", access},
+                                      {"permission", r.permission},
+                                      {"audit", r.audit}});
+  }
+  return boost::json::serialize(out);
 }
 
 const std::string& Context::Param(std::string_view name) const {
