@@ -77,16 +77,21 @@ std::string FormatRfc3339(Micros t) {
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   y += m <= 2;
   char buf[96];
-  if (frac == 0) {
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
-                  static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
-                  static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
-  } else {
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ",
-                  static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
-                  static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60),
-                  static_cast<long long>(frac));
+  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
+                        static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
+                        static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
+  if (frac != 0) {
+    // Shortest exact fraction: "…:00.25Z", not "…:00.250000Z".
+    std::int64_t f = frac;
+    int digits = 6;
+    while (f % 10 == 0) {
+      f /= 10;
+      --digits;
+    }
+    n += std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), ".%0*lld", digits,
+                       static_cast<long long>(f));
   }
+  std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), "Z");
   return buf;
 }
 
