@@ -14,12 +14,14 @@
 #include "auth/catalog.h"
 #include "auth/directory.h"
 #include "dns/txt_resolver.h"
+#include "domain/api_keys.h"
 #include "domain/bootstrap.h"
 #include "domain/domain_verifier.h"
 #include "domain/email_domain.h"
 #include "http/server.h"
 #include "store/migrations.h"
 #include "store/store.h"
+#include "util/api_error.h"
 #include "util/periodic.h"
 #include "util/text.h"
 
@@ -33,6 +35,9 @@ Usage:
               [--dns-resolver HOST:PORT] [--dns-timeout MS]
               [--sso-verify-interval MS] [--sso-verify-attempts N]
               [--sso-blocked-domains LIST]
+  cfiam admin api-key --email E [--data-dir DIR]
+                        create or roll a user's global API key (X-Auth-Key) and print
+                        it once; a running server picks it up within seconds
   cfiam routes          print the route table as JSON (method, path, access, permission, audit)
   cfiam --help | --version
 
@@ -151,6 +156,41 @@ cfiam::VerifierOptions VerifierConfig(const ServeConfig& cfg) {
   return v;
 }
 
+// Opens the data directory's store, applying migrations.
+std::unique_ptr<cfiam::store::Store> OpenStore(const std::string& data_dir) {
+  std::filesystem::create_directories(data_dir);
+  {
+    auto db = cfiam::store::OpenSqlite(data_dir + "/cfiam.db");
+    cfiam::store::ApplyMigrations(*db);
+  }
+  return std::make_unique<cfiam::store::Store>(cfiam::store::OpenSqlite(data_dir + "/cfiam.db"));
+}
+
+int AdminApiKey(int argc, char** argv) {
+  std::string email;
+  std::string data_dir = Env("CFIAM_DATA_DIR").value_or("./data");
+  for (int i = 3; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (i + 1 >= argc) Usage(arg + " needs a value");
+    if (arg == "--email") {
+      email = argv[++i];
+    } else if (arg == "--data-dir") {
+      data_dir = argv[++i];
+    } else {
+      Usage("unknown option " + arg);
+    }
+  }
+  if (email.empty()) Usage("admin api-key needs --email");
+  auto store = OpenStore(data_dir);
+  try {
+    std::cout << cfiam::RollApiKey(*store, email) << std::endl;
+  } catch (const cfiam::ApiError& e) {
+    std::cerr << "cfiam: " << e.errors()[0].message << "\n";
+    return 2;
+  }
+  return 0;
+}
+
 int Serve(int argc, char** argv) {
   ServeConfig cfg;
   if (auto v = Env("CFIAM_LISTEN")) cfg.listen = *v;
@@ -249,9 +289,13 @@ int Serve(int argc, char** argv) {
         return dispatcher.HandleInline(r, res);
       });
   // last_used_on is recorded in memory on every use and persisted in batches.
+  // Every 2 s: persist token uses, and pick up users and API keys changed by
+  // other processes (`cfiam admin api-key`).
   cfiam::Periodic flusher(std::chrono::seconds(2), [&] {
     try {
       services.last_used.Flush(store);
+      auto tx = store.Write();  // the writer lock orders this against in-process changes
+      directory.ReplaceUsers(store.ListUsersWithKeys(*tx));
     } catch (const std::exception& e) {
       std::cerr << "cfiam: last_used flush failed: " << e.what() << std::endl;
     }
@@ -279,6 +323,15 @@ int main(int argc, char** argv) {
   if (cmd == "--version") {
     std::cout << "cfiam " << CFIAM_VERSION << "\n";
     return 0;
+  }
+  if (cmd == "admin") {
+    if (argc < 3 || std::string(argv[2]) != "api-key") Usage("unknown admin command");
+    try {
+      return AdminApiKey(argc, argv);
+    } catch (const std::exception& e) {
+      std::cerr << "cfiam: " << e.what() << "\n";
+      return 1;
+    }
   }
   if (cmd == "routes") {
     std::cout << cfiam::api::RouteTableJson() << "\n";

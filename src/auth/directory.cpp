@@ -102,6 +102,19 @@ void Directory::PutUser(const User& user, std::optional<std::string> api_key_dig
   }
 }
 
+void Directory::ReplaceUsers(std::vector<std::pair<User, std::optional<std::string>>> users) {
+  StringMap<std::shared_ptr<const User>> fresh_users;
+  StringMap<std::string> fresh_keys;
+  for (auto& [user, key_digest] : users) {
+    if (key_digest) fresh_keys[*key_digest] = user.id;
+    std::string id = user.id;
+    fresh_users[std::move(id)] = std::make_shared<const User>(std::move(user));
+  }
+  std::unique_lock lock(mu_);
+  users_.swap(fresh_users);
+  api_keys_.swap(fresh_keys);
+}
+
 void Directory::PutAccount(std::string_view account_id) {
   std::unique_lock lock(mu_);
   accounts_.emplace(account_id);

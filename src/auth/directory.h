@@ -47,6 +47,10 @@ class Directory {
                                            std::string_view user_id) const;
 
   void PutUser(const User& user, std::optional<std::string> api_key_digest = std::nullopt);
+  // Replaces users and API keys with `users` (changes made outside this
+  // process, e.g. `cfiam admin api-key`). REQUIRES: read under the store's
+  // writer lock so no in-process change is overwritten by an older snapshot.
+  void ReplaceUsers(std::vector<std::pair<User, std::optional<std::string>>> users);
   void PutAccount(std::string_view account_id);
   // Forgets the account and every membership and account token under it.
   void EraseAccount(std::string_view account_id);

@@ -146,8 +146,14 @@ TokenPolicy::Decision TokenPolicy::Decide(std::string_view key, const ResourceRe
 }
 
 bool TokenPolicy::HasAnyAllowIn(std::string_view account_id) const {
+  // Some allowed key must survive the denies: a token whose allows are all
+  // overridden holds nothing in the account.
+  const ResourceRef ref{account_id, ""};
   for (const Grant& g : grants) {
-    if (!g.deny && g.resources.Matches({account_id, ""})) return true;
+    if (g.deny || !g.resources.Matches(ref)) continue;
+    for (const std::string& k : g.keys) {
+      if (Decide(k, ref) == Decision::kAllow) return true;
+    }
   }
   return false;
 }

@@ -43,7 +43,7 @@ struct TokenPolicy {
 
   enum class Decision { kNone, kAllow, kDeny };
   Decision Decide(std::string_view key, const ResourceRef& ref) const;
-  // True when some allow grant (not overridden by a deny for every key) covers the account.
+  // True when some key allowed in the account is not overridden by a deny.
   bool HasAnyAllowIn(std::string_view account_id) const;
 };
 

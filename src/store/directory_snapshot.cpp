@@ -5,16 +5,22 @@
 
 namespace cfiam::store {
 
-DirectorySnapshot Store::LoadDirectory(Tx& tx) {
-  DirectorySnapshot snap;
+std::vector<std::pair<User, std::optional<std::string>>> Store::ListUsersWithKeys(Tx& tx) {
+  std::vector<std::pair<User, std::optional<std::string>>> users;
   for (const Row& r :
        tx.Query("SELECT id, email, first_name, last_name, two_factor, tenant_admin, created_on, "
                 "api_key_digest FROM users")) {
     User u{r.Str(0), r.Str(1), r.Str(2), r.Str(3), r.Int(4) != 0, r.Int(5) != 0, r.Int(6)};
     std::optional<std::string> key;
     if (!r.IsNull(7)) key = r.Str(7);
-    snap.users.emplace_back(std::move(u), std::move(key));
+    users.emplace_back(std::move(u), std::move(key));
   }
+  return users;
+}
+
+DirectorySnapshot Store::LoadDirectory(Tx& tx) {
+  DirectorySnapshot snap;
+  snap.users = ListUsersWithKeys(tx);
   for (const Row& r : tx.Query("SELECT id FROM accounts")) snap.account_ids.push_back(r.Str(0));
   std::unordered_map<std::string, size_t> index;
   for (const Row& r : tx.Query("SELECT id, account_id, user_id, status, created_on FROM members")) {

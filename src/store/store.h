@@ -173,6 +173,8 @@ class Store {
   std::vector<SsoConnector> ListPendingSsoConnectors(Tx& tx);
 
   DirectorySnapshot LoadDirectory(Tx& tx);
+  // Every user with its API-key digest (if any).
+  std::vector<std::pair<User, std::optional<std::string>>> ListUsersWithKeys(Tx& tx);
 
  private:
   std::unique_ptr<Db> db_;
