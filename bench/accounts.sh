@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 source bench/lib.sh
 bench_start
 id=$(bench_call POST /accounts '{"name":"Bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["id"])')
-echo "wrk: ${BENCH_THREADS} threads, ${BENCH_CONNECTIONS} connections, ${BENCH_DURATION} each; $(nproc) cores"
+echo "wrk: ${BENCH_THREADS} thread(s), ${BENCH_CONNECTIONS} connections, ${BENCH_DURATION} each; $(nproc) cores; pinned: ${BENCH_PIN}"
 bench_wrk "GET /healthz" /healthz
 bench_wrk "GET /client/v4/accounts/{id}" "/client/v4/accounts/$id" -H "Authorization: Bearer $BENCH_TOKEN"

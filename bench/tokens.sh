@@ -9,7 +9,7 @@ bench_start
 id=$(bench_call POST /accounts '{"name":"Bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["id"])')
 secret=$(bench_call POST "/accounts/$id/tokens" "{\"name\":\"bench\",\"policies\":[{\"effect\":\"allow\",\"permission_groups\":[{\"id\":\"c1fde68c7bcc44588cbb6ddbc16d6480\"}],\"resources\":{\"com.cloudflare.api.account.$id\":\"*\"}}]}" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["value"])')
-echo "wrk: ${BENCH_THREADS} threads, ${BENCH_CONNECTIONS} connections, ${BENCH_DURATION} each; $(nproc) cores"
+echo "wrk: ${BENCH_THREADS} thread(s), ${BENCH_CONNECTIONS} connections, ${BENCH_DURATION} each; $(nproc) cores; pinned: ${BENCH_PIN}"
 bench_wrk "GET /healthz" /healthz
 bench_wrk "GET .../tokens/verify" "/client/v4/accounts/$id/tokens/verify" -H "Authorization: Bearer $secret"
 bench_wrk "GET /accounts/{id} (account token)" "/client/v4/accounts/$id" -H "Authorization: Bearer $secret"

@@ -110,8 +110,8 @@ Reply Delete(Context& ctx) {
 void AddAccountRoutes(std::vector<Route>& r) {
   r.push_back({verb::get, "/accounts", List, Access::kAuthenticated, "", ""});
   r.push_back({verb::post, "/accounts", Create, Access::kTenantAdmin, "", "Create Account"});
-  r.push_back(
-      {verb::get, "/accounts/{account_id}", Get, Access::kAccountAny, "#organization:read", ""});
+  r.push_back({verb::get, "/accounts/{account_id}", Get, Access::kAccountAny, "#organization:read",
+               "", true});
   r.push_back({verb::put, "/accounts/{account_id}", Update, Access::kAccount, "#organization:edit",
                "Update Account"});
   r.push_back({verb::delete_, "/accounts/{account_id}", Delete, Access::kTenantAdmin, "",

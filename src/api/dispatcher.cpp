@@ -82,17 +82,30 @@ Dispatcher::Dispatcher(Services& services) : services_(services), table_(AllRout
 
 bool Dispatcher::HandleInline(http::Request& request, http::Response& response) {
   const std::string_view target = request.raw.target();
-  if (target != "/healthz" && target != "/client/v4/healthz") return false;
-  if (request.raw.method() != bhttp::verb::get && request.raw.method() != bhttp::verb::head) {
-    return false;
+  if ((target == "/healthz" || target == "/client/v4/healthz") &&
+      (request.raw.method() == bhttp::verb::get || request.raw.method() == bhttp::verb::head)) {
+    response = {200, R"({"success":true,"errors":[],"messages":[],"result":{"status":"ok"}})", {}};
+    return true;
   }
-  response = {200, R"({"success":true,"errors":[],"messages":[],"result":{"status":"ok"}})", {}};
+  Routed routed;
+  try {
+    routed = Resolve(request);
+  } catch (...) {
+    return false;  // the worker path answers routing errors
+  }
+  if (!routed.match.route || !routed.match.route->inline_ok) return false;
+  response = Guarded(request, [&] { return Run(request, routed); });
   return true;
 }
 
 http::Response Dispatcher::Handle(http::Request& request) {
+  return Guarded(request, [&] { return Dispatch(request); });
+}
+
+http::Response Dispatcher::Guarded(http::Request& request,
+                                   const std::function<http::Response()>& fn) {
   try {
-    return Dispatch(request);
+    return fn();
   } catch (const ApiError& e) {
     return Enveloped(e.http_status(), ErrorBody(e));
   } catch (const store::DbError& e) {
@@ -107,12 +120,21 @@ http::Response Dispatcher::Handle(http::Request& request) {
   return Enveloped(500, ErrorBody(ApiError(500, codes::kInternal, "Internal server error")));
 }
 
-http::Response Dispatcher::Dispatch(http::Request& request) {
-  std::vector<std::string> segments;
-  QueryParams query;
-  ParseTarget(request.raw.target(), segments, query);
+Dispatcher::Routed Dispatcher::Resolve(const http::Request& request) const {
+  Routed r;
+  ParseTarget(request.raw.target(), r.segments, r.query);
+  r.match = table_.Match(request.raw.method(), r.segments);
+  return r;
+}
 
-  RouteMatch match = table_.Match(request.raw.method(), segments);
+http::Response Dispatcher::Dispatch(http::Request& request) {
+  Routed routed = Resolve(request);
+  return Run(request, routed);
+}
+
+http::Response Dispatcher::Run(http::Request& request, Routed& routed) {
+  RouteMatch& match = routed.match;
+  const QueryParams& query = routed.query;
   if (!match.route) {
     if (match.path_known) {
       http::Response res =

@@ -4,6 +4,8 @@
 // error here, and nowhere else.
 #pragma once
 
+#include <functional>
+
 #include "api/route_table.h"
 #include "api/services.h"
 #include "http/message.h"
@@ -16,12 +18,22 @@ class Dispatcher {
 
   // Runs on a worker thread. Never throws.
   http::Response Handle(http::Request& request);
-  // Runs on the I/O thread: answers /healthz without a thread hop. Returns
-  // false for everything else.
+  // Runs on the I/O thread: answers /healthz and routes marked inline_ok
+  // without a thread hop. Returns false for everything else (and for
+  // requests it could not even route: the worker path answers those).
   bool HandleInline(http::Request& request, http::Response& response);
 
  private:
+  // Parses the target and routes; throws ApiError for routing failures.
+  struct Routed {
+    std::vector<std::string> segments;
+    QueryParams query;
+    RouteMatch match;
+  };
+  Routed Resolve(const http::Request& request) const;
   http::Response Dispatch(http::Request& request);
+  http::Response Run(http::Request& request, Routed& routed);
+  http::Response Guarded(http::Request& request, const std::function<http::Response()>& fn);
 
   Services& services_;
   RouteTable table_;

@@ -50,9 +50,9 @@ Reply Get(Context& ctx) {
 // the account (every account-level token group lists these operations).
 void AddPermissionGroupRoutes(std::vector<Route>& r) {
   r.push_back({verb::get, "/accounts/{account_id}/iam/permission_groups", List, Access::kAccountAny,
-               "com.cloudflare.api.iam.permission-group.list", ""});
+               "com.cloudflare.api.iam.permission-group.list", "", true});
   r.push_back({verb::get, "/accounts/{account_id}/iam/permission_groups/{permission_group_id}", Get,
-               Access::kAccountAny, "com.cloudflare.api.iam.permission-group.read", ""});
+               Access::kAccountAny, "com.cloudflare.api.iam.permission-group.read", "", true});
 }
 
 }  // namespace cfiam::api

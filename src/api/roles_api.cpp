@@ -46,9 +46,9 @@ Reply Get(Context& ctx) {
 
 void AddRoleRoutes(std::vector<Route>& r) {
   r.push_back({verb::get, "/accounts/{account_id}/roles", List, Access::kAccount,
-               "#organization:read", ""});
+               "#organization:read", "", true});
   r.push_back({verb::get, "/accounts/{account_id}/roles/{role_id}", Get, Access::kAccount,
-               "#organization:read", ""});
+               "#organization:read", "", true});
 }
 
 }  // namespace cfiam::api

@@ -62,6 +62,10 @@ struct Route {
   Access access;
   std::string_view permission;  // the permission key for Access::kAccount
   std::string_view audit;       // human description of a change ("Update Account"); "" for reads
+  // Runs on the I/O thread, skipping the worker hop. Only for handlers that
+  // read memory or do one indexed point read (WAL readers never wait on the
+  // writer); anything that writes or scans stays on the worker pool.
+  bool inline_ok = false;
 };
 
 // Every route of the server, assembled from the resource families.

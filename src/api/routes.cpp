@@ -46,7 +46,8 @@ std::string RouteTableJson() {
                                       {"path", r.path},
                                       {"access", access},
                                       {"permission", r.permission},
-                                      {"audit", r.audit}});
+                                      {"audit", r.audit},
+                                      {"inline", r.inline_ok}});
   }
   return boost::json::serialize(out);
 }

@@ -219,8 +219,8 @@ Reply PermissionGroups(Context& ctx) {
 void AddTokenRoutes(std::vector<Route>& r) {
   r.push_back({verb::get, "/accounts/{account_id}/tokens/permission_groups", PermissionGroups,
                Access::kAccount, "com.cloudflare.api.account.token.read", ""});
-  r.push_back(
-      {verb::get, "/accounts/{account_id}/tokens/verify", Verify, Access::kTokenVerify, "", ""});
+  r.push_back({verb::get, "/accounts/{account_id}/tokens/verify", Verify, Access::kTokenVerify, "",
+               "", true});
   r.push_back({verb::get, "/accounts/{account_id}/tokens", List, Access::kAccount,
                "com.cloudflare.api.account.token.list", ""});
   r.push_back({verb::post, "/accounts/{account_id}/tokens", Create, Access::kAccount,

@@ -38,7 +38,10 @@ void Directory::Load(store::Store& store, const Catalog& catalog) {
     std::string id = user.id;
     users_[std::move(id)] = std::make_shared<const User>(std::move(user));
   }
-  for (auto& id : snapshot.account_ids) accounts_.insert(std::move(id));
+  for (auto& a : snapshot.accounts) {
+    std::string id = a.id;
+    accounts_[std::move(id)] = std::make_shared<const Account>(std::move(a));
+  }
   for (auto& m : snapshot.members) {
     std::string key = MemberKey(m.account_id, m.user_id);
     members_[std::move(key)] = std::make_shared<const Member>(std::move(m));
@@ -85,6 +88,12 @@ bool Directory::AccountExists(std::string_view account_id) const {
   return accounts_.find(account_id) != accounts_.end();
 }
 
+std::shared_ptr<const Account> Directory::FindAccount(std::string_view account_id) const {
+  std::shared_lock lock(mu_);
+  auto it = accounts_.find(account_id);
+  return it == accounts_.end() ? nullptr : it->second;
+}
+
 std::shared_ptr<const Member> Directory::FindMember(std::string_view account_id,
                                                     std::string_view user_id) const {
   const std::string key = MemberKey(account_id, user_id);
@@ -117,7 +126,14 @@ void Directory::ReplaceUsers(std::vector<std::pair<User, std::optional<std::stri
 
 void Directory::PutAccount(std::string_view account_id) {
   std::unique_lock lock(mu_);
-  accounts_.emplace(account_id);
+  auto a = std::make_shared<Account>();
+  a->id = std::string(account_id);
+  accounts_[a->id] = std::move(a);
+}
+
+void Directory::PutAccount(const Account& account) {
+  std::unique_lock lock(mu_);
+  accounts_[account.id] = std::make_shared<const Account>(account);
 }
 
 void Directory::EraseAccount(std::string_view account_id) {

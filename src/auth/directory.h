@@ -43,6 +43,8 @@ class Directory {
   std::shared_ptr<const User> FindUser(std::string_view user_id) const;
   std::shared_ptr<const User> FindUserByApiKeyDigest(std::string_view digest) const;
   bool AccountExists(std::string_view account_id) const;
+  // The account as last committed; nullptr when it does not exist.
+  std::shared_ptr<const Account> FindAccount(std::string_view account_id) const;
   std::shared_ptr<const Member> FindMember(std::string_view account_id,
                                            std::string_view user_id) const;
 
@@ -51,6 +53,8 @@ class Directory {
   // process, e.g. `cfiam admin api-key`). REQUIRES: read under the store's
   // writer lock so no in-process change is overwritten by an older snapshot.
   void ReplaceUsers(std::vector<std::pair<User, std::optional<std::string>>> users);
+  void PutAccount(const Account& account);
+  // Test convenience: an account with only an id.
   void PutAccount(std::string_view account_id);
   // Forgets the account and every membership and account token under it.
   void EraseAccount(std::string_view account_id);
@@ -75,7 +79,7 @@ class Directory {
   mutable std::shared_mutex mu_;
   StringMap<std::shared_ptr<const User>> users_;
   StringMap<std::string> api_keys_;  // digest -> user id
-  std::unordered_set<std::string, StringHash, std::equal_to<>> accounts_;
+  StringMap<std::shared_ptr<const Account>> accounts_;
   StringMap<std::shared_ptr<const Member>> members_;  // "account:user"
   StringMap<std::shared_ptr<const Token>> tokens_;    // digest -> token
   StringMap<std::string> token_digests_;              // token id -> digest

@@ -21,14 +21,14 @@ Account AccountService::Create(Account draft, const std::string& creator_user_id
     store_.InsertMember(*tx, owner);
   }
   tx->Commit();
-  directory_.PutAccount(draft.id);
+  directory_.PutAccount(draft);
   if (!owner.id.empty()) directory_.PutMember(owner);
   return draft;
 }
 
 Account AccountService::Get(const std::string& id) {
-  auto tx = store_.Read();
-  auto account = store_.GetAccount(*tx, id);
+  // Served from the in-memory mirror: every change below updates it after commit.
+  auto account = directory_.FindAccount(id);
   if (!account) throw ApiError::NotFound("Account");
   return *account;
 }
@@ -45,6 +45,7 @@ Account AccountService::Update(const std::string& id, const std::function<void(A
   mutate(*account);
   store_.UpdateAccount(*tx, *account);
   tx->Commit();
+  directory_.PutAccount(*account);
   return *account;
 }
 

@@ -1,3 +1,4 @@
+#include <cstdint>
 #include <unordered_map>
 
 #include "store/policies.h"
@@ -21,7 +22,7 @@ std::vector<std::pair<User, std::optional<std::string>>> Store::ListUsersWithKey
 DirectorySnapshot Store::LoadDirectory(Tx& tx) {
   DirectorySnapshot snap;
   snap.users = ListUsersWithKeys(tx);
-  for (const Row& r : tx.Query("SELECT id FROM accounts")) snap.account_ids.push_back(r.Str(0));
+  snap.accounts = ListAccounts(tx, {std::nullopt, "", false, INT64_MAX, 0}).items;
   std::unordered_map<std::string, size_t> index;
   for (const Row& r : tx.Query("SELECT id, account_id, user_id, status, created_on FROM members")) {
     Member m;

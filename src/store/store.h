@@ -54,7 +54,7 @@ struct UserGroupQuery {
 // Everything the in-memory auth directory mirrors, read in one snapshot.
 struct DirectorySnapshot {
   std::vector<std::pair<User, std::optional<std::string>>> users;  // with API-key digest
-  std::vector<std::string> account_ids;
+  std::vector<Account> accounts;
   std::vector<Member> members;  // with roles and policies
   std::vector<Token> tokens;
   std::vector<ResourceGroup> resource_groups;

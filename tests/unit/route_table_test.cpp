@@ -73,6 +73,8 @@ TEST(AllRoutes, EveryAccountRouteNamesAPermissionAndEveryChangeAnAuditDescriptio
     }
     if (r.method != verb::get) {
       EXPECT_FALSE(r.audit.empty()) << path;
+      // Changes always run on the worker pool: they wait for the writer lock and fsync.
+      EXPECT_FALSE(r.inline_ok) << path;
     }
   }
 }
