@@ -17,16 +17,10 @@ namespace {
 
 constexpr std::size_t kNameMax = 100;
 
-std::string ValidName(const ObjectReader& body) {
-  std::string name(Trim(body.RequiredString("name", kNameMax)));
-  if (name.empty()) throw ApiError::Invalid("name", "must not be empty");
-  return name;
-}
-
 Reply Create(Context& ctx) {
   ObjectReader body(ctx.body);
   Account draft;
-  draft.name = ValidName(body);
+  draft.name = body.RequiredName("name", kNameMax);
   draft.type = body.Enum("type", {"standard", "enterprise"}).value_or("standard");
   if (auto unit = body.Object("unit")) {
     if (auto id = unit->String("id", 32)) draft.unit_id = *id;
@@ -65,7 +59,7 @@ Reply Update(Context& ctx) {
     throw ApiError::Invalid("id", "does not match the account in the path");
   }
   const std::optional<std::string> name =
-      body.Has("name") ? std::optional(ValidName(body)) : std::nullopt;
+      body.Has("name") ? std::optional(body.RequiredName("name", kNameMax)) : std::nullopt;
   const auto type = body.Enum("type", {"standard", "enterprise"});
   std::optional<std::optional<std::string>> abuse_email;
   std::optional<bool> twofactor;

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "util/api_error.h"
+#include "util/text.h"
 
 namespace cfiam::api {
 
@@ -50,6 +51,12 @@ std::string ObjectReader::RequiredString(std::string_view field, std::size_t max
   auto s = String(field, max_chars);
   if (!s) throw ApiError::Invalid(Path(field), "is required");
   return *s;
+}
+
+std::string ObjectReader::RequiredName(std::string_view field, std::size_t max_chars) const {
+  std::string name(Trim(RequiredString(field, max_chars)));
+  if (name.empty()) throw ApiError::Invalid(Path(field), "must not be empty");
+  return name;
 }
 
 std::optional<bool> ObjectReader::Bool(std::string_view field) const {

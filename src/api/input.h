@@ -22,6 +22,8 @@ class ObjectReader {
   // Strings: max_chars counts Unicode code points (0 = unbounded).
   std::optional<std::string> String(std::string_view field, std::size_t max_chars = 0) const;
   std::string RequiredString(std::string_view field, std::size_t max_chars = 0) const;
+  // A required display name: trimmed, non-empty, at most max_chars.
+  std::string RequiredName(std::string_view field, std::size_t max_chars) const;
   std::optional<bool> Bool(std::string_view field) const;
   std::optional<std::string> Enum(std::string_view field,
                                   std::initializer_list<std::string_view> allowed) const;

@@ -18,12 +18,6 @@ namespace {
 constexpr std::size_t kNameMax = 255;
 constexpr std::string_view kZonePrefix = "com.cloudflare.api.account.zone.";
 
-std::string ValidName(const ObjectReader& body) {
-  std::string name(Trim(body.RequiredString("name", kNameMax)));
-  if (name.empty()) throw ApiError::Invalid("name", "must not be empty");
-  return name;
-}
-
 // Reads {key, objects: [{key}]} into `g`; the SDK's array form [{...}] with
 // exactly one element is accepted too.
 void ReadScope(const ObjectReader& body, const std::string& account_id, ResourceGroup& g) {
@@ -64,7 +58,7 @@ Reply Create(Context& ctx) {
   ObjectReader body(ctx.body);
   ResourceGroup draft;
   draft.account_id = ctx.Param("account_id");
-  draft.name = ValidName(body);
+  draft.name = body.RequiredName("name", kNameMax);
   ReadScope(body, draft.account_id, draft);
   return {RenderResourceGroup(ctx.services.resource_groups.Create(std::move(draft))), {}, {}};
 }
@@ -92,7 +86,7 @@ Reply Update(Context& ctx) {
   ObjectReader body(ctx.body);
   const std::string& account_id = ctx.Param("account_id");
   std::optional<std::string> name;
-  if (body.Has("name")) name = ValidName(body);
+  if (body.Has("name")) name = body.RequiredName("name", kNameMax);
   std::optional<ResourceGroup> scope;
   if (body.Has("scope")) {
     scope.emplace();

@@ -90,17 +90,11 @@ const json::value* Field(const ObjectReader& body, std::string_view name) {
   return v && !v->is_null() ? v : nullptr;
 }
 
-std::string ValidName(const ObjectReader& body) {
-  std::string name(Trim(body.RequiredString("name", kNameMax)));
-  if (name.empty()) throw ApiError::Invalid("name", "must not be empty");
-  return name;
-}
-
 Reply Create(Context& ctx) {
   ObjectReader body(ctx.body);
   const std::string& account_id = ctx.Param("account_id");
   TokenDraft draft;
-  draft.name = ValidName(body);
+  draft.name = body.RequiredName("name", kNameMax);
   draft.not_before = TimeField(body, "not_before");
   draft.expires_on = TimeField(body, "expires_on");
   CheckWindow(draft.not_before, draft.expires_on);
@@ -134,7 +128,7 @@ Reply Update(Context& ctx) {
   const std::string& account_id = ctx.Param("account_id");
   const Token current = ctx.services.tokens.Get(account_id, ctx.Param("token_id"));
   TokenDraft draft;
-  draft.name = body.Has("name") ? ValidName(body) : current.name;
+  draft.name = body.Has("name") ? body.RequiredName("name", kNameMax) : current.name;
   draft.status = body.Enum("status", {"active", "disabled", "expired"}).value_or(current.status);
   if (draft.status == "expired") {
     // "expired" is derived from expires_on; a client echoing it back keeps the stored status.

@@ -18,12 +18,6 @@ namespace {
 
 constexpr std::size_t kNameMax = 255;
 
-std::string ValidName(const ObjectReader& body) {
-  std::string name(Trim(body.RequiredString("name", kNameMax)));
-  if (name.empty()) throw ApiError::Invalid("name", "must not be empty");
-  return name;
-}
-
 json::object RenderGroup(const UserGroup& g, const Services& services) {
   return {{"id", g.id},
           {"name", g.name},
@@ -38,7 +32,7 @@ json::object RenderGroupMember(const store::MemberWithUser& m) {
 
 Reply Create(Context& ctx) {
   ObjectReader body(ctx.body);
-  const std::string name = ValidName(body);
+  const std::string name = body.RequiredName("name", kNameMax);
   std::vector<Policy> policies;
   if (const json::array* items = body.Array("policies")) {
     policies = ParsePolicies(*items, "policies");
@@ -73,7 +67,7 @@ Reply Get(Context& ctx) {
 Reply Update(Context& ctx) {
   ObjectReader body(ctx.body);
   std::optional<std::string> name;
-  if (body.Has("name")) name = ValidName(body);
+  if (body.Has("name")) name = body.RequiredName("name", kNameMax);
   std::optional<std::vector<Policy>> policies;
   if (const json::array* items = body.Array("policies")) {
     policies = ParsePolicies(*items, "policies");

@@ -1,3 +1,4 @@
+#include "store/sql_text.h"
 #include "store/store.h"
 
 namespace cfiam::store {
@@ -27,17 +28,6 @@ Account ReadAccount(const Row& r) {
 }
 
 Value Opt(const std::optional<std::string>& s) { return s ? Value(*s) : Value(nullptr); }
-
-// Escapes LIKE metacharacters so a user's filter text matches literally.
-std::string LikePattern(std::string_view text) {
-  std::string out = "%";
-  for (char c : text) {
-    if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('%');
-  return out;
-}
 
 }  // namespace
 
@@ -79,7 +69,7 @@ Page<Account> Store::ListAccounts(Tx& tx, const AccountQuery& q) {
   }
   if (!q.name_contains.empty()) {
     where += " AND LOWER(a.name) LIKE LOWER(?) ESCAPE '\\'";
-    params.emplace_back(LikePattern(q.name_contains));
+    params.emplace_back(ContainsPattern(q.name_contains));
   }
   Page<Account> page;
   page.total = tx.Query("SELECT COUNT(*) FROM accounts a" + where, params).front().Int(0);

@@ -1,4 +1,5 @@
 #include "store/policies.h"
+#include "store/sql_text.h"
 #include "store/store.h"
 #include "util/text.h"
 
@@ -17,17 +18,6 @@ UserGroup ReadGroup(Tx& tx, const Row& r) {
     g.member_ids.push_back(m.Str(0));
   }
   return g;
-}
-
-// Escapes LIKE metacharacters so a client's filter text matches literally.
-std::string LikePattern(std::string_view text) {
-  std::string out = "%";
-  for (char c : text) {
-    if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('%');
-  return out;
 }
 
 }  // namespace
@@ -68,7 +58,7 @@ Page<UserGroup> Store::ListUserGroups(Tx& tx, const UserGroupQuery& q) {
   }
   if (q.name_contains) {
     where += " AND g.name_key LIKE ? ESCAPE '\\'";
-    params.emplace_back(LikePattern(ToLower(*q.name_contains)));
+    params.emplace_back(ContainsPattern(ToLower(*q.name_contains)));
   }
   Page<UserGroup> page;
   page.total = tx.Query("SELECT COUNT(*) FROM user_groups g" + where, params).front().Int(0);
