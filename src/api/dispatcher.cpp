@@ -39,14 +39,13 @@ void ParseTarget(std::string_view target, std::vector<std::string>& segments, Qu
   auto parsed = boost::urls::parse_origin_form(target);
   if (!parsed) throw ApiError(400, codes::kInvalidRequest, "Malformed request target");
   const boost::urls::url_view& url = *parsed;
-  std::vector<std::string> all;
-  for (auto seg : url.segments()) all.emplace_back(seg);
+  auto segs = url.segments();
+  auto it = segs.begin();
+  if (segs.size() < 2 || *it != "client" || *++it != "v4") throw NoRoute(url.encoded_path());
+  segments.reserve(segs.size() - 2);
+  for (++it; it != segs.end(); ++it) segments.emplace_back(*it);
   // Drop the empty segment a trailing slash leaves behind.
-  if (!all.empty() && all.back().empty()) all.pop_back();
-  if (all.size() < 2 || all[0] != "client" || all[1] != "v4") {
-    throw NoRoute(url.encoded_path());
-  }
-  segments.assign(all.begin() + 2, all.end());
+  if (!segments.empty() && segments.back().empty()) segments.pop_back();
   std::vector<std::pair<std::string, std::string>> items;
   for (auto param : url.params()) {
     items.emplace_back(param.key, param.has_value ? std::string(param.value) : std::string());

@@ -30,33 +30,45 @@ RouteMatch RouteTable::Match(boost::beast::http::verb method,
   RouteMatch m;
   // Literal segments beat parameters (".../tokens/verify" over ".../tokens/{token_id}").
   int best_literals = -1;
+  const Compiled* best = nullptr;
   for (const Compiled& c : compiled_) {
-    if (c.segments.size() != segments.size()) continue;
-    bool ok = true;
-    for (size_t i = 0; i < segments.size() && ok; ++i) {
-      ok = IsParam(c.segments[i]) || c.segments[i] == segments[i];
-    }
-    if (!ok) continue;
+    if (c.segments.size() != segments.size() || !PathMatches(c, segments)) continue;
     m.path_known = true;
-    const std::string_view verb = boost::beast::http::to_string(c.route->method);
-    if (m.allow.find(verb) == std::string::npos) {
-      if (!m.allow.empty()) m.allow += ", ";
-      m.allow += verb;
-    }
     if (c.route->method != method) continue;
     int literals = 0;
     for (std::string_view seg : c.segments) literals += IsParam(seg) ? 0 : 1;
-    if (literals <= best_literals) continue;
-    best_literals = literals;
-    m.route = c.route;
-    m.params.clear();
+    if (literals > best_literals) {
+      best_literals = literals;
+      best = &c;
+    }
+  }
+  if (best) {
+    m.route = best->route;
     for (size_t i = 0; i < segments.size(); ++i) {
-      if (IsParam(c.segments[i])) {
-        m.params.emplace_back(c.segments[i].substr(1, c.segments[i].size() - 2), segments[i]);
+      if (IsParam(best->segments[i])) {
+        m.params.emplace_back(best->segments[i].substr(1, best->segments[i].size() - 2),
+                              segments[i]);
+      }
+    }
+  } else if (m.path_known) {
+    // Only a 405 needs the Allow list; build it off the hot path.
+    for (const Compiled& c : compiled_) {
+      if (c.segments.size() != segments.size() || !PathMatches(c, segments)) continue;
+      const std::string_view verb = boost::beast::http::to_string(c.route->method);
+      if (m.allow.find(verb) == std::string::npos) {
+        if (!m.allow.empty()) m.allow += ", ";
+        m.allow += verb;
       }
     }
   }
   return m;
+}
+
+bool RouteTable::PathMatches(const Compiled& c, const std::vector<std::string>& segments) {
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (!IsParam(c.segments[i]) && c.segments[i] != segments[i]) return false;
+  }
+  return true;
 }
 
 }  // namespace cfiam::api

@@ -29,6 +29,8 @@ class RouteTable {
     const Route* route;
     std::vector<std::string_view> segments;  // "{x}" marks a parameter
   };
+  static bool PathMatches(const Compiled& c, const std::vector<std::string>& segments);
+
   std::vector<Compiled> compiled_;
 };
 

@@ -35,7 +35,7 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
   if (creds.has_authorization) {
     constexpr std::string_view kBearer = "Bearer ";
     const std::string_view h = creds.authorization;
-    if (h.size() <= kBearer.size() || ToLower(h.substr(0, kBearer.size())) != "bearer " ||
+    if (h.size() <= kBearer.size() || !EqualsIgnoreCase(h.substr(0, kBearer.size()), kBearer) ||
         !PlausibleSecret(h.substr(kBearer.size()))) {
       throw BadHeader(codes::kInvalidAuthHeader, "Invalid format for Authorization header");
     }

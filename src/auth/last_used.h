@@ -26,9 +26,15 @@ class LastUsed {
   void Forget(std::string_view token_id);
 
  private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Map = std::unordered_map<std::string, Micros, Hash, std::equal_to<>>;
+
   mutable std::mutex mu_;
-  std::unordered_map<std::string, Micros> seen_;
-  std::unordered_map<std::string, Micros> pending_;
+  Map seen_;
+  Map pending_;
 };
 
 }  // namespace cfiam::auth

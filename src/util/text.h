@@ -9,6 +9,8 @@ namespace cfiam {
 // 32 lowercase hex characters: the shape of every object id.
 bool IsObjectId(std::string_view s);
 std::string ToLower(std::string_view s);
+// ASCII case-insensitive equality, without allocating.
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string_view Trim(std::string_view s);
 // A pragmatic email check: one '@', non-empty local part, a dotted domain, no spaces.
 bool IsEmail(std::string_view s);
