@@ -38,14 +38,11 @@ Reply List(Context& ctx) {
   store::AccountQuery q;
   if (!ctx.principal.tenant_admin()) q.member_user_id = ctx.principal.user->id;
   if (auto name = ctx.query.Get("name")) q.name_contains = std::string(*name);
-  q.descending = EnumParam(ctx.query, "direction", {"asc", "desc"}).value_or("asc") == "desc";
+  q.descending = Descending(ctx.query);
   q.limit = page.per_page;
   q.offset = page.offset();
   auto result = ctx.services.accounts.List(q);
-  json::array items;
-  for (const Account& a : result.items) items.push_back(RenderAccount(a));
-  const std::size_t count = items.size();
-  return {std::move(items), PageInfo(page, count, result.total), {}};
+  return PageReply(result, page, [&](const Account& a) { return RenderAccount(a); });
 }
 
 Reply Get(Context& ctx) {

@@ -80,14 +80,11 @@ Reply List(Context& ctx) {
   q.order =
       EnumParam(ctx.query, "order", {"user.first_name", "user.last_name", "user.email", "status"})
           .value_or("");
-  q.descending = EnumParam(ctx.query, "direction", {"asc", "desc"}).value_or("asc") == "desc";
+  q.descending = Descending(ctx.query);
   q.limit = page.per_page;
   q.offset = page.offset();
   auto result = ctx.services.members.List(q);
-  json::array items;
-  for (const auto& m : result.items) items.push_back(RenderMember(m, ctx.services));
-  const std::size_t count = items.size();
-  return {std::move(items), PageInfo(page, count, result.total), {}};
+  return PageReply(result, page, [&](const auto& m) { return RenderMember(m, ctx.services); });
 }
 
 Reply Get(Context& ctx) {

@@ -52,10 +52,7 @@ Reply List(Context& ctx) {
   const PageParams page = ParsePaging(ctx.query, {20, 5, 50});
   const auto status = EnumParam(ctx.query, "status", {"accepted", "pending", "rejected"});
   auto result = ctx.services.members.ListMemberships(user_id, status, page.per_page, page.offset());
-  json::array items;
-  for (const Member& m : result.items) items.push_back(RenderMembership(m, ctx));
-  const std::size_t count = items.size();
-  return {std::move(items), PageInfo(page, count, result.total), {}};
+  return PageReply(result, page, [&](const Member& m) { return RenderMembership(m, ctx); });
 }
 
 Reply Get(Context& ctx) {

@@ -37,6 +37,10 @@ PageParams ParsePaging(const QueryParams& q, const PageBounds& bounds) {
   return p;
 }
 
+bool Descending(const QueryParams& q) {
+  return EnumParam(q, "direction", {"asc", "desc"}).value_or("asc") == "desc";
+}
+
 boost::json::object PageInfo(const PageParams& p, std::size_t count, std::int64_t total) {
   const std::int64_t pages = total == 0 ? 0 : (total + p.per_page - 1) / p.per_page;
   return {{"page", p.page},

@@ -6,6 +6,8 @@
 #include <cstdint>
 
 #include "api/query.h"
+#include "api/route.h"
+#include "domain/model.h"
 
 namespace cfiam::api {
 
@@ -27,5 +29,18 @@ PageParams ParsePaging(const QueryParams& q, const PageBounds& bounds);
 
 // {page, per_page, count, total_count, total_pages}
 boost::json::object PageInfo(const PageParams& p, std::size_t count, std::int64_t total);
+
+// `direction` (asc|desc, default asc): true for desc; 400 for anything else.
+bool Descending(const QueryParams& q);
+
+// The reply for one page of a listing: each item rendered, plus result_info.
+template <class T, class Render>
+Reply PageReply(const Page<T>& page, const PageParams& params, Render&& render) {
+  boost::json::array items;
+  items.reserve(page.items.size());
+  for (const T& item : page.items) items.push_back(render(item));
+  const std::size_t count = items.size();
+  return {std::move(items), PageInfo(params, count, page.total), {}};
+}
 
 }  // namespace cfiam::api

@@ -107,13 +107,11 @@ Reply Create(Context& ctx) {
 
 Reply List(Context& ctx) {
   const PageParams page = ParsePaging(ctx.query, {20, 5, 50});
-  const bool desc = EnumParam(ctx.query, "direction", {"asc", "desc"}).value_or("asc") == "desc";
+  const bool desc = Descending(ctx.query);
   auto result =
       ctx.services.tokens.List(ctx.Param("account_id"), desc, page.per_page, page.offset());
-  json::array items;
-  for (const Token& t : result.items) items.push_back(RenderToken(t, ctx.services.tokens));
-  const std::size_t count = items.size();
-  return {std::move(items), PageInfo(page, count, result.total), {}};
+  return PageReply(result, page,
+                   [&](const Token& t) { return RenderToken(t, ctx.services.tokens); });
 }
 
 Reply Get(Context& ctx) {

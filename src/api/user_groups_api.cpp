@@ -49,14 +49,11 @@ Reply List(Context& ctx) {
   if (auto v = ctx.query.Get("name")) q.name = std::string(*v);
   if (auto v = ctx.query.Get("fuzzyName")) q.name_contains = std::string(*v);
   if (auto v = ctx.query.Get("fuzzy_name")) q.name_contains = std::string(*v);
-  q.descending = EnumParam(ctx.query, "direction", {"asc", "desc"}).value_or("asc") == "desc";
+  q.descending = Descending(ctx.query);
   q.limit = page.per_page;
   q.offset = page.offset();
   auto result = ctx.services.user_groups.List(q);
-  json::array items;
-  for (const UserGroup& g : result.items) items.push_back(RenderGroup(g, ctx.services));
-  const std::size_t count = items.size();
-  return {std::move(items), PageInfo(page, count, result.total), {}};
+  return PageReply(result, page, [&](const UserGroup& g) { return RenderGroup(g, ctx.services); });
 }
 
 Reply Get(Context& ctx) {
@@ -119,13 +116,10 @@ Reply ReplaceMembers(Context& ctx) { return SetMembers(ctx, true); }
 
 Reply ListMembers(Context& ctx) {
   const PageParams page = ParsePaging(ctx.query, {20, 5, 50});
-  const bool desc = EnumParam(ctx.query, "direction", {"asc", "desc"}).value_or("asc") == "desc";
+  const bool desc = Descending(ctx.query);
   auto result = ctx.services.user_groups.ListMembers(
       ctx.Param("account_id"), ctx.Param("user_group_id"), desc, page.per_page, page.offset());
-  json::array items;
-  for (const auto& m : result.items) items.push_back(RenderGroupMember(m));
-  const std::size_t count = items.size();
-  return {std::move(items), PageInfo(page, count, result.total), {}};
+  return PageReply(result, page, [&](const auto& m) { return RenderGroupMember(m); });
 }
 
 Reply GetMember(Context& ctx) {
