@@ -1,15 +1,11 @@
 // Accounts over plain HTTP: every operation and its errors.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, expectError, expectOk } from '../lib/harness.mjs';
+import { startServer, expectError, expectOk, stopAndCheck } from '../lib/harness.mjs';
 
 let srv;
 before(async () => { srv = await startServer(); });
-after(async () => {
-  const { code } = await srv.stop();
-  srv.cleanup();
-  assert.equal(code, 0, `server exited ${code}:\n${srv.stderr()}`);
-});
+after(() => stopAndCheck(assert, srv));
 
 test('create renders the account and makes the creator a super admin member', async () => {
   const res = await srv.call('POST', '/accounts', { body: { name: 'Create Me', type: 'enterprise' } });

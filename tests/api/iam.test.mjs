@@ -2,7 +2,7 @@
 // their members, including a concurrency test on one group's member set.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, expectError, expectOk } from '../lib/harness.mjs';
+import { startServer, expectError, expectOk, stopAndCheck } from '../lib/harness.mjs';
 
 const SUPER_ADMIN = '33666b9c79b9a5273fc7344ff42f953d';
 const ADMIN = '05784afa30c1afe1440e79d9351c7430';
@@ -10,11 +10,7 @@ const ZONE = `com.cloudflare.api.account.zone.${'a'.repeat(32)}`;
 
 let srv;
 before(async () => { srv = await startServer(); });
-after(async () => {
-  const { code } = await srv.stop();
-  srv.cleanup();
-  assert.equal(code, 0, `server exited ${code}:\n${srv.stderr()}`);
-});
+after(() => stopAndCheck(assert, srv));
 
 async function newAccount(name = 'IAM') {
   return expectOk(assert, await srv.call('POST', '/accounts', { body: { name } }));

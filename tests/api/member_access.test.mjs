@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startServer, expectError, expectOk, BIN } from '../lib/harness.mjs';
+import { startServer, expectError, expectOk, BIN, stopAndCheck } from '../lib/harness.mjs';
 
 const ROLE = {
   superAdmin: '33666b9c79b9a5273fc7344ff42f953d',
@@ -40,11 +40,7 @@ before(async () => {
   rg = expectOk(assert, await srv.call('POST', `/accounts/${acc}/iam/resource_groups`, {
     body: { name: 'whole account', scope: { key: `com.cloudflare.api.account.${acc}`, objects: [{ key: '*' }] } } })).id;
 });
-after(async () => {
-  const { code } = await srv.stop();
-  srv.cleanup();
-  assert.equal(code, 0, `server exited ${code}:\n${srv.stderr()}`);
-});
+after(() => stopAndCheck(assert, srv));
 
 test('admin api-key: a wrong key or email is refused; rolling replaces the key', async () => {
   const call = await userClient('keyholder@example.com');

@@ -2,18 +2,14 @@
 // ordering, updates, removal, and the last-super-admin rule.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, expectError, expectOk } from '../lib/harness.mjs';
+import { startServer, expectError, expectOk, stopAndCheck } from '../lib/harness.mjs';
 
 const SUPER_ADMIN = '33666b9c79b9a5273fc7344ff42f953d';
 const ADMIN = '05784afa30c1afe1440e79d9351c7430';
 
 let srv;
 before(async () => { srv = await startServer(); });
-after(async () => {
-  const { code } = await srv.stop();
-  srv.cleanup();
-  assert.equal(code, 0, `server exited ${code}:\n${srv.stderr()}`);
-});
+after(() => stopAndCheck(assert, srv));
 
 async function newAccount(name = 'Members') {
   return expectOk(assert, await srv.call('POST', '/accounts', { body: { name } }));

@@ -3,7 +3,7 @@
 // (the only way to mint a user token before the token API exists).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, newToken, expectError, expectOk } from '../lib/harness.mjs';
+import { startServer, newToken, expectError, expectOk, stopAndCheck } from '../lib/harness.mjs';
 
 const ADMIN = '05784afa30c1afe1440e79d9351c7430';
 
@@ -26,11 +26,7 @@ before(async () => {
   bobToken = newToken();
   srv = await startServer({ dataDir: first.dataDir, token: bobToken, email: 'bob@example.com' });
 });
-after(async () => {
-  const { code } = await srv.stop();
-  srv.cleanup();
-  assert.equal(code, 0, `server exited ${code}:\n${srv.stderr()}`);
-});
+after(() => stopAndCheck(assert, srv));
 
 test('the invitee lists its memberships with account names, pages and status filter', async () => {
   const p1 = await srv.call('GET', '/memberships?per_page=5', { token: bobToken });

@@ -2,7 +2,7 @@
 // documented lifecycle (docs/subscriptions.md), validation and permissions.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, expectError, expectOk } from '../lib/harness.mjs';
+import { startServer, expectError, expectOk, stopAndCheck } from '../lib/harness.mjs';
 
 let srv;
 let account;
@@ -10,11 +10,7 @@ before(async () => {
   srv = await startServer();
   account = expectOk(assert, await srv.call('POST', '/accounts', { body: { name: 'Billing' } })).id;
 });
-after(async () => {
-  const { code } = await srv.stop();
-  srv.cleanup();
-  assert.equal(code, 0, `server exited ${code}:\n${srv.stderr()}`);
-});
+after(() => stopAndCheck(assert, srv));
 
 const base = () => `/accounts/${account}/subscriptions`;
 const DAY = 86400 * 1000;

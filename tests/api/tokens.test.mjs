@@ -3,7 +3,7 @@
 // last_used_on, limits and the creator bound.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, expectError, expectOk } from '../lib/harness.mjs';
+import { startServer, expectError, expectOk, stopAndCheck } from '../lib/harness.mjs';
 
 const G = {
   settingsRead: 'c1fde68c7bcc44588cbb6ddbc16d6480',
@@ -22,11 +22,7 @@ before(async () => {
   acc = expectOk(assert, await srv.call('POST', '/accounts', { body: { name: 'Token Home' } })).id;
   other = expectOk(assert, await srv.call('POST', '/accounts', { body: { name: 'Token Other' } })).id;
 });
-after(async () => {
-  const { code } = await srv.stop();
-  srv.cleanup();
-  assert.equal(code, 0, `server exited ${code}:\n${srv.stderr()}`);
-});
+after(() => stopAndCheck(assert, srv));
 
 const resources = (id = acc) => ({ [`com.cloudflare.api.account.${id}`]: '*' });
 const allow = (...groups) => ({ effect: 'allow', permission_groups: groups.map((id) => ({ id })), resources: resources() });

@@ -3,15 +3,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startServer, expectError, expectOk } from '../lib/harness.mjs';
+import { startServer, expectError, expectOk, stopAndCheck } from '../lib/harness.mjs';
 
 let srv;
 before(async () => { srv = await startServer(); });
-after(async () => {
-  const { code } = await srv.stop();
-  srv.cleanup();
-  assert.equal(code, 0, `server exited ${code}:\n${srv.stderr()}`);
-});
+after(() => stopAndCheck(assert, srv));
 
 // Sends raw bytes and returns the raw response text (connection closed by either side).
 function rawRequest(bytes, { waitMs = 3000 } = {}) {

@@ -80,6 +80,14 @@ export async function startServer(opts = {}) {
   return server;
 }
 
+// Stops a server gracefully, removes its data and asserts it exited 0 (under
+// ASan a leak or a crash on the way out makes that fail).
+export async function stopAndCheck(assert, srv) {
+  const { code } = await srv.stop();
+  srv.cleanup();
+  assert.equal(code, 0, `server exited ${code}:\n${srv.stderr()}`);
+}
+
 // Asserts an enveloped error with the given status and first error code.
 export function expectError(assert, res, status, code) {
   assert.equal(res.status, status, `expected ${status}, got ${res.status}: ${res.text}`);

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Cloudflare from 'cloudflare';
-import { startServer } from '../lib/harness.mjs';
+import { startServer, stopAndCheck } from '../lib/harness.mjs';
 
 let srv;
 let client;
@@ -11,11 +11,7 @@ before(async () => {
   srv = await startServer();
   client = new Cloudflare({ apiToken: srv.token, baseURL: srv.base, maxRetries: 0 });
 });
-after(async () => {
-  const { code } = await srv.stop();
-  srv.cleanup();
-  assert.equal(code, 0, `server exited ${code}:\n${srv.stderr()}`);
-});
+after(() => stopAndCheck(assert, srv));
 
 test('accounts: create, get, update, delete', async () => {
   const created = await client.accounts.create({ name: 'SDK Account', type: 'standard' });

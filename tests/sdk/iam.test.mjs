@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Cloudflare from 'cloudflare';
-import { startServer } from '../lib/harness.mjs';
+import { startServer, stopAndCheck } from '../lib/harness.mjs';
 
 const ADMIN = '05784afa30c1afe1440e79d9351c7430';
 
@@ -15,11 +15,7 @@ before(async () => {
   client = new Cloudflare({ apiToken: srv.token, baseURL: srv.base, maxRetries: 0 });
   acc = await client.accounts.create({ name: 'SDK IAM' });
 });
-after(async () => {
-  const { code } = await srv.stop();
-  srv.cleanup();
-  assert.equal(code, 0, `server exited ${code}:\n${srv.stderr()}`);
-});
+after(() => stopAndCheck(assert, srv));
 
 test('permission groups: auto-pagination, filters, get', async () => {
   const all = [];

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Cloudflare from 'cloudflare';
-import { startServer, newToken } from '../lib/harness.mjs';
+import { startServer, newToken, stopAndCheck } from '../lib/harness.mjs';
 
 const ADMIN = '05784afa30c1afe1440e79d9351c7430';
 const SUPER_ADMIN = '33666b9c79b9a5273fc7344ff42f953d';
@@ -14,11 +14,7 @@ before(async () => {
   srv = await startServer();
   client = new Cloudflare({ apiToken: srv.token, baseURL: srv.base, maxRetries: 0 });
 });
-after(async () => {
-  const { code } = await srv.stop();
-  srv.cleanup();
-  assert.equal(code, 0, `server exited ${code}:\n${srv.stderr()}`);
-});
+after(() => stopAndCheck(assert, srv));
 
 test('members: create (roles and policies), get, update, delete', async () => {
   const acc = await client.accounts.create({ name: 'SDK Members' });

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Cloudflare from 'cloudflare';
-import { startServer } from '../lib/harness.mjs';
+import { startServer, stopAndCheck } from '../lib/harness.mjs';
 
 let srv;
 let client;
@@ -12,11 +12,7 @@ before(async () => {
   client = new Cloudflare({ apiToken: srv.token, baseURL: srv.base, maxRetries: 0 });
   account = (await client.accounts.create({ name: 'SDK Billing', type: 'standard' })).id;
 });
-after(async () => {
-  const { code } = await srv.stop();
-  srv.cleanup();
-  assert.equal(code, 0, `server exited ${code}:\n${srv.stderr()}`);
-});
+after(() => stopAndCheck(assert, srv));
 
 test('create, list, get, update, delete', async () => {
   const sub = await client.accounts.subscriptions.create({

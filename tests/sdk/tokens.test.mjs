@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import Cloudflare from 'cloudflare';
-import { startServer } from '../lib/harness.mjs';
+import { startServer, stopAndCheck } from '../lib/harness.mjs';
 
 const EMAIL = 'sdk-keys@example.com';
 const API_KEY = randomBytes(19).toString('hex').slice(0, 37);
@@ -46,11 +46,7 @@ before(async () => {
     if (g.scopes.includes('com.cloudflare.api.account')) groups[g.name] ??= g.id;
   }
 });
-after(async () => {
-  const { code } = await srv.stop();
-  srv.cleanup();
-  assert.equal(code, 0, `server exited ${code}:\n${srv.stderr()}`);
-});
+after(() => stopAndCheck(assert, srv));
 
 test('permissionGroups.list: account-level catalog, name and scope filters', async () => {
   const all = [];
