@@ -135,6 +135,38 @@ struct SsoConnector {
   Micros updated_on = 0;
 };
 
+// One audit log entry (Audit Logs v2). Empty strings are absent fields; the
+// request and response bodies are JSON text with secrets already redacted.
+struct AuditEntry {
+  std::string id;
+  Micros time = 0;  // action.time; with id, the order key of the log
+  std::string account_id;
+  std::string account_name;
+  std::string action_type;  // create | update | delete
+  std::string action_description;
+  std::string action_result;  // success | failure
+  std::string actor_id;
+  std::string actor_type;     // user | account
+  std::string actor_context;  // api_token | api_key
+  std::string actor_email;
+  std::string actor_ip_address;
+  std::string actor_token_id;
+  std::string actor_token_name;
+  std::string raw_cf_ray_id;
+  std::string raw_method;
+  std::int64_t raw_status_code = 0;
+  std::string raw_uri;
+  std::string raw_user_agent;
+  std::string resource_id;
+  std::string resource_product;
+  std::string resource_type;
+  std::string resource_scope;  // accounts | memberships | user
+  std::string resource_request = "{}";
+  std::string resource_response = "{}";
+  std::string zone_id;
+  std::string zone_name;
+};
+
 // One page of a listing plus the total for result_info.
 template <class T>
 struct Page {

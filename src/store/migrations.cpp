@@ -153,6 +153,51 @@ constexpr Migration kMigrations[] = {
          "CREATE UNIQUE INDEX sso_connectors_enabled_domain ON sso_connectors (email_domain) "
          "WHERE enabled = 1",
      }},
+    // Audit log v2. Rows are clustered by (account_id, time, id) so a query
+    // walks one account's entries in time order and filters them without
+    // lookups; bulky, never-filtered fields live in audit_details. No foreign
+    // key to accounts: an account's log outlives the account.
+    {4,
+     {
+         R"(CREATE TABLE audit_log (
+              account_id TEXT NOT NULL,
+              time BIGINT NOT NULL,
+              id TEXT NOT NULL,
+              account_name TEXT NOT NULL,
+              action_type TEXT NOT NULL,
+              action_result TEXT NOT NULL,
+              actor_id TEXT NOT NULL,
+              actor_type TEXT NOT NULL,
+              actor_context TEXT NOT NULL,
+              actor_email TEXT NOT NULL,
+              actor_ip_address TEXT NOT NULL,
+              actor_token_id TEXT NOT NULL,
+              actor_token_name TEXT NOT NULL,
+              raw_cf_ray_id TEXT NOT NULL,
+              raw_method TEXT NOT NULL,
+              raw_status_code INTEGER NOT NULL,
+              raw_uri TEXT NOT NULL,
+              resource_id TEXT NOT NULL,
+              resource_product TEXT NOT NULL,
+              resource_type TEXT NOT NULL,
+              resource_scope TEXT NOT NULL,
+              zone_id TEXT NOT NULL,
+              zone_name TEXT NOT NULL,
+              PRIMARY KEY (account_id, time, id)) WITHOUT ROWID)",
+         "CREATE UNIQUE INDEX audit_log_id ON audit_log (id)",
+         // Retention prunes by age across accounts.
+         "CREATE INDEX audit_log_time ON audit_log (time)",
+         R"(CREATE TABLE audit_details (
+              id TEXT PRIMARY KEY,
+              action_description TEXT NOT NULL,
+              raw_user_agent TEXT NOT NULL,
+              resource_request TEXT NOT NULL,
+              resource_response TEXT NOT NULL))",
+         // Server-wide secrets (e.g. the key that signs audit cursors).
+         R"(CREATE TABLE settings (
+              name TEXT PRIMARY KEY,
+              value TEXT NOT NULL))",
+     }},
 };
 
 }  // namespace

@@ -172,6 +172,9 @@ class Store {
   // Connectors whose verification was in flight (status pending), e.g. at a restart.
   std::vector<SsoConnector> ListPendingSsoConnectors(Tx& tx);
 
+  // Audit log.
+  void InsertAuditEntry(Tx& tx, const AuditEntry& entry);
+
   DirectorySnapshot LoadDirectory(Tx& tx);
   // Every user with its API-key digest (if any).
   std::vector<std::pair<User, std::optional<std::string>>> ListUsersWithKeys(Tx& tx);
