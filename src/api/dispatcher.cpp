@@ -5,7 +5,9 @@
 #include <cstdio>
 
 #include "api/envelope.h"
+#include "audit/record.h"
 #include "store/db.h"
+#include "store/unit_of_work.h"
 #include "util/text.h"
 
 namespace cfiam::api {
@@ -101,10 +103,10 @@ http::Response Dispatcher::Handle(http::Request& request) {
   return Guarded(request, [&] { return Dispatch(request); });
 }
 
-http::Response Dispatcher::Guarded(http::Request& request,
-                                   const std::function<http::Response()>& fn) {
+// The enveloped answer to a failure; logs what a client must not see.
+static http::Response ErrorResponse(const http::Request& request, std::exception_ptr failure) {
   try {
-    return fn();
+    std::rethrow_exception(failure);
   } catch (const ApiError& e) {
     return Enveloped(e.http_status(), ErrorBody(e));
   } catch (const store::DbError& e) {
@@ -117,6 +119,15 @@ http::Response Dispatcher::Guarded(http::Request& request,
     std::fprintf(stderr, "cfiam: internal error on %s: %s\n", request.ray.c_str(), e.what());
   }
   return Enveloped(500, ErrorBody(ApiError(500, codes::kInternal, "Internal server error")));
+}
+
+http::Response Dispatcher::Guarded(http::Request& request,
+                                   const std::function<http::Response()>& fn) {
+  try {
+    return fn();
+  } catch (...) {
+    return ErrorResponse(request, std::current_exception());
+  }
 }
 
 Dispatcher::Routed Dispatcher::Resolve(const http::Request& request) const {
@@ -133,7 +144,6 @@ http::Response Dispatcher::Dispatch(http::Request& request) {
 
 http::Response Dispatcher::Run(http::Request& request, Routed& routed) {
   RouteMatch& match = routed.match;
-  const QueryParams& query = routed.query;
   if (!match.route) {
     if (match.path_known) {
       http::Response res =
@@ -168,6 +178,13 @@ http::Response Dispatcher::Run(http::Request& request, Routed& routed) {
     }
   }();
 
+  if (!route.audit.empty()) return RunChange(request, routed, principal);
+  Authorize(principal, match);
+  return RunHandler(request, routed, principal);
+}
+
+void Dispatcher::Authorize(const auth::Principal& principal, const RouteMatch& match) const {
+  const Route& route = *match.route;
   switch (route.access) {
     case Access::kAuthenticated:
     case Access::kTokenVerify:
@@ -186,12 +203,90 @@ http::Response Dispatcher::Run(http::Request& request, Routed& routed) {
       break;
     }
   }
+}
 
+http::Response Dispatcher::RunHandler(http::Request& request, Routed& routed,
+                                      const auth::Principal& principal) {
   json::value body_storage;
   const json::value* body = ParseBody(request, body_storage);
-  Context ctx{request, principal, match.params, query, body, services_};
-  Reply reply = route.handler(ctx);
+  Context ctx{request, principal, routed.match.params, routed.query, body, services_};
+  Reply reply = routed.match.route->handler(ctx);
   return Enveloped(200, SuccessBody(std::move(reply)));
+}
+
+http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
+                                     const auth::Principal& principal) {
+  const Route& route = *routed.match.route;
+  const std::string_view target = request.raw.target();
+  bool has_agent = false;
+  audit::ChangeRequest change;
+  change.method = request.raw.method_string();
+  change.route_path = route.path;
+  change.description = route.audit;
+  change.params = &routed.match.params;
+  std::string_view path = target.substr(0, target.find('?'));
+  if (path.starts_with(kPrefix)) path.remove_prefix(kPrefix.size());
+  change.uri = path;
+  change.ray = request.ray;
+  change.user_agent = Header(request, "User-Agent", has_agent);
+  change.principal = &principal;
+
+  json::value body_storage;
+  std::exception_ptr failure;
+  bool mirrors_touched = false;
+  {
+    store::UnitOfWork unit(services_.store);
+    try {
+      for (const auto& [name, value] : routed.match.params) {
+        if (name == "account_id") change.account_id = value;
+        if (name == "membership_id" && principal.user) {
+          // A membership belongs to the caller's account membership; a
+          // stranger's membership id is not attributed to its account.
+          auto m = services_.store.GetMember(unit.tx(), value);
+          if (m && m->user_id == principal.user->id) change.account_id = m->account_id;
+        }
+      }
+      if (auto account = services_.directory.FindAccount(change.account_id)) {
+        change.account_name = account->name;
+      }
+      Authorize(principal, routed.match);
+      change.body = ParseBody(request, body_storage);
+      Context ctx{request, principal, routed.match.params, routed.query, change.body, services_};
+      Reply reply = route.handler(ctx);
+      AuditEntry entry = audit::Describe(change, 200, &reply.result, {});
+      audit::Record(services_.store, unit.tx(), entry);
+      std::string out = SuccessBody(std::move(reply));
+      unit.Commit();
+      return Enveloped(200, std::move(out));
+    } catch (...) {
+      failure = std::current_exception();
+      mirrors_touched = unit.changed();
+    }
+  }  // rolls the unit back
+  http::Response response = ErrorResponse(request, failure);
+  if (mirrors_touched) ReloadDirectory();
+  try {
+    store::UnitOfWork unit(services_.store);
+    AuditEntry entry = audit::Describe(change, response.status, nullptr, response.body);
+    audit::Record(services_.store, unit.tx(), entry);
+    unit.Commit();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cfiam: could not record the refused change %s: %s\n", request.ray.c_str(),
+                 e.what());
+  }
+  return response;
+}
+
+void Dispatcher::ReloadDirectory() {
+  try {
+    // Read through a write unit: it sees every change other units have
+    // finished, including those still waiting for their batch to commit.
+    store::UnitOfWork unit(services_.store);
+    services_.directory.Load(services_.store, services_.catalog);
+    unit.Commit();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cfiam: could not reload the directory: %s\n", e.what());
+  }
 }
 
 }  // namespace cfiam::api

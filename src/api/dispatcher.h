@@ -2,6 +2,10 @@
 // validate path ids, authenticate, authorize from the route row, parse the
 // body, run the handler, render the envelope. Any failure becomes an enveloped
 // error here, and nowhere else.
+//
+// A change route (one with an audit description) runs in a unit of work: the
+// handler's writes and the audit entry commit in one transaction. A refused
+// change by an authenticated caller is recorded as a failure on its own.
 #pragma once
 
 #include <functional>
@@ -34,6 +38,16 @@ class Dispatcher {
   http::Response Dispatch(http::Request& request);
   http::Response Run(http::Request& request, Routed& routed);
   http::Response Guarded(http::Request& request, const std::function<http::Response()>& fn);
+  // Throws unless `principal` may call the matched route.
+  void Authorize(const auth::Principal& principal, const RouteMatch& match) const;
+  http::Response RunHandler(http::Request& request, Routed& routed,
+                            const auth::Principal& principal);
+  // The change-route path: handler + audit entry in one unit of work.
+  http::Response RunChange(http::Request& request, Routed& routed,
+                           const auth::Principal& principal);
+  // Rebuilds the in-memory directory from the store after a unit whose
+  // mirror updates did not commit.
+  void ReloadDirectory();
 
   Services& services_;
   RouteTable table_;

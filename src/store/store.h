@@ -14,6 +14,7 @@
 
 #include "domain/model.h"
 #include "store/db.h"
+#include "store/unit_of_work.h"
 
 namespace cfiam::store {
 
@@ -65,8 +66,16 @@ class Store {
  public:
   explicit Store(std::unique_ptr<Db> db) : db_(std::move(db)) {}
 
-  std::unique_ptr<Tx> Read() { return db_->Begin(false); }
-  std::unique_ptr<Tx> Write() { return db_->Begin(true); }
+  // Inside a UnitOfWork (an API request's change), both borrow its write
+  // transaction; otherwise they begin their own.
+  std::unique_ptr<Tx> Read() {
+    return UnitOfWork::Current() ? UnitOfWork::Borrow() : db_->Begin(false);
+  }
+  std::unique_ptr<Tx> Write() {
+    return UnitOfWork::Current() ? UnitOfWork::Borrow() : db_->Begin(true);
+  }
+  // A transaction of its own, whatever unit is open.
+  std::unique_ptr<Tx> BeginOwn(bool write) { return db_->Begin(write); }
 
   // Users.
   bool HasAnyUser(Tx& tx);

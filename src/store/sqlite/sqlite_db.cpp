@@ -1,9 +1,13 @@
-// SQLite engine: a pool of connections, one per concurrently running
-// transaction, each with its own prepared-statement cache. WAL lets readers
-// proceed while one writer commits; write transactions start with
-// BEGIN IMMEDIATE so writers queue on the lock instead of failing mid-way.
+// SQLite engine: one writer connection shared by all write transactions (see
+// group commit below) and a pool of reader connections, each with its own
+// prepared-statement cache. WAL lets readers proceed while the writer
+// commits; batches start with BEGIN IMMEDIATE so another process's writer
+// queues on the lock instead of failing mid-way.
 #include <sqlite3.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 
@@ -89,54 +93,59 @@ class Connection {
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 
-class SqliteDb;
-
-class SqliteTx : public Tx {
- public:
-  SqliteTx(SqliteDb& owner, std::unique_lock<std::mutex> writer, std::unique_ptr<Connection> conn,
-           bool write);
-  ~SqliteTx() override;
-
-  std::int64_t Exec(std::string_view sql, const Params& params) override {
-    sqlite3_stmt* stmt = conn_->Prepare(sql, params);
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    }
-    sqlite3_reset(stmt);
-    if (rc != SQLITE_DONE) Fail(conn_->raw(), rc, "exec");
-    return sqlite3_changes(conn_->raw());
+std::int64_t RunExec(Connection& conn, std::string_view sql, const Params& params) {
+  sqlite3_stmt* stmt = conn.Prepare(sql, params);
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
   }
+  sqlite3_reset(stmt);
+  if (rc != SQLITE_DONE) Fail(conn.raw(), rc, "exec");
+  return sqlite3_changes(conn.raw());
+}
 
-  std::vector<Row> Query(std::string_view sql, const Params& params) override {
-    sqlite3_stmt* stmt = conn_->Prepare(sql, params);
-    std::vector<Row> rows;
-    const int ncol = sqlite3_column_count(stmt);
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      std::vector<Value> cols;
-      cols.reserve(static_cast<size_t>(ncol));
-      for (int i = 0; i < ncol; ++i) {
-        switch (sqlite3_column_type(stmt, i)) {
-          case SQLITE_NULL:
-            cols.emplace_back(nullptr);
-            break;
-          case SQLITE_INTEGER:
-            cols.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt, i)));
-            break;
-          default: {
-            const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-            cols.emplace_back(
-                std::string(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(stmt, i))));
-          }
+std::vector<Row> RunQuery(Connection& conn, std::string_view sql, const Params& params) {
+  sqlite3_stmt* stmt = conn.Prepare(sql, params);
+  std::vector<Row> rows;
+  const int ncol = sqlite3_column_count(stmt);
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    std::vector<Value> cols;
+    cols.reserve(static_cast<size_t>(ncol));
+    for (int i = 0; i < ncol; ++i) {
+      switch (sqlite3_column_type(stmt, i)) {
+        case SQLITE_NULL:
+          cols.emplace_back(nullptr);
+          break;
+        case SQLITE_INTEGER:
+          cols.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt, i)));
+          break;
+        default: {
+          const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+          cols.emplace_back(
+              std::string(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(stmt, i))));
         }
       }
-      rows.emplace_back(std::move(cols));
     }
-    sqlite3_reset(stmt);
-    if (rc != SQLITE_DONE) Fail(conn_->raw(), rc, "query");
-    return rows;
+    rows.emplace_back(std::move(cols));
   }
+  sqlite3_reset(stmt);
+  if (rc != SQLITE_DONE) Fail(conn.raw(), rc, "query");
+  return rows;
+}
 
+class SqliteDb;
+
+// A read transaction on a pooled connection.
+class SqliteReadTx : public Tx {
+ public:
+  SqliteReadTx(SqliteDb& owner, std::unique_ptr<Connection> conn);
+  ~SqliteReadTx() override;
+  std::int64_t Exec(std::string_view sql, const Params& params) override {
+    return RunExec(*conn_, sql, params);
+  }
+  std::vector<Row> Query(std::string_view sql, const Params& params) override {
+    return RunQuery(*conn_, sql, params);
+  }
   void Commit() override {
     conn_->Run("COMMIT");
     committed_ = true;
@@ -144,25 +153,48 @@ class SqliteTx : public Tx {
 
  private:
   SqliteDb& owner_;
-  // Held for the whole life of a write transaction: one writer at a time in
-  // this process, so callers may update in-memory mirrors after Commit() in
-  // commit order.
-  std::unique_lock<std::mutex> writer_;
   std::unique_ptr<Connection> conn_;
   bool committed_ = false;
 };
 
+// Group commit. Write transactions are logical: each is a SAVEPOINT inside
+// one physical transaction (a batch) on the single writer connection, and
+// they run one at a time under the writer lock. A logical commit releases its
+// savepoint; the batch is committed (one fsync) by the first logical commit
+// that finds no other writer queued, or once the batch is full. Every
+// logical commit returns only after its batch is durable, and throws if the
+// batch failed, so nothing is acknowledged before it is on disk. Writers
+// queue on the lock while a batch commits, so under load each fsync carries
+// many changes instead of one.
+class SqliteWriteTx : public Tx {
+ public:
+  explicit SqliteWriteTx(SqliteDb& owner);
+  ~SqliteWriteTx() override;
+  std::int64_t Exec(std::string_view sql, const Params& params) override;
+  std::vector<Row> Query(std::string_view sql, const Params& params) override;
+  void Commit() override;
+
+ private:
+  SqliteDb& owner_;
+  std::unique_lock<std::mutex> lock_;
+  std::uint64_t batch_ = 0;
+  bool done_ = false;
+};
+
 class SqliteDb : public Db {
  public:
+  // Most logical transactions one fsync may carry; bounds how long a batch
+  // keeps other processes (e.g. `cfiam admin`) off the database.
+  static constexpr int kMaxBatch = 64;
+
   explicit SqliteDb(std::string path) : path_(std::move(path)) {
-    // Opening one connection up front creates the file and switches it to WAL.
-    Release(std::make_unique<Connection>(path_));
+    // Opening the writer up front creates the file and switches it to WAL.
+    writer_ = std::make_unique<Connection>(path_);
   }
 
   std::unique_ptr<Tx> Begin(bool write) override {
-    std::unique_lock<std::mutex> writer;
-    if (write) writer = std::unique_lock(writer_mu_);
-    return std::make_unique<SqliteTx>(*this, std::move(writer), Acquire(), write);
+    if (write) return std::make_unique<SqliteWriteTx>(*this);
+    return std::make_unique<SqliteReadTx>(*this, Acquire());
   }
 
   std::unique_ptr<Connection> Acquire() {
@@ -183,24 +215,107 @@ class SqliteDb : public Db {
   }
 
  private:
+  friend class SqliteWriteTx;
+
+  // Takes the writer lock and opens a savepoint, starting a batch if none is
+  // open. Returns the batch the logical transaction belongs to.
+  std::uint64_t BeginLogical(std::unique_lock<std::mutex>& lock) {
+    waiting_.fetch_add(1, std::memory_order_relaxed);
+    lock = std::unique_lock(writer_mu_);
+    waiting_.fetch_sub(1, std::memory_order_relaxed);
+    if (!batch_open_) {
+      try {
+        writer_->Run("BEGIN IMMEDIATE");
+      } catch (...) {
+        lock.unlock();
+        throw;
+      }
+      batch_open_ = true;
+      batch_size_ = 0;
+      ++batch_no_;
+    }
+    try {
+      writer_->Run("SAVEPOINT logical");
+    } catch (...) {
+      EndLogical(lock, /*committed=*/false);
+      throw;
+    }
+    return batch_no_;
+  }
+
+  // Ends the caller's logical transaction (already released or rolled back)
+  // and commits the batch if nobody else is queued to join it. Unlocks.
+  // Returns the error of a commit this call made and that failed.
+  std::string EndLogical(std::unique_lock<std::mutex>& lock, bool committed) {
+    std::string error;
+    if (committed) ++batch_size_;
+    if (batch_open_ && sqlite3_get_autocommit(writer_->raw())) {
+      // SQLite rolled the whole batch back (e.g. disk full): it is lost.
+      batch_open_ = false;
+      error = "the transaction batch was rolled back";
+      Publish(batch_no_, error);
+    } else if (batch_open_ &&
+               (waiting_.load(std::memory_order_relaxed) == 0 || batch_size_ >= kMaxBatch)) {
+      if (sqlite3_exec(writer_->raw(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+        error = std::string("commit: ") + sqlite3_errmsg(writer_->raw());
+        if (!sqlite3_get_autocommit(writer_->raw())) {
+          sqlite3_exec(writer_->raw(), "ROLLBACK", nullptr, nullptr, nullptr);
+        }
+      }
+      batch_open_ = false;
+      Publish(batch_no_, error);
+    }
+    lock.unlock();
+    return error;
+  }
+
+  void Publish(std::uint64_t batch, const std::string& error) {
+    std::lock_guard lock(done_mu_);
+    done_no_ = batch;
+    if (!error.empty()) {
+      failed_[batch] = error;
+      while (failed_.size() > 1024) failed_.erase(failed_.begin());
+    }
+    done_cv_.notify_all();
+  }
+
+  // Blocks until `batch` has been committed or lost; returns its error.
+  std::string AwaitBatch(std::uint64_t batch) {
+    std::unique_lock lock(done_mu_);
+    done_cv_.wait(lock, [&] { return done_no_ >= batch; });
+    auto it = failed_.find(batch);
+    return it == failed_.end() ? std::string() : it->second;
+  }
+
   std::string path_;
-  std::mutex writer_mu_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Connection>> free_;
+
+  std::mutex writer_mu_;  // held by the one running logical write transaction
+  std::atomic<int> waiting_{0};
+  // Guarded by writer_mu_.
+  std::unique_ptr<Connection> writer_;
+  bool batch_open_ = false;
+  int batch_size_ = 0;
+  std::uint64_t batch_no_ = 0;
+
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  std::uint64_t done_no_ = 0;  // every batch up to this one has ended
+  std::map<std::uint64_t, std::string> failed_;
 };
 
-SqliteTx::SqliteTx(SqliteDb& owner, std::unique_lock<std::mutex> writer,
-                   std::unique_ptr<Connection> conn, bool write)
-    : owner_(owner), writer_(std::move(writer)), conn_(std::move(conn)) {
+SqliteReadTx::SqliteReadTx(SqliteDb& owner, std::unique_ptr<Connection> conn)
+    : owner_(owner), conn_(std::move(conn)) {
   try {
-    conn_->Run(write ? "BEGIN IMMEDIATE" : "BEGIN");
+    conn_->Run("BEGIN");
   } catch (...) {
     owner_.Release(std::move(conn_));
     throw;
   }
 }
 
-SqliteTx::~SqliteTx() {
+SqliteReadTx::~SqliteReadTx() {
   if (!committed_) {
     // Rollback cannot meaningfully fail here; a connection in a bad state is dropped.
     if (sqlite3_exec(conn_->raw(), "ROLLBACK", nullptr, nullptr, nullptr) != SQLITE_OK &&
@@ -209,6 +324,40 @@ SqliteTx::~SqliteTx() {
     }
   }
   owner_.Release(std::move(conn_));
+}
+
+SqliteWriteTx::SqliteWriteTx(SqliteDb& owner) : owner_(owner) {
+  batch_ = owner_.BeginLogical(lock_);
+}
+
+std::int64_t SqliteWriteTx::Exec(std::string_view sql, const Params& params) {
+  return RunExec(*owner_.writer_, sql, params);
+}
+
+std::vector<Row> SqliteWriteTx::Query(std::string_view sql, const Params& params) {
+  return RunQuery(*owner_.writer_, sql, params);
+}
+
+void SqliteWriteTx::Commit() {
+  sqlite3* raw = owner_.writer_->raw();
+  if (sqlite3_exec(raw, "RELEASE logical", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    Fail(raw, sqlite3_errcode(raw), "release");  // the destructor rolls back
+  }
+  done_ = true;
+  std::string error = owner_.EndLogical(lock_, /*committed=*/true);
+  if (error.empty()) error = owner_.AwaitBatch(batch_);
+  if (!error.empty()) throw DbError(DbError::Kind::kOther, error);
+}
+
+SqliteWriteTx::~SqliteWriteTx() {
+  if (done_) return;
+  sqlite3* raw = owner_.writer_->raw();
+  // Undo this transaction only; earlier ones in the batch stay.
+  if (!sqlite3_get_autocommit(raw)) {
+    sqlite3_exec(raw, "ROLLBACK TO logical", nullptr, nullptr, nullptr);
+    sqlite3_exec(raw, "RELEASE logical", nullptr, nullptr, nullptr);
+  }
+  owner_.EndLogical(lock_, /*committed=*/false);
 }
 
 }  // namespace

@@ -1,0 +1,131 @@
+#include "audit/record.h"
+
+#include <atomic>
+#include <boost/json.hpp>
+
+#include "audit/redact.h"
+#include "audit/resource.h"
+#include "util/clock.h"
+#include "util/random.h"
+
+namespace cfiam::audit {
+namespace json = boost::json;
+namespace {
+
+std::string StringField(const json::value* v, std::string_view name) {
+  if (!v || !v->is_object()) return {};
+  const auto* f = v->as_object().if_contains(name);
+  if (!f || !f->is_string()) return {};
+  return std::string(f->as_string());
+}
+
+void DescribeActor(const auth::Principal& p, AuditEntry& e) {
+  e.actor_ip_address = p.client_ip;
+  if (p.token) {
+    e.actor_context = "api_token";
+    e.actor_token_id = p.token->id;
+    e.actor_token_name = p.token->name;
+  } else {
+    e.actor_context = "api_key";
+  }
+  if (p.is_account_token()) {
+    // An account-owned token acts as the account itself.
+    e.actor_type = "account";
+    e.actor_id = p.token->account_id;
+  } else {
+    e.actor_type = "user";
+    if (p.user) {
+      e.actor_id = p.user->id;
+      e.actor_email = p.user->email;
+    }
+  }
+}
+
+std::string Serialized(const json::value& v) { return json::serialize(Redacted(v)); }
+
+}  // namespace
+
+AuditEntry Describe(const ChangeRequest& change, unsigned status, const json::value* result,
+                    std::string_view error_body) {
+  AuditEntry e;
+  const ResourceKind kind = ResourceOf(change.route_path);
+  const bool ok = status < 400;
+
+  e.account_id = change.account_id;
+  e.account_name = change.account_name;
+  if (e.account_id.empty() && ok && result) {
+    // A created account names itself; a membership names its account.
+    if (kind.product == "accounts") {
+      e.account_id = StringField(result, "id");
+      e.account_name = StringField(result, "name");
+    } else if (const auto* obj = result->if_object()) {
+      if (const auto* acct = obj->if_contains("account")) {
+        e.account_id = StringField(acct, "id");
+        e.account_name = StringField(acct, "name");
+      }
+    }
+  }
+  if (ok && kind.product == "accounts" && result) {
+    // An account's update is logged under its new name.
+    if (std::string name = StringField(result, "name"); !name.empty()) e.account_name = name;
+  }
+
+  e.action_type = std::string(ActionType(change.method, kind));
+  e.action_description = std::string(change.description);
+  e.action_result = ok ? "success" : "failure";
+
+  if (change.principal) DescribeActor(*change.principal, e);
+
+  e.raw_cf_ray_id = std::string(change.ray);
+  e.raw_method = std::string(change.method);
+  e.raw_status_code = status;
+  e.raw_uri = std::string(change.uri);
+  e.raw_user_agent = std::string(change.user_agent);
+
+  e.resource_product = kind.product;
+  e.resource_type = kind.type;
+  e.resource_scope = kind.scope;
+  if (!kind.id_param.empty() && change.params) {
+    for (const auto& [name, value] : *change.params) {
+      if (name == kind.id_param) e.resource_id = value;
+    }
+  }
+  if (e.resource_id.empty() && ok) e.resource_id = StringField(result, "id");
+
+  e.resource_request = change.body ? Serialized(*change.body) : "{}";
+  if (ok) {
+    if (result && result->is_object()) {
+      e.resource_response = Serialized(*result);
+    } else if (result && !result->is_null()) {
+      // Bare results (a rolled token's new secret) are kept only as their
+      // redacted shape.
+      json::object wrapped;
+      wrapped["result"] = result->is_string() ? json::value(kRedacted) : Redacted(*result);
+      e.resource_response = json::serialize(wrapped);
+    }
+  } else {
+    boost::system::error_code ec;
+    json::value parsed = json::parse(error_body, ec);
+    json::object errors;
+    if (!ec && parsed.is_object()) {
+      if (const auto* list = parsed.as_object().if_contains("errors")) errors["errors"] = *list;
+    }
+    e.resource_response = json::serialize(errors);
+  }
+  return e;
+}
+
+void Record(store::Store& store, store::Tx& tx, AuditEntry& entry) {
+  // Write transactions run one at a time, so this only has to be monotonic
+  // across them: two entries in the same microsecond still order by time.
+  static std::atomic<Micros> last{0};
+  Micros now = NowMicros();
+  Micros prev = last.load();
+  if (now <= prev) now = prev + 1;
+  last.store(now);
+  entry.time = now;
+  entry.id = NewId();
+  store.InsertAuditEntry(tx, entry);
+}
+
+}  // namespace cfiam::audit

@@ -1,0 +1,46 @@
+// Recording: turns one change request and its outcome into an AuditEntry.
+// The dispatcher gathers what it knows of the request; Describe decides what
+// the entry says (actor, action, resource, raw) and redacts the bodies.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "auth/principal.h"
+#include "domain/model.h"
+#include "store/store.h"
+
+namespace cfiam::audit {
+
+struct ChangeRequest {
+  std::string_view method;       // "POST"
+  std::string_view route_path;   // the route's template
+  std::string_view description;  // the route's audit description
+  const std::vector<std::pair<std::string_view, std::string>>* params = nullptr;
+  std::string_view uri;  // the request path below /client/v4, without the query
+  std::string_view ray;
+  std::string_view user_agent;
+  const auth::Principal* principal = nullptr;
+  const boost::json::value* body = nullptr;  // the parsed request body, if any
+  // The account the change belongs to, when the dispatcher knows it before
+  // the handler runs (path parameter or membership); else taken from the
+  // result. Empty when there is none.
+  std::string account_id;
+  std::string account_name;
+};
+
+// The entry for `change` answered with `status`. On success `result` is the
+// response's result; on failure `error_body` is the error envelope sent.
+// Leaves id and time empty: Record() sets them.
+AuditEntry Describe(const ChangeRequest& change, unsigned status, const boost::json::value* result,
+                    std::string_view error_body);
+
+// Stamps `entry` with a fresh id and the log's next time, and inserts it in
+// `tx`. REQUIRES: `tx` is a write transaction, so stamping follows commit
+// order and the log's (time, id) order never runs behind what is visible.
+void Record(store::Store& store, store::Tx& tx, AuditEntry& entry);
+
+}  // namespace cfiam::audit
