@@ -68,12 +68,8 @@ class Store {
 
   // Inside a UnitOfWork (an API request's change), both borrow its write
   // transaction; otherwise they begin their own.
-  std::unique_ptr<Tx> Read() {
-    return UnitOfWork::Current() ? UnitOfWork::Borrow() : db_->Begin(false);
-  }
-  std::unique_ptr<Tx> Write() {
-    return UnitOfWork::Current() ? UnitOfWork::Borrow() : db_->Begin(true);
-  }
+  std::unique_ptr<Tx> Read() { return InUnit() ? UnitOfWork::Borrow() : db_->Begin(false); }
+  std::unique_ptr<Tx> Write() { return InUnit() ? UnitOfWork::Borrow() : db_->Begin(true); }
   // A transaction of its own, whatever unit is open.
   std::unique_ptr<Tx> BeginOwn(bool write) { return db_->Begin(write); }
 
@@ -189,6 +185,10 @@ class Store {
   std::vector<std::pair<User, std::optional<std::string>>> ListUsersWithKeys(Tx& tx);
 
  private:
+  bool InUnit() const {
+    const UnitOfWork* unit = UnitOfWork::Current();
+    return unit && &unit->store() == this;
+  }
   std::unique_ptr<Db> db_;
 };
 

@@ -25,7 +25,8 @@ class BorrowedTx : public Tx {
   UnitOfWork& unit_;
 };
 
-UnitOfWork::UnitOfWork(Store& store) : tx_(store.BeginOwn(true)), previous_(current) {
+UnitOfWork::UnitOfWork(Store& store)
+    : store_(store), tx_(store.BeginOwn(true)), previous_(current) {
   current = this;
 }
 

@@ -29,19 +29,21 @@ class UnitOfWork {
   UnitOfWork& operator=(const UnitOfWork&) = delete;
 
   Tx& tx() { return *tx_; }
+  const Store& store() const { return store_; }
   // Durably commits (returns once the change is on disk).
   void Commit();
   // Whether some service finished a change in this unit (and may have
   // updated in-memory mirrors accordingly).
   bool changed() const { return changed_; }
 
-  // The unit open on this thread, or nullptr.
+  // The unit open on this thread, or nullptr. Only its own store borrows it.
   static UnitOfWork* Current();
   // A transaction handle that forwards to the current unit (REQUIRES: one is open).
   static std::unique_ptr<Tx> Borrow();
 
  private:
   friend class BorrowedTx;
+  Store& store_;
   std::unique_ptr<Tx> tx_;
   UnitOfWork* previous_;
   bool changed_ = false;
