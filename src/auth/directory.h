@@ -2,8 +2,10 @@
 // authorization read (users, credentials, accounts, memberships, and the IAM
 // resource groups and user groups that member policies reach), so the hot
 // path never touches the disk. Loaded from the store at start-up; services
-// update it right after each commit while they still hold the store's writer
-// lock, so the mirror applies changes in commit order.
+// update it right after their part of a change, inside the request's unit of
+// work (store/unit_of_work.h), which holds the store's writer lock, so the
+// mirror applies changes in commit order. A unit that then fails to commit
+// has the dispatcher reload the mirror.
 //
 // Thread-safety: all methods are safe to call concurrently. Lookups return
 // shared_ptr<const T> snapshots that stay valid after later updates.
