@@ -251,7 +251,10 @@ int Serve(int argc, char** argv) {
   if (!SplitListen(cfg.listen, options.host, options.port)) Usage("bad --listen " + cfg.listen);
   options.io_threads =
       cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
-  options.worker_threads = std::max(4u, options.io_threads * 2);
+  // Workers mostly wait: for the writer lock, or for their change's batch to
+  // reach the disk. Enough of them lets one fsync carry many changes (group
+  // commit) instead of capping a batch at a handful.
+  options.worker_threads = std::max(16u, options.io_threads * 4);
   options.max_connections = static_cast<std::size_t>(cfg.max_connections);
   options.request_timeout = std::chrono::seconds(cfg.request_timeout);
   options.idle_timeout = std::chrono::seconds(cfg.idle_timeout);
