@@ -11,12 +11,12 @@ flavor="${1:-release}"
 
 # dnsmasq-base: the DNS server the SSO verification tests start on a loopback
 # port (the binary only; the "dnsmasq" package would also run a system service
-# on port 53).
+# on port 53). sqlite3: the CLI the bench scripts seed databases with.
 packages=(
   g++ cmake make pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libssl-dev libgtest-dev
-  wrk dnsmasq-base
+  wrk dnsmasq-base sqlite3
 )
 missing=()
 for p in "${packages[@]}"; do
