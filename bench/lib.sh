@@ -58,3 +58,10 @@ bench_wrk() {
   non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
   printf '%-32s %10s req/s   p50 %-8s p99 %-8s non-2xx %s\n' "$label" "$rps" "$p50" "$p99" "${non2xx:-0}"
 }
+
+# Stops the server bench_start started, keeping its data directory (for
+# scripts that seed the database while the server is down, then restart).
+bench_stop() {
+  kill "$BENCH_PID" 2>/dev/null || true
+  wait "$BENCH_PID" 2>/dev/null || true
+}

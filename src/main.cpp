@@ -11,6 +11,7 @@
 
 #include "api/dispatcher.h"
 #include "api/services.h"
+#include "audit/retention.h"
 #include "auth/catalog.h"
 #include "auth/directory.h"
 #include "dns/txt_resolver.h"
@@ -35,6 +36,7 @@ Usage:
               [--dns-resolver HOST:PORT] [--dns-timeout MS]
               [--sso-verify-interval MS] [--sso-verify-attempts N]
               [--sso-blocked-domains LIST]
+              [--audit-retention AGE] [--audit-prune-interval AGE]
   cfiam admin api-key --email E [--data-dir DIR]
                         create or roll a user's global API key (X-Auth-Key) and print
                         it once; a running server picks it up within seconds
@@ -63,6 +65,14 @@ SSO connector domain verification (DNS TXT lookups; each also from the environme
                              on top of the built-in public mailbox providers
                              (CFIAM_SSO_BLOCKED_DOMAINS)
 
+Audit log retention (each also from the environment):
+  --audit-retention AGE      entries older than this are deleted in the background
+                             (CFIAM_AUDIT_RETENTION; default 18mo)
+  --audit-prune-interval AGE how often the pruner runs (CFIAM_AUDIT_PRUNE_INTERVAL;
+                             default 10m)
+  AGE is a whole number and a unit: s, m (minutes), h, d, w, mo (calendar
+  months) or y, e.g. 90s, 12h, 30d, 18mo, 1y.
+
 Bootstrap (environment):
   CFIAM_BOOTSTRAP_TOKEN    make this exact secret a valid API token of the bootstrap user
   CFIAM_BOOTSTRAP_EMAIL    the bootstrap tenant-admin user (default admin@example.com)
@@ -85,6 +95,8 @@ struct ServeConfig {
   long long verify_interval_ms = 30000;
   long long verify_attempts = 10;
   std::string blocked_domains;  // comma-separated
+  cfiam::audit::Age audit_retention{18, 0};
+  cfiam::audit::Age audit_prune_interval{0, 600LL * 1000000};
 };
 
 std::optional<std::string> Env(const char* name) {
@@ -117,6 +129,18 @@ long long ParseBounded(const std::string& name, const std::string& s, long long 
     Usage(name + " takes a number from " + std::to_string(lo) + " to " + std::to_string(hi));
   }
   return n;
+}
+
+cfiam::audit::Age ParseAgeFlag(const std::string& name, const std::string& s) {
+  auto age = cfiam::audit::ParseAge(s);
+  if (!age) Usage(name + " takes an age like 90s, 12h, 30d, 18mo or 1y");
+  return *age;
+}
+
+// The pruner sleeps a fixed number of milliseconds between passes.
+std::chrono::milliseconds PruneInterval(const cfiam::audit::Age& age) {
+  if (age.months != 0) return std::chrono::hours(24 * 30 * age.months);
+  return std::chrono::milliseconds(age.micros / 1000);
 }
 
 unsigned ParseThreads(const std::string& s) {
@@ -215,6 +239,12 @@ int Serve(int argc, char** argv) {
     cfg.verify_attempts = ParseBounded("CFIAM_SSO_VERIFY_ATTEMPTS", *v, 1, 1000);
   }
   if (auto v = Env("CFIAM_SSO_BLOCKED_DOMAINS")) cfg.blocked_domains = *v;
+  if (auto v = Env("CFIAM_AUDIT_RETENTION")) {
+    cfg.audit_retention = ParseAgeFlag("CFIAM_AUDIT_RETENTION", *v);
+  }
+  if (auto v = Env("CFIAM_AUDIT_PRUNE_INTERVAL")) {
+    cfg.audit_prune_interval = ParseAgeFlag("CFIAM_AUDIT_PRUNE_INTERVAL", *v);
+  }
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -243,6 +273,10 @@ int Serve(int argc, char** argv) {
       cfg.verify_attempts = ParseBounded(arg, value(), 1, 1000);
     } else if (arg == "--sso-blocked-domains") {
       cfg.blocked_domains = value();
+    } else if (arg == "--audit-retention") {
+      cfg.audit_retention = ParseAgeFlag(arg, value());
+    } else if (arg == "--audit-prune-interval") {
+      cfg.audit_prune_interval = ParseAgeFlag(arg, value());
     } else {
       Usage("unknown option " + arg);
     }
@@ -303,11 +337,24 @@ int Serve(int argc, char** argv) {
       std::cerr << "cfiam: last_used flush failed: " << e.what() << std::endl;
     }
   });
+  // Retention: each pass deletes in small chunks, one write transaction each,
+  // so request writes interleave with it.
+  const cfiam::audit::Age retention = cfg.audit_retention;
+  cfiam::Periodic pruner(PruneInterval(cfg.audit_prune_interval), [&store, retention] {
+    try {
+      const std::int64_t n =
+          cfiam::audit::PruneAuditLog(store, retention.Before(cfiam::NowMicros()));
+      if (n > 0) std::cerr << "cfiam: audit retention deleted " << n << " entries" << std::endl;
+    } catch (const std::exception& e) {
+      std::cerr << "cfiam: audit retention pass failed: " << e.what() << std::endl;
+    }
+  });
   const unsigned short port = server.Listen();
   std::cerr << "cfiam: listening on " << options.host << ":" << port << " (data: " << cfg.data_dir
             << ", threads: " << options.io_threads << ")" << std::endl;
   server.Run();
   flusher.Stop();
+  pruner.Stop();
   services.last_used.Flush(store);
   verifier.Stop();
   std::cerr << "cfiam: stopped" << std::endl;

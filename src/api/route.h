@@ -85,5 +85,6 @@ void AddMembershipRoutes(std::vector<Route>& routes);
 void AddPermissionGroupRoutes(std::vector<Route>& routes);
 void AddResourceGroupRoutes(std::vector<Route>& routes);
 void AddUserGroupRoutes(std::vector<Route>& routes);
+void AddAuditRoutes(std::vector<Route>& routes);
 
 }  // namespace cfiam::api

@@ -17,6 +17,7 @@ const std::vector<Route>& AllRoutes() {
     AddPermissionGroupRoutes(r);
     AddResourceGroupRoutes(r);
     AddUserGroupRoutes(r);
+    AddAuditRoutes(r);
     return r;
   }();
   return routes;

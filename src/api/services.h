@@ -2,6 +2,8 @@
 // requests. Members are thread-safe.
 #pragma once
 
+#include "audit/cursor.h"
+#include "audit/reader.h"
 #include "auth/authenticator.h"
 #include "auth/authorizer.h"
 #include "auth/catalog.h"
@@ -36,7 +38,8 @@ struct Services {
         sso_connectors(s, verifier, std::move(sso_blocked_domains)),
         members(s, d, c),
         resource_groups(s, d),
-        user_groups(s, d, c) {}
+        user_groups(s, d, c),
+        audit_log(s, audit::LoadOrCreateCursorKey(s)) {}
 
   store::Store& store;
   auth::Directory& directory;
@@ -52,6 +55,7 @@ struct Services {
   MemberService members;
   ResourceGroupService resource_groups;
   UserGroupService user_groups;
+  audit::LogReader audit_log;  // its cursor key is created on first start
 };
 
 }  // namespace cfiam::api

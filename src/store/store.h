@@ -6,6 +6,7 @@
 // used by one thread at a time.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +51,55 @@ struct UserGroupQuery {
   bool descending = false;                   // by name
   std::int64_t limit = 100;
   std::int64_t offset = 0;
+};
+
+// The filterable audit-log fields, named as the query parameters name them.
+enum class AuditField {
+  kId,
+  kAccountName,
+  kActionResult,
+  kActionType,
+  kActorContext,
+  kActorEmail,
+  kActorId,
+  kActorIpAddress,
+  kActorTokenId,
+  kActorTokenName,
+  kActorType,
+  kRawCfRayId,
+  kRawMethod,
+  kRawStatusCode,
+  kRawUri,
+  kResourceId,
+  kResourceProduct,
+  kResourceScope,
+  kResourceType,
+  kZoneId,
+  kZoneName,
+};
+inline constexpr std::size_t kAuditFieldCount = 21;
+
+// One field's condition, exact match: its value is one of `any_of` (when not
+// empty) and none of `none_of`. Values are strings, integers for raw_status_code.
+struct AuditFilter {
+  std::vector<Value> any_of;
+  std::vector<Value> none_of;
+};
+
+// A row's place in the log's order: (time, id).
+struct AuditPosition {
+  Micros time = 0;
+  std::string id;
+};
+
+struct AuditQuery {
+  std::string account_id;
+  Micros since = 0;                                   // inclusive
+  Micros before = 0;                                  // exclusive
+  std::array<AuditFilter, kAuditFieldCount> filters;  // indexed by AuditField; ANDed
+  bool descending = true;                             // by (time, id)
+  std::optional<AuditPosition> after;  // resume strictly past this row, in query order
+  std::int64_t limit = 100;
 };
 
 // Everything the in-memory auth directory mirrors, read in one snapshot.
@@ -179,6 +229,18 @@ class Store {
 
   // Audit log.
   void InsertAuditEntry(Tx& tx, const AuditEntry& entry);
+  // One account's entries in [since, before) matching every filter, in
+  // (time, id) order past `after`, at most `limit`, with their details.
+  std::vector<AuditEntry> ListAuditEntries(Tx& tx, const AuditQuery& query);
+  // Deletes up to `limit` of the oldest entries (of any account) older than
+  // `older_than`, with their details; returns how many. Callers bound `limit`
+  // so one write transaction never holds the writer for long.
+  std::int64_t PruneAuditEntries(Tx& tx, Micros older_than, std::int64_t limit);
+
+  // Server settings (name -> value), e.g. secrets generated on first start.
+  std::optional<std::string> GetSetting(Tx& tx, std::string_view name);
+  // Stores `value` unless `name` already has one (the first writer wins).
+  void InsertSettingIfAbsent(Tx& tx, std::string_view name, std::string_view value);
 
   DirectorySnapshot LoadDirectory(Tx& tx);
   // Every user with its API-key digest (if any).

@@ -74,6 +74,7 @@ const grants = (group, key) => (GROUP_KEYS[group] ?? []).some((k) => keyCovers(k
 // then. Mutations send invalid bodies or name a missing object, so the matrix
 // never changes the fixtures: the status proves authorization passed and the
 // handler ran. The tenant admin (allowed everywhere) must get the same status.
+// `query` is appended to the path for routes with required query parameters.
 const PROBES = {
   'PUT /accounts/{account_id}': { body: { name: '' }, status: 400, code: 1002 },
   'GET /accounts/{account_id}/roles': { status: 200 },
@@ -115,6 +116,7 @@ const PROBES = {
   'POST /accounts/{account_id}/iam/user_groups/{user_group_id}/members': { body: {}, status: 400, code: 1002 },
   'PUT /accounts/{account_id}/iam/user_groups/{user_group_id}/members': { body: {}, status: 400, code: 1002 },
   'GET /accounts/{account_id}/iam/user_groups/{user_group_id}/members/{member_id}': { status: 200 },
+  'GET /accounts/{account_id}/logs/audit': { query: '?since=2000-01-01&before=2100-01-01', status: 200 },
   'DELETE /accounts/{account_id}/iam/user_groups/{user_group_id}/members/{member_id}': { missing: 'member_id', status: 404, code: 1003 },
   // account_any
   'GET /accounts/{account_id}': { status: 200 },
@@ -192,7 +194,7 @@ function pathOf(route, account, probe = {}) {
 
 async function probe(route, account, token) {
   const p = probeFor(route);
-  return srv.call(route.method, pathOf(route, account, p), { body: p.body, token });
+  return srv.call(route.method, pathOf(route, account, p) + (p.query ?? ''), { body: p.body, token });
 }
 
 const label = (r) => `${r.method} ${r.path}`;
