@@ -76,7 +76,7 @@ SELECT '$account', r.time, r.id, 'Audit Bench', r.type,
        lower(hex(randomblob(8))),
        CASE r.type WHEN 'create' THEN 'POST' WHEN 'update' THEN 'PUT' ELSE 'DELETE' END,
        CASE WHEN r.failed THEN 400 + (r.i % 5) ELSE 200 END,
-       '/client/v4/accounts/$account/' || p.path ||
+       '/accounts/$account/' || p.path ||
          CASE r.type WHEN 'create' THEN '' ELSE '/' || r.resource END,
        r.resource, p.product, p.product, 'accounts', '', ''
 FROM rows r JOIN actors a ON a.n = r.actor JOIN products p ON p.n = r.product;
@@ -88,7 +88,8 @@ SELECT id,
        'cloudflare-typescript/7.3.0 node/20',
        '{"name":"bench ' || substr(id, 1, 8) || '","email":"someone@example.com"}',
        '{"id":"' || resource_id || '"}'
-FROM audit_log WHERE account_id = '$account';
+FROM audit_log
+WHERE account_id = '$account' AND id NOT IN (SELECT id FROM audit_details);
 COMMIT;
 SQL
 }
