@@ -281,3 +281,21 @@ async function rawEntries(account, ray) {
     raw: { method: r.raw_method, status_code: r.raw_status_code },
   }));
 }
+
+test('retention: entries older than --audit-retention are pruned in the background; the changes stay', async () => {
+  const short = await startServer({ args: ['--audit-retention', '2s', '--audit-prune-interval', '1s'] });
+  try {
+    const id = expectOk(assert, await short.call('POST', '/accounts', { body: { name: 'Short Memory' } })).id;
+    const q = `/accounts/${id}/logs/audit?${WINDOW}`;
+    assert.equal(expectOk(assert, await short.call('GET', q)).length, 1);
+    let left = 1;
+    for (let i = 0; i < 60 && left > 0; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      left = expectOk(assert, await short.call('GET', q)).length;
+    }
+    assert.equal(left, 0, 'the entry outlived its retention');
+    assert.equal(expectOk(assert, await short.call('GET', `/accounts/${id}`)).name, 'Short Memory');
+  } finally {
+    await stopAndCheck(assert, short);
+  }
+});
