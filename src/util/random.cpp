@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "util/base64url.h"
+
 namespace cfiam {
 namespace {
 
@@ -31,22 +33,8 @@ std::string RandomHex(std::size_t bytes) {
 }
 
 std::string RandomBase64Url(std::size_t bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   const auto buf = Bytes(bytes);
-  std::string out;
-  unsigned acc = 0;
-  int bits = 0;
-  for (unsigned char b : buf) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(acc >> bits) & 63]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
-  return out;
+  return Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(buf.data()), buf.size()));
 }
 
 }  // namespace cfiam
