@@ -1,5 +1,6 @@
 #include "api/dispatcher.h"
 
+#include <array>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
 #include <cstdio>
@@ -33,13 +34,18 @@ std::string_view Header(const http::Request& req, std::string_view name, bool& p
   return std::string_view(v.data(), v.size());
 }
 
-// True for the characters a target may use without changing meaning when
-// decoded: ALPHA / DIGIT / "-" / "_" / "~" (RFC 3986 unreserved, less "."
-// so dot segments never take the shortcut).
-bool PlainChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '~';
-}
+// The characters a target may use without changing meaning when decoded:
+// ALPHA / DIGIT / "-" / "_" / "~" (RFC 3986 unreserved, less "." so dot
+// segments never take the shortcut). A table: every byte of the target is
+// looked up.
+constexpr std::array<bool, 256> kPlainChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (char c : {'-', '_', '~'}) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
 
 }  // namespace
 
@@ -56,7 +62,7 @@ void ParseTarget(std::string_view target, std::vector<std::string>& segments, Qu
     for (char c : rest) {
       if (c == '/') {
         ++count;
-      } else if (!PlainChar(c)) {
+      } else if (!kPlainChars[static_cast<unsigned char>(c)]) {
         plain = false;
         break;
       }
