@@ -54,7 +54,6 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
     }
     if (last_used_) last_used_->Touch(token->id, now);
     Principal p;
-    p.token = token;
     p.client_ip = std::string(creds.client_ip);
     if (token->owner_kind == "account") {
       p.kind = Principal::Kind::kAccountToken;
@@ -63,6 +62,7 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
       p.user = directory_.FindUser(token->user_id);
       if (!p.user) throw InvalidToken();
     }
+    p.token = std::move(token);  // hand over the reference (no count round trip)
     return p;
   }
   if (creds.has_auth_email || creds.has_auth_key) {
