@@ -23,9 +23,15 @@ else
   SERVER_THREADS=()
 fi
 
+# BENCH_BIN runs another binary instead of building build/release/cfiam (to
+# compare two builds in the same conditions).
 bench_start() {
-  scripts/setup.sh release >/dev/null
-  CFIAM_BOOTSTRAP_TOKEN="$BENCH_TOKEN" "${SERVER_PIN[@]}" build/release/cfiam serve \
+  local bin="${BENCH_BIN:-}"
+  if [ -z "$bin" ]; then
+    scripts/setup.sh release >/dev/null
+    bin=build/release/cfiam
+  fi
+  CFIAM_BOOTSTRAP_TOKEN="$BENCH_TOKEN" "${SERVER_PIN[@]}" "$bin" serve \
     --listen "127.0.0.1:${BENCH_PORT}" --data-dir "$BENCH_DIR" "${SERVER_THREADS[@]}" "$@" \
     2>"$BENCH_DIR/server.log" &
   BENCH_PID=$!
