@@ -1,5 +1,6 @@
 #include "api/dispatcher.h"
 
+#include <array>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
 #include <cstdio>
@@ -35,15 +36,61 @@ std::string_view Header(const http::Request& req, std::string_view name, bool& p
   return std::string_view(v.data(), v.size());
 }
 
-// Splits the request target into decoded path segments below /client/v4 and
-// decoded query parameters. Throws 400 for malformed targets, 404 off-prefix.
+// The characters a target may use without changing meaning when decoded:
+// ALPHA / DIGIT / "-" / "_" / "~" (RFC 3986 unreserved, less "." so dot
+// segments never take the shortcut). A table: every byte of the target is
+// looked up.
+constexpr std::array<bool, 256> kPlainChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (char c : {'-', '_', '~'}) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+}  // namespace
+
 void ParseTarget(std::string_view target, std::vector<std::string>& segments, QueryParams& query) {
+  // What clients send on the hot path is "/client/v4/" plus plain segments
+  // and no query: such a target decodes to itself, so split it on '/' rather
+  // than run the general URL parser and percent-decoder. Anything else
+  // (escapes, a query, dots, another prefix) takes the general path below.
+  constexpr std::string_view kPlainPrefix = "/client/v4/";
+  if (target.starts_with(kPlainPrefix)) {
+    const std::string_view rest = target.substr(kPlainPrefix.size());
+    std::size_t count = 1;
+    bool plain = true;
+    for (char c : rest) {
+      if (c == '/') {
+        ++count;
+      } else if (!kPlainChars[static_cast<unsigned char>(c)]) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) {
+      segments.clear();
+      segments.reserve(count);
+      std::size_t start = 0;
+      for (std::size_t slash; (slash = rest.find('/', start)) != std::string_view::npos;
+           start = slash + 1) {
+        segments.emplace_back(rest.substr(start, slash - start));
+      }
+      segments.emplace_back(rest.substr(start));
+      // Drop the empty segment a trailing slash leaves behind.
+      if (segments.back().empty()) segments.pop_back();
+      query = QueryParams();
+      return;
+    }
+  }
   auto parsed = boost::urls::parse_origin_form(target);
   if (!parsed) throw ApiError(400, codes::kInvalidRequest, "Malformed request target");
   const boost::urls::url_view& url = *parsed;
   auto segs = url.segments();
   auto it = segs.begin();
   if (segs.size() < 2 || *it != "client" || *++it != "v4") throw NoRoute(url.encoded_path());
+  segments.clear();
   segments.reserve(segs.size() - 2);
   for (++it; it != segs.end(); ++it) segments.emplace_back(*it);
   // Drop the empty segment a trailing slash leaves behind.
@@ -54,6 +101,8 @@ void ParseTarget(std::string_view target, std::vector<std::string>& segments, Qu
   }
   query = QueryParams(std::move(items));
 }
+
+namespace {
 
 const json::value* ParseBody(const http::Request& req, json::value& storage) {
   const std::string& body = req.raw.body();
@@ -71,6 +120,32 @@ const json::value* ParseBody(const http::Request& req, json::value& storage) {
   storage = json::parse(body, ec, {}, opts);
   if (ec) throw ApiError(400, codes::kMalformedJson, "Malformed JSON in request body");
   return &storage;
+}
+
+// The credential headers in one pass over the request's fields (instead of a
+// lookup per header name); each takes its first occurrence, as find() would.
+auth::Credentials ReadCredentials(const http::Request& req) {
+  auth::Credentials creds;
+  for (const auto& f : req.raw) {
+    const auto v = f.value();
+    const std::string_view value(v.data(), v.size());
+    if (f.name() == bhttp::field::authorization) {
+      if (!creds.has_authorization) creds.authorization = value;
+      creds.has_authorization = true;
+    } else if (f.name() == bhttp::field::unknown) {
+      const auto n = f.name_string();
+      const std::string_view name(n.data(), n.size());
+      if (!creds.has_auth_email && EqualsIgnoreCase(name, "X-Auth-Email")) {
+        creds.auth_email = value;
+        creds.has_auth_email = true;
+      } else if (!creds.has_auth_key && EqualsIgnoreCase(name, "X-Auth-Key")) {
+        creds.auth_key = value;
+        creds.has_auth_key = true;
+      }
+    }
+  }
+  creds.client_ip = req.client_ip;
+  return creds;
 }
 
 http::Response Enveloped(unsigned status, std::string body) {
@@ -121,8 +196,8 @@ static http::Response ErrorResponse(const http::Request& request, std::exception
   return Enveloped(500, ErrorBody(ApiError(500, codes::kInternal, "Internal server error")));
 }
 
-http::Response Dispatcher::Guarded(http::Request& request,
-                                   const std::function<http::Response()>& fn) {
+template <class Fn>
+http::Response Dispatcher::Guarded(http::Request& request, Fn&& fn) {
   try {
     return fn();
   } catch (...) {
@@ -161,11 +236,7 @@ http::Response Dispatcher::Run(http::Request& request, Routed& routed) {
   }
   const Route& route = *match.route;
 
-  auth::Credentials creds;
-  creds.authorization = Header(request, "Authorization", creds.has_authorization);
-  creds.auth_email = Header(request, "X-Auth-Email", creds.has_auth_email);
-  creds.auth_key = Header(request, "X-Auth-Key", creds.has_auth_key);
-  creds.client_ip = request.client_ip;
+  auth::Credentials creds = ReadCredentials(request);
   const auth::Principal principal = [&] {
     if (route.access != Access::kTokenVerify) return services_.authenticator.Authenticate(creds);
     try {

@@ -8,13 +8,20 @@
 // change by an authenticated caller is recorded as a failure on its own.
 #pragma once
 
-#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "api/route_table.h"
 #include "api/services.h"
 #include "http/message.h"
 
 namespace cfiam::api {
+
+// Splits a request target into decoded path segments below /client/v4 and
+// decoded query parameters. Throws ApiError 400 for malformed targets and 404
+// for paths outside /client/v4. (Declared here for its unit test.)
+void ParseTarget(std::string_view target, std::vector<std::string>& segments, QueryParams& query);
 
 class Dispatcher {
  public:
@@ -37,7 +44,11 @@ class Dispatcher {
   Routed Resolve(const http::Request& request) const;
   http::Response Dispatch(http::Request& request);
   http::Response Run(http::Request& request, Routed& routed);
-  http::Response Guarded(http::Request& request, const std::function<http::Response()>& fn);
+  // Runs `fn` and turns whatever it throws into an enveloped error. A
+  // template, not std::function: the request's lambda would not fit its
+  // small buffer and cost an allocation per request.
+  template <class Fn>
+  http::Response Guarded(http::Request& request, Fn&& fn);
   // Throws unless `principal` may call the matched route.
   void Authorize(const auth::Principal& principal, const RouteMatch& match) const;
   http::Response RunHandler(http::Request& request, Routed& routed,

@@ -39,10 +39,10 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
         !PlausibleSecret(h.substr(kBearer.size()))) {
       throw BadHeader(codes::kInvalidAuthHeader, "Invalid format for Authorization header");
     }
-    const std::string digest = Sha256Hex(h.substr(kBearer.size()));
-    auto token = directory_.FindTokenByDigest(digest);
+    const HexDigest digest = Sha256HexDigest(h.substr(kBearer.size()));
+    auto token = directory_.FindTokenByDigest(digest.view());
     // The map lookup is by digest; the final comparison is constant-time anyway.
-    if (!token || !DigestEqual(token->secret_digest, digest)) throw InvalidToken();
+    if (!token || !DigestEqual(token->secret_digest, digest.view())) throw InvalidToken();
     const Micros now = NowMicros();
     if (token->status != "active" || (token->not_before && now < *token->not_before) ||
         (token->expires_on && now >= *token->expires_on)) {
@@ -54,7 +54,6 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
     }
     if (last_used_) last_used_->Touch(token->id, now);
     Principal p;
-    p.token = token;
     p.client_ip = std::string(creds.client_ip);
     if (token->owner_kind == "account") {
       p.kind = Principal::Kind::kAccountToken;
@@ -63,6 +62,7 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
       p.user = directory_.FindUser(token->user_id);
       if (!p.user) throw InvalidToken();
     }
+    p.token = std::move(token);  // hand over the reference (no count round trip)
     return p;
   }
   if (creds.has_auth_email || creds.has_auth_key) {
@@ -72,7 +72,7 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
     if (!creds.has_auth_key || !PlausibleSecret(creds.auth_key)) {
       throw BadHeader(codes::kInvalidKeyHeader, "Invalid format for X-Auth-Key header");
     }
-    auto user = directory_.FindUserByApiKeyDigest(Sha256Hex(creds.auth_key));
+    auto user = directory_.FindUserByApiKeyDigest(Sha256HexDigest(creds.auth_key).view());
     if (!user || user->email != ToLower(Trim(creds.auth_email))) {
       throw ApiError(403, codes::kInvalidAccessToken, "Unknown X-Auth-Key or X-Auth-Email");
     }

@@ -3,22 +3,61 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <memory>
+#include <stdexcept>
+
 #include "util/random.h"
 
 namespace cfiam::auth {
+namespace {
 
-std::string Sha256Hex(std::string_view secret) {
+// EVP_sha256() makes OpenSSL 3 look the implementation up in its provider
+// store on every EVP_Digest (locks, a property query), and EVP_Digest
+// allocates a fresh context each time: together several times the cost of
+// hashing a 40-byte secret. Every authenticated request hashes its
+// credential, so fetch the implementation once per process and keep one
+// context per thread, re-initialised for each digest.
+const EVP_MD* Sha256Md() {
+  static EVP_MD* const md = [] {
+    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (!m) throw std::runtime_error("OpenSSL has no SHA256 implementation");
+    return m;
+  }();
+  return md;
+}
+
+struct CtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+
+EVP_MD_CTX* ThreadCtx() {
+  thread_local std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
+  if (!ctx) throw std::bad_alloc();
+  return ctx.get();
+}
+
+}  // namespace
+
+HexDigest Sha256HexDigest(std::string_view secret) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(secret.data(), secret.size(), md, &len, EVP_sha256(), nullptr);
+  EVP_MD_CTX* ctx = ThreadCtx();
+  if (EVP_DigestInit_ex2(ctx, Sha256Md(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx, secret.data(), secret.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx, md, &len) != 1 || len != 32) {
+    throw std::runtime_error("SHA-256 failed");
+  }
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(kHex[md[i] >> 4]);
-    out.push_back(kHex[md[i] & 15]);
+  HexDigest out;
+  for (unsigned i = 0; i < 32; ++i) {
+    out.chars[2 * i] = kHex[md[i] >> 4];
+    out.chars[2 * i + 1] = kHex[md[i] & 15];
   }
   return out;
+}
+
+std::string Sha256Hex(std::string_view secret) {
+  return std::string(Sha256HexDigest(secret).view());
 }
 
 bool DigestEqual(std::string_view a, std::string_view b) {

@@ -1,12 +1,22 @@
 // Secret handling: secrets are stored and compared only as SHA-256 digests.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
 namespace cfiam::auth {
 
+// A lowercase hex SHA-256 held inline, so the per-request credential check
+// hashes without touching the heap.
+struct HexDigest {
+  std::array<char, 64> chars;
+  std::string_view view() const { return {chars.data(), chars.size()}; }
+};
+
 // Lowercase hex SHA-256 of `secret`.
+HexDigest Sha256HexDigest(std::string_view secret);
+// The same as a string (for storing).
 std::string Sha256Hex(std::string_view secret);
 // Constant-time equality for equal-length digests (false when lengths differ).
 bool DigestEqual(std::string_view a, std::string_view b);

@@ -64,35 +64,59 @@ std::string FormatRfc3339(Micros t) {
   std::int64_t secs = t >= 0 ? t / 1000000 : (t - 999999) / 1000000;
   const std::int64_t frac = t - secs * 1000000;
   std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-  std::int64_t rem = secs - days * 86400;
-  // civil_from_days
-  days += 719468;
-  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(days - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  y += m <= 2;
-  char buf[96];
-  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
-                        static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
-                        static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
+  const std::int64_t rem = secs - days * 86400;
+  const Civil c = CivilFromDays(days);
+  const auto hh = static_cast<unsigned>(rem / 3600), mm = static_cast<unsigned>(rem / 60 % 60),
+             ss = static_cast<unsigned>(rem % 60);
+  if (c.y < 0 || c.y > 9999) {
+    // Outside four-digit years (never produced by parsing): the general formatter.
+    char buf[96];
+    int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u",
+                          static_cast<long long>(c.y), c.m, c.d, hh, mm, ss);
+    if (frac != 0) {
+      std::int64_t f = frac;
+      int digits = 6;
+      while (f % 10 == 0) {
+        f /= 10;
+        --digits;
+      }
+      n += std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), ".%0*lld", digits,
+                         static_cast<long long>(f));
+    }
+    std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), "Z");
+    return buf;
+  }
+  // Timestamps are rendered into most responses (account details, tokens,
+  // members), so format the fixed-width fields by hand rather than through
+  // snprintf's format interpreter.
+  char buf[32];
+  char* p = buf;
+  const auto put = [&p](unsigned v, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+      p[i] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+    p += width;
+  };
+  put(static_cast<unsigned>(c.y), 4);
+  *p++ = '-';
+  put(c.m, 2);
+  *p++ = '-';
+  put(c.d, 2);
+  *p++ = 'T';
+  put(hh, 2);
+  *p++ = ':';
+  put(mm, 2);
+  *p++ = ':';
+  put(ss, 2);
   if (frac != 0) {
     // Shortest exact fraction: "…:00.25Z", not "…:00.250000Z".
-    std::int64_t f = frac;
-    int digits = 6;
-    while (f % 10 == 0) {
-      f /= 10;
-      --digits;
-    }
-    n += std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), ".%0*lld", digits,
-                       static_cast<long long>(f));
+    *p++ = '.';
+    put(static_cast<unsigned>(frac), 6);
+    while (p[-1] == '0') --p;
   }
-  std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), "Z");
-  return buf;
+  *p++ = 'Z';
+  return std::string(buf, p);
 }
 
 std::optional<Micros> ParseDate(std::string_view s) {

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "api/envelope.h"
 #include "api/pagination.h"
@@ -98,6 +101,32 @@ TEST(Envelope, SuccessAndError) {
   EXPECT_EQ(
       ErrorBody(ApiError::Invalid("a.b", "bad")),
       R"({"success":false,"errors":[{"code":1002,"message":"a.b: bad","source":{"pointer":"/a/b"}}],"messages":[],"result":null})");
+}
+
+TEST(Envelope, SuccessBodyIsTheSerializedEnvelopeObject) {
+  // Large enough to need several serializer reads, with escapes and numbers.
+  json::array items;
+  for (int i = 0; i < 300; ++i) {
+    items.push_back(json::object{{"id", i},
+                                 {"name", "quote \" tab \t \u00e9 " + std::to_string(i)},
+                                 {"ratio", i / 7.0},
+                                 {"none", nullptr}});
+  }
+  const std::vector<Reply> replies = {
+      {json::value(nullptr), std::nullopt, {}},
+      {json::object{{"id", "x"}, {"status", "active"}}, std::nullopt,
+       json::array{json::object{{"code", 10000}, {"message", "valid"}}}},
+      {items, json::object{{"page", 1}, {"count", 300}}, {}},
+      {json::array{}, json::object{}, json::array{"m"}},
+  };
+  for (Reply reply : replies) {
+    json::object env{{"success", true},
+                     {"errors", json::array{}},
+                     {"messages", reply.messages},
+                     {"result", reply.result}};
+    if (reply.result_info) env["result_info"] = *reply.result_info;
+    EXPECT_EQ(SuccessBody(std::move(reply)), json::serialize(env));
+  }
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 namespace cfiam {
 namespace {
 
@@ -18,6 +20,23 @@ TEST(Text, Emails) {
   for (const char* bad :
        {"", "a", "@b.co", "a@", "a@b", "a@@b.co", "a b@c.co", "a@b..co", "a@.b.co", "a@b.co."}) {
     EXPECT_FALSE(IsEmail(bad)) << bad;
+  }
+}
+
+TEST(Text, EqualsIgnoreCaseFoldsAsciiOnly) {
+  EXPECT_TRUE(EqualsIgnoreCase("Bearer ", "bEARER "));
+  EXPECT_TRUE(EqualsIgnoreCase("X-Auth-Key", "x-auth-key"));
+  EXPECT_TRUE(EqualsIgnoreCase("", ""));
+  EXPECT_FALSE(EqualsIgnoreCase("Bearer", "Bearer "));
+  EXPECT_FALSE(EqualsIgnoreCase("@", "`"));                // neighbours of 'A' and 'a'
+  EXPECT_FALSE(EqualsIgnoreCase("[", "{"));                // neighbours of 'Z' and 'z'
+  EXPECT_FALSE(EqualsIgnoreCase("\xc3\x89", "\xc3\xa9"));  // no folding beyond ASCII
+  for (int c = 0; c < 256; ++c) {
+    for (int d = 0; d < 256; ++d) {
+      const char a[] = {static_cast<char>(c)}, b[] = {static_cast<char>(d)};
+      EXPECT_EQ(EqualsIgnoreCase({a, 1}, {b, 1}), std::tolower(c) == std::tolower(d))
+          << c << " " << d;
+    }
   }
 }
 

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Instructions per request (valgrind callgrind) of GET /healthz, tokens/verify
+# and GET /accounts/{id} with an account token: repeatable on a loaded machine,
+# where wrk's requests/second are not.
+#   bench/callgrind.sh [requests=10000] [connections=16]
+# Each endpoint gets 1,000 warm-up requests, then the counters are zeroed,
+# `requests` are sent (bench/fixed_count.py) and the counts dumped; the total
+# covers every thread of the server (I/O thread, worker pool, flusher).
+# Profiles are kept in $BENCH_OUT (default: a new /tmp/cfiam-callgrind-*) for
+# callgrind_annotate. BENCH_BIN=path measures another binary.
+cd "$(dirname "$0")/.."
+set -euo pipefail
+N="${1:-10000}"
+C="${2:-16}"
+PORT="${BENCH_PORT:-18998}"
+OUT="${BENCH_OUT:-$(mktemp -d /tmp/cfiam-callgrind-XXXXXX)}"
+TOKEN="bench-$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+DATA="$(mktemp -d /tmp/cfiam-bench-XXXXXX)"
+URL="http://127.0.0.1:${PORT}"
+BIN="${BENCH_BIN:-}"  # another binary instead of building build/release/cfiam
+if [ -z "$BIN" ]; then
+  scripts/setup.sh release >/dev/null
+  BIN=build/release/cfiam
+fi
+# No string compression: each dump must be readable on its own.
+CFIAM_BOOTSTRAP_TOKEN="$TOKEN" valgrind --tool=callgrind --compress-strings=no --compress-pos=no \
+  --callgrind-out-file="$OUT/callgrind.out.%p" \
+  "$BIN" serve --listen "127.0.0.1:${PORT}" --data-dir "$DATA" --threads 1 \
+  2>"$OUT/server.log" &
+PID=$!
+trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$DATA"' EXIT
+for _ in $(seq 300); do
+  curl -fs "$URL/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+call() {
+  curl -fsS -X "$1" "$URL/client/v4$2" -H "Authorization: Bearer $TOKEN" \
+    -H 'Content-Type: application/json' ${3:+-d "$3"}
+}
+id=$(call POST /accounts '{"name":"Bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["id"])')
+secret=$(call POST "/accounts/$id/tokens" "{\"name\":\"bench\",\"policies\":[{\"effect\":\"allow\",\"permission_groups\":[{\"id\":\"c1fde68c7bcc44588cbb6ddbc16d6480\"}],\"resources\":{\"com.cloudflare.api.account.$id\":\"*\"}}]}" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["value"])')
+echo "callgrind: ${N} requests per endpoint over ${C} connections; profiles in ${OUT}"
+measure() {
+  local label=$1 file=$2 path=$3
+  shift 3
+  python3 bench/fixed_count.py 127.0.0.1 "$PORT" "$path" 1000 "$C" "$@" >/dev/null
+  callgrind_control --zero "$PID" >/dev/null 2>&1
+  local statuses
+  statuses=$(python3 bench/fixed_count.py 127.0.0.1 "$PORT" "$path" "$N" "$C" "$@")
+  callgrind_control --dump="$file" "$PID" >/dev/null 2>&1
+  local f
+  for _ in $(seq 50); do
+    f=$(grep -l "^desc: Trigger: dump $file\$" "$OUT"/callgrind.out.* 2>/dev/null | head -1) && [ -n "$f" ] && break
+    sleep 0.1
+  done
+  mv "$f" "$OUT/$file.out"
+  local ir
+  ir=$(awk '/^summary:/ {print $2; exit}' "$OUT/$file.out")
+  printf '%-36s %8d Ir/request   (%s)\n' "$label" $((ir / N)) "$statuses"
+}
+measure "GET /healthz" healthz /healthz
+measure "GET .../tokens/verify" verify "/client/v4/accounts/$id/tokens/verify" "Authorization: Bearer $secret"
+measure "GET /accounts/{id} (account token)" account "/client/v4/accounts/$id" "Authorization: Bearer $secret"
