@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/dispatcher.h"
+#include "api/observe.h"
 #include "api/services.h"
 #include "audit/retention.h"
 #include "auth/catalog.h"
@@ -20,6 +21,9 @@
 #include "domain/domain_verifier.h"
 #include "domain/email_domain.h"
 #include "http/server.h"
+#include "obs/log.h"
+#include "obs/metrics.h"
+#include "obs/observer.h"
 #include "store/migrations.h"
 #include "store/store.h"
 #include "util/api_error.h"
@@ -37,6 +41,7 @@ Usage:
               [--sso-verify-interval MS] [--sso-verify-attempts N]
               [--sso-blocked-domains LIST]
               [--audit-retention AGE] [--audit-prune-interval AGE]
+              [--metrics-listen HOST:PORT] [--log-format text|json] [--log-level L]
   cfiam admin api-key --email E [--data-dir DIR]
                         create or roll a user's global API key (X-Auth-Key) and print
                         it once; a running server picks it up within seconds
@@ -73,6 +78,15 @@ Audit log retention (each also from the environment):
   AGE is a whole number and a unit: s, m (minutes), h, d, w, mo (calendar
   months) or y, e.g. 90s, 12h, 30d, 18mo, 1y.
 
+Operations (each also from the environment):
+  --metrics-listen HOST:PORT serve GET /metrics (and /readyz) on this separate listener
+                             only (CFIAM_METRICS_LISTEN; default: GET /metrics on the
+                             main listener, no credentials)
+  --log-format text|json     stderr lines as text or one JSON object each
+                             (CFIAM_LOG_FORMAT; default text)
+  --log-level L              debug, info, warn or error (CFIAM_LOG_LEVEL; default info;
+                             access lines are info)
+
 Bootstrap (environment):
   CFIAM_BOOTSTRAP_TOKEN    make this exact secret a valid API token of the bootstrap user
   CFIAM_BOOTSTRAP_EMAIL    the bootstrap tenant-admin user (default admin@example.com)
@@ -80,7 +94,8 @@ Bootstrap (environment):
 On a fresh data directory without CFIAM_BOOTSTRAP_TOKEN a token is generated
 and printed once on stderr.
 
-The API is served under /client/v4; GET /healthz answers once the store is open.
+The API is served under /client/v4; GET /healthz answers once the store is open,
+GET /readyz once the store answers queries (503 otherwise).
 )";
 
 struct ServeConfig {
@@ -97,6 +112,9 @@ struct ServeConfig {
   std::string blocked_domains;  // comma-separated
   cfiam::audit::Age audit_retention{18, 0};
   cfiam::audit::Age audit_prune_interval{0, 600LL * 1000000};
+  std::optional<std::string> metrics_listen;  // default: /metrics on the main listener
+  cfiam::obs::log::Format log_format = cfiam::obs::log::Format::kText;
+  cfiam::obs::log::Level log_level = cfiam::obs::log::Level::kInfo;
 };
 
 std::optional<std::string> Env(const char* name) {
@@ -141,6 +159,18 @@ cfiam::audit::Age ParseAgeFlag(const std::string& name, const std::string& s) {
 std::chrono::milliseconds PruneInterval(const cfiam::audit::Age& age) {
   if (age.months != 0) return std::chrono::hours(24 * 30 * age.months);
   return std::chrono::milliseconds(age.micros / 1000);
+}
+
+cfiam::obs::log::Format ParseLogFormat(const std::string& s) {
+  auto f = cfiam::obs::log::ParseFormat(s);
+  if (!f) Usage("--log-format takes text or json");
+  return *f;
+}
+
+cfiam::obs::log::Level ParseLogLevel(const std::string& s) {
+  auto l = cfiam::obs::log::ParseLevel(s);
+  if (!l) Usage("--log-level takes debug, info, warn or error");
+  return *l;
 }
 
 unsigned ParseThreads(const std::string& s) {
@@ -245,6 +275,9 @@ int Serve(int argc, char** argv) {
   if (auto v = Env("CFIAM_AUDIT_PRUNE_INTERVAL")) {
     cfg.audit_prune_interval = ParseAgeFlag("CFIAM_AUDIT_PRUNE_INTERVAL", *v);
   }
+  cfg.metrics_listen = Env("CFIAM_METRICS_LISTEN");
+  if (auto v = Env("CFIAM_LOG_FORMAT")) cfg.log_format = ParseLogFormat(*v);
+  if (auto v = Env("CFIAM_LOG_LEVEL")) cfg.log_level = ParseLogLevel(*v);
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -277,6 +310,12 @@ int Serve(int argc, char** argv) {
       cfg.audit_retention = ParseAgeFlag(arg, value());
     } else if (arg == "--audit-prune-interval") {
       cfg.audit_prune_interval = ParseAgeFlag(arg, value());
+    } else if (arg == "--metrics-listen") {
+      cfg.metrics_listen = value();
+    } else if (arg == "--log-format") {
+      cfg.log_format = ParseLogFormat(value());
+    } else if (arg == "--log-level") {
+      cfg.log_level = ParseLogLevel(value());
     } else {
       Usage("unknown option " + arg);
     }
@@ -295,6 +334,25 @@ int Serve(int argc, char** argv) {
 
   const cfiam::VerifierOptions verifier_options = VerifierConfig(cfg);
   std::vector<std::string> blocked = ParseBlockedDomains(cfg.blocked_domains);
+  cfiam::http::ServerOptions metrics_options;
+  if (cfg.metrics_listen) {
+    if (!SplitListen(*cfg.metrics_listen, metrics_options.host, metrics_options.port)) {
+      Usage("bad --metrics-listen " + *cfg.metrics_listen);
+    }
+    metrics_options.io_threads = 1;
+    metrics_options.worker_threads = 1;
+    metrics_options.max_connections = 64;
+  }
+
+  // Stderr lines go through the logger's queue from here on; declared first,
+  // so it is destroyed (and drained) last.
+  namespace log = cfiam::obs::log;
+  log::Logger logger(cfg.log_format, cfg.log_level, log::FdSink(2));
+  log::Install(&logger);
+  struct Uninstall {
+    ~Uninstall() { log::Install(nullptr); }
+  } uninstall;
+  log::Lifecycle("starting", {{"version", CFIAM_VERSION}, {"data_dir", cfg.data_dir}});
 
   std::filesystem::create_directories(cfg.data_dir);
   cfiam::store::Store store(cfiam::store::OpenSqlite(cfg.data_dir + "/cfiam.db"));
@@ -308,8 +366,15 @@ int Serve(int argc, char** argv) {
       cfiam::Bootstrap(store, Env("CFIAM_BOOTSTRAP_EMAIL").value_or("admin@example.com"),
                        Env("CFIAM_BOOTSTRAP_TOKEN"), Env("CFIAM_BOOTSTRAP_API_KEY"));
   if (boot.generated_token) {
-    std::cerr << "cfiam: generated bootstrap API token (shown once; store it now):\n  "
-              << *boot.generated_token << "\n";
+    // Printed once, on purpose: the one secret that ever reaches stderr.
+    if (cfg.log_format == log::Format::kJson) {
+      log::Warn("generated bootstrap API token (shown once; store it now)",
+                {{"token", *boot.generated_token}});
+    } else {
+      logger.Flush();
+      std::cerr << "cfiam: generated bootstrap API token (shown once; store it now):\n  "
+                << *boot.generated_token << std::endl;
+    }
   }
   cfiam::auth::Directory directory;
   directory.Load(store, catalog);
@@ -320,11 +385,46 @@ int Serve(int argc, char** argv) {
   cfiam::api::Services services(store, directory, catalog, verifier, std::move(blocked));
   services.sso_connectors.ResumePending();
   cfiam::api::Dispatcher dispatcher(services);
-  cfiam::http::Server server(
-      options, [&](cfiam::http::Request& r) { return dispatcher.Handle(r); },
+  // Observability: /readyz, /metrics, request metrics and access lines wrap
+  // the dispatcher (src/obs).
+  cfiam::api::RegisterRouteMetrics();
+  cfiam::obs::ObserverOptions observer_options;
+  observer_options.serve_metrics = !cfg.metrics_listen;
+  observer_options.readiness = [&store]() -> std::optional<std::string> {
+    try {
+      store.Probe();
+      return std::nullopt;
+    } catch (const std::exception& e) {
+      return std::string("store: ") + e.what();
+    }
+  };
+  cfiam::obs::Observer observer(
+      observer_options, [&](cfiam::http::Request& r) { return dispatcher.Handle(r); },
       [&](cfiam::http::Request& r, cfiam::http::Response& res) {
         return dispatcher.HandleInline(r, res);
       });
+  cfiam::http::Server server(
+      options, [&](cfiam::http::Request& r) { return observer.Handle(r); },
+      [&](cfiam::http::Request& r, cfiam::http::Response& res) {
+        return observer.HandleInline(r, res);
+      });
+  cfiam::obs::metrics::SetGauge(
+      "cfiam_http_open_connections", "Open client connections.",
+      [&server] { return static_cast<double>(server.OpenConnections()); });
+  struct RemoveGauge {
+    ~RemoveGauge() { cfiam::obs::metrics::SetGauge("cfiam_http_open_connections", "", {}); }
+  } remove_gauge;
+  // --metrics-listen: the operational endpoints on a listener of their own.
+  std::optional<cfiam::obs::Observer> metrics_observer;
+  std::optional<cfiam::http::Server> metrics_server;
+  if (cfg.metrics_listen) {
+    cfiam::obs::ObserverOptions o = observer_options;
+    o.serve_metrics = true;
+    metrics_observer.emplace(o, cfiam::obs::NotFound, nullptr);
+    metrics_server.emplace(
+        metrics_options, [&](cfiam::http::Request& r) { return metrics_observer->Handle(r); },
+        nullptr);
+  }
   // last_used_on is recorded in memory on every use and persisted in batches.
   // Every 2 s: persist token uses, and pick up users and API keys changed by
   // other processes (`cfiam admin api-key`).
@@ -334,7 +434,7 @@ int Serve(int argc, char** argv) {
       auto tx = store.Write();  // the writer lock orders this against in-process changes
       directory.ReplaceUsers(store.ListUsersWithKeys(*tx));
     } catch (const std::exception& e) {
-      std::cerr << "cfiam: last_used flush failed: " << e.what() << std::endl;
+      log::Error("last_used flush failed", {{"error", e.what()}});
     }
   });
   // Retention: each pass deletes in small chunks, one write transaction each,
@@ -344,20 +444,37 @@ int Serve(int argc, char** argv) {
     try {
       const std::int64_t n =
           cfiam::audit::PruneAuditLog(store, retention.Before(cfiam::NowMicros()));
-      if (n > 0) std::cerr << "cfiam: audit retention deleted " << n << " entries" << std::endl;
+      if (n > 0) log::Info("audit retention pass", {{"deleted", n}});
     } catch (const std::exception& e) {
-      std::cerr << "cfiam: audit retention pass failed: " << e.what() << std::endl;
+      log::Error("audit retention pass failed", {{"error", e.what()}});
     }
   });
+  std::thread metrics_thread;
+  if (metrics_server) {
+    const unsigned short mport = metrics_server->Listen();
+    const std::string address = metrics_options.host + ":" + std::to_string(mport);
+    log::Lifecycle("metrics endpoint on " + address, {{"address", address}});
+    metrics_thread = std::thread([&] { metrics_server->Run(); });
+  }
   const unsigned short port = server.Listen();
-  std::cerr << "cfiam: listening on " << options.host << ":" << port << " (data: " << cfg.data_dir
-            << ", threads: " << options.io_threads << ")" << std::endl;
+  // Tests and scripts wait for "listening on HOST:PORT" (tests/lib/harness.mjs
+  // takes the last ":digits" before a space): keep it so in both formats, with
+  // the address as the last field.
+  const std::string address = options.host + ":" + std::to_string(port);
+  log::Lifecycle("listening on " + address,
+                 {{"threads", static_cast<std::int64_t>(options.io_threads)},
+                  {"data_dir", cfg.data_dir},
+                  {"address", address}});
   server.Run();
+  if (metrics_server) {
+    metrics_server->Stop();
+    metrics_thread.join();
+  }
   flusher.Stop();
   pruner.Stop();
   services.last_used.Flush(store);
   verifier.Stop();
-  std::cerr << "cfiam: stopped" << std::endl;
+  log::Lifecycle("stopped");
   return 0;
 }
 

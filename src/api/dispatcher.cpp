@@ -6,7 +6,10 @@
 #include <cstdio>
 
 #include "api/envelope.h"
+#include "api/observe.h"
 #include "audit/record.h"
+#include "obs/log.h"
+#include "obs/metrics.h"
 #include "store/db.h"
 #include "store/unit_of_work.h"
 #include "util/text.h"
@@ -189,9 +192,9 @@ static http::Response ErrorResponse(const http::Request& request, std::exception
       return Enveloped(409,
                        ErrorBody(ApiError::Conflict("The change conflicts with existing data")));
     }
-    std::fprintf(stderr, "cfiam: store error on %s: %s\n", request.ray.c_str(), e.what());
+    obs::log::Error("store error", {{"ray", request.ray}, {"error", e.what()}});
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cfiam: internal error on %s: %s\n", request.ray.c_str(), e.what());
+    obs::log::Error("internal error", {{"ray", request.ray}, {"error", e.what()}});
   }
   return Enveloped(500, ErrorBody(ApiError(500, codes::kInternal, "Internal server error")));
 }
@@ -235,6 +238,7 @@ http::Response Dispatcher::Run(http::Request& request, Routed& routed) {
       throw NoRoute(request.raw.target().substr(0, request.raw.target().find('?')));
   }
   const Route& route = *match.route;
+  ObserveMatch(match);  // observability: route template and account for metrics and logs
 
   auth::Credentials creds = ReadCredentials(request);
   const auth::Principal principal = [&] {
@@ -248,6 +252,7 @@ http::Response Dispatcher::Run(http::Request& request, Routed& routed) {
       throw ApiError(401, codes::kInvalidApiToken, "Invalid API Token");
     }
   }();
+  ObservePrincipal(principal);  // observability: the actor of the access line
 
   if (!route.audit.empty()) return RunChange(request, routed, principal);
   Authorize(principal, match);
@@ -328,6 +333,7 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
       audit::Record(services_.store, unit.tx(), entry);
       std::string out = SuccessBody(std::move(reply));
       unit.Commit();
+      obs::metrics::CountAuditEntries();
       return Enveloped(200, std::move(out));
     } catch (...) {
       failure = std::current_exception();
@@ -341,9 +347,10 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
     AuditEntry entry = audit::Describe(change, response.status, nullptr, response.body);
     audit::Record(services_.store, unit.tx(), entry);
     unit.Commit();
+    obs::metrics::CountAuditEntries();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cfiam: could not record the refused change %s: %s\n", request.ray.c_str(),
-                 e.what());
+    obs::log::Error("could not record the refused change",
+                    {{"ray", request.ray}, {"error", e.what()}});
   }
   return response;
 }
@@ -356,7 +363,7 @@ void Dispatcher::ReloadDirectory() {
     services_.directory.Load(services_.store, services_.catalog);
     unit.Commit();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cfiam: could not reload the directory: %s\n", e.what());
+    obs::log::Error("could not reload the directory", {{"error", e.what()}});
   }
 }
 

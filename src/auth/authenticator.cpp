@@ -2,12 +2,16 @@
 
 #include "auth/digest.h"
 #include "auth/token_policy.h"
+#include "obs/metrics.h"
 #include "util/api_error.h"
 #include "util/clock.h"
 #include "util/text.h"
 
 namespace cfiam::auth {
 namespace {
+
+using obs::metrics::CountAuthz;
+using Outcome = obs::metrics::Outcome;
 
 ApiError BadHeader(int chain_code, std::string chain_message) {
   return ApiError(400, {{codes::kInvalidHeaders,
@@ -37,18 +41,27 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
     const std::string_view h = creds.authorization;
     if (h.size() <= kBearer.size() || !EqualsIgnoreCase(h.substr(0, kBearer.size()), kBearer) ||
         !PlausibleSecret(h.substr(kBearer.size()))) {
+      CountAuthz(Outcome::kMalformedCredentials);
       throw BadHeader(codes::kInvalidAuthHeader, "Invalid format for Authorization header");
     }
     const HexDigest digest = Sha256HexDigest(h.substr(kBearer.size()));
     auto token = directory_.FindTokenByDigest(digest.view());
     // The map lookup is by digest; the final comparison is constant-time anyway.
-    if (!token || !DigestEqual(token->secret_digest, digest.view())) throw InvalidToken();
+    if (!token || !DigestEqual(token->secret_digest, digest.view())) {
+      CountAuthz(Outcome::kUnknownToken);
+      throw InvalidToken();
+    }
     const Micros now = NowMicros();
-    if (token->status != "active" || (token->not_before && now < *token->not_before) ||
-        (token->expires_on && now >= *token->expires_on)) {
+    if (token->expires_on && now >= *token->expires_on) {
+      CountAuthz(Outcome::kExpired);
+      throw InvalidToken();
+    }
+    if (token->status != "active" || (token->not_before && now < *token->not_before)) {
+      CountAuthz(Outcome::kInactive);
       throw InvalidToken();
     }
     if (token->policy && !token->policy->ip.Allows(creds.client_ip)) {
+      CountAuthz(Outcome::kIpRefused);
       throw InvalidToken("Cannot use the access token from location: " +
                          std::string(creds.client_ip));
     }
@@ -60,28 +73,37 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
     } else {
       p.kind = Principal::Kind::kUserToken;
       p.user = directory_.FindUser(token->user_id);
-      if (!p.user) throw InvalidToken();
+      if (!p.user) {
+        CountAuthz(Outcome::kUnknownToken);  // its user is gone
+        throw InvalidToken();
+      }
     }
     p.token = std::move(token);  // hand over the reference (no count round trip)
+    CountAuthz(Outcome::kAuthenticated);
     return p;
   }
   if (creds.has_auth_email || creds.has_auth_key) {
     if (!creds.has_auth_email || !IsEmail(Trim(creds.auth_email))) {
+      CountAuthz(Outcome::kMalformedCredentials);
       throw BadHeader(codes::kInvalidEmailHeader, "Invalid format for X-Auth-Email header");
     }
     if (!creds.has_auth_key || !PlausibleSecret(creds.auth_key)) {
+      CountAuthz(Outcome::kMalformedCredentials);
       throw BadHeader(codes::kInvalidKeyHeader, "Invalid format for X-Auth-Key header");
     }
     auto user = directory_.FindUserByApiKeyDigest(Sha256HexDigest(creds.auth_key).view());
     if (!user || user->email != ToLower(Trim(creds.auth_email))) {
+      CountAuthz(Outcome::kUnknownApiKey);
       throw ApiError(403, codes::kInvalidAccessToken, "Unknown X-Auth-Key or X-Auth-Email");
     }
     Principal p;
     p.kind = Principal::Kind::kApiKey;
     p.user = std::move(user);
     p.client_ip = std::string(creds.client_ip);
+    CountAuthz(Outcome::kAuthenticated);
     return p;
   }
+  CountAuthz(Outcome::kMissingCredentials);
   throw ApiError(400, codes::kMissingCredentials,
                  "Missing X-Auth-Key, X-Auth-Email or Authorization headers");
 }

@@ -1,6 +1,7 @@
 #include "auth/authorizer.h"
 
 #include "auth/token_policy.h"
+#include "obs/metrics.h"
 #include "util/api_error.h"
 
 namespace cfiam::auth {
@@ -99,8 +100,10 @@ void Authorizer::RequireInAccount(const Principal& p, std::string_view account_i
     case Verdict::kAllowed:
       return;
     case Verdict::kInvisible:
+      obs::metrics::CountAuthz(obs::metrics::Outcome::kNotMember);
       throw AccountNotFound();
     case Verdict::kDenied:
+      obs::metrics::CountAuthz(obs::metrics::Outcome::kMissingPermission);
       throw ApiError::Forbidden();
   }
 }
@@ -130,7 +133,10 @@ bool Authorizer::MemberAllowed(const Member& member, std::string_view key) const
 }
 
 void Authorizer::RequireTenantAdmin(const Principal& p) const {
-  if (!p.tenant_admin()) throw ApiError::Forbidden();
+  if (!p.tenant_admin()) {
+    obs::metrics::CountAuthz(obs::metrics::Outcome::kMissingPermission);
+    throw ApiError::Forbidden();
+  }
 }
 
 }  // namespace cfiam::auth

@@ -4,6 +4,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 
+#include "obs/log.h"
 #include "util/clock.h"
 
 namespace cfiam {
@@ -47,7 +48,7 @@ class DomainVerifier::Check : public std::enable_shared_from_this<Check> {
   }
 
   void Finish(const char* status) {
-    v_.Record(target_, status);
+    v_.Record(target_, status, attempt_);
     auto it = v_.active_.find(target_.connector_id);
     if (it != v_.active_.end() && it->second.lock().get() == this) v_.active_.erase(it);
   }
@@ -99,7 +100,7 @@ void DomainVerifier::Stop() {
   thread_.join();
 }
 
-void DomainVerifier::Record(const VerificationTarget& target, const char* status) {
+void DomainVerifier::Record(const VerificationTarget& target, const char* status, int attempts) {
   // A store failure must not escape into the event loop: the connector then
   // stays "pending" and is checked again at the next start-up.
   try {
@@ -107,9 +108,14 @@ void DomainVerifier::Record(const VerificationTarget& target, const char* status
     store_.SetSsoVerificationResult(*tx, target.connector_id, target.generation, status,
                                     NowMicros());
     tx->Commit();
+    obs::log::Info("sso domain verification", {{"connector_id", target.connector_id},
+                                               {"domain", target.domain},
+                                               {"status", status},
+                                               {"attempts", attempts}});
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "cfiam: could not record verification of %s: %s\n",
-                 target.connector_id.c_str(), e.what());
+    obs::log::Error(
+        "could not record sso domain verification",
+        {{"connector_id", target.connector_id}, {"status", status}, {"error", e.what()}});
   }
 }
 

@@ -59,7 +59,7 @@ class DomainVerifier {
  private:
   class Check;
   // Runs on the verifier thread: writes a check's outcome.
-  void Record(const VerificationTarget& target, const char* status);
+  void Record(const VerificationTarget& target, const char* status, int attempts);
 
   store::Store& store_;
   VerifierOptions options_;

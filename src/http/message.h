@@ -4,6 +4,7 @@
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,8 @@ struct Request {
   bhttp::request<bhttp::string_body> raw;
   std::string client_ip;  // IPv4-mapped IPv6 addresses are reported as IPv4
   std::string ray;        // the cf-ray id of this request
+  // When the whole request had been read (request latency is measured from here).
+  std::chrono::steady_clock::time_point received;
 };
 
 struct Response {

@@ -139,6 +139,7 @@ class Session : public std::enable_shared_from_this<Session> {
     req.raw = parser_->release();
     req.client_ip = client_ip_;
     req.ray = srv_.NextRay();
+    req.received = std::chrono::steady_clock::now();
     keep_alive_ = req.raw.keep_alive();
     version_ = req.raw.version();
     srv_.in_flight.fetch_add(1);
@@ -261,6 +262,10 @@ void Server::Run() {
   impl_->ioc.run();
   for (auto& t : threads) t.join();
   impl_->workers->join();
+}
+
+std::size_t Server::OpenConnections() const {
+  return impl_->connections.load(std::memory_order_relaxed);
 }
 
 void Server::Stop() {

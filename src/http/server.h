@@ -50,6 +50,8 @@ class Server {
   void Run();
   // Requests a graceful stop; safe from any thread.
   void Stop();
+  // Connections open right now (for the metrics gauge).
+  std::size_t OpenConnections() const;
 
   struct Impl;  // public only so the connection code in server.cpp can name it
 

@@ -60,6 +60,10 @@ class Db {
   // A read transaction sees one snapshot; a write transaction holds the write
   // lock from the start, so read-modify-write sequences in it are serialized.
   virtual std::unique_ptr<Tx> Begin(bool write) = 0;
+  // Readiness: returns once the store answers a trivial read and would grant
+  // its write lock (nothing is written); throws DbError saying why not. Waits
+  // about a second at most.
+  virtual void Probe() = 0;
 };
 
 // Opens (creating if needed) the SQLite database file at `path` in WAL mode with

@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "obs/log.h"
 #include "util/clock.h"
 
 namespace cfiam::store {
@@ -222,6 +223,7 @@ int ApplyMigrations(Db& db) {
       tx->Exec("INSERT INTO schema_migrations (version, applied_on) VALUES (?, ?)",
                {std::int64_t{m.version}, NowMicros()});
       tx->Commit();
+      obs::log::Info("migration applied", {{"version", m.version}});
     }
     current = m.version;
   }

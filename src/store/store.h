@@ -122,6 +122,8 @@ class Store {
   std::unique_ptr<Tx> Write() { return InUnit() ? UnitOfWork::Borrow() : db_->Begin(true); }
   // A transaction of its own, whatever unit is open.
   std::unique_ptr<Tx> BeginOwn(bool write) { return db_->Begin(write); }
+  // See Db::Probe (GET /readyz).
+  void Probe() { db_->Probe(); }
 
   // Users.
   bool HasAnyUser(Tx& tx);

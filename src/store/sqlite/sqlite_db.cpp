@@ -6,11 +6,13 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <unordered_map>
 
+#include "obs/metrics.h"
 #include "store/db.h"
 
 namespace cfiam::store {
@@ -214,6 +216,23 @@ class SqliteDb : public Db {
     free_.push_back(std::move(conn));
   }
 
+  // On a connection of its own, so a probe never queues behind (or holds up)
+  // the group commit for long: a read, then the write lock taken and given
+  // back at once. The lock fails after 1 s when another process holds it.
+  void Probe() override {
+    std::lock_guard lock(probe_mu_);
+    if (!probe_) {
+      probe_ = std::make_unique<Connection>(path_);
+      sqlite3_busy_timeout(probe_->raw(), 1000);
+    }
+    sqlite3* raw = probe_->raw();
+    int rc = sqlite3_exec(raw, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) Fail(raw, rc, "store read");
+    rc = sqlite3_exec(raw, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) Fail(raw, rc, "store write lock");
+    sqlite3_exec(raw, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
  private:
   friend class SqliteWriteTx;
 
@@ -256,11 +275,17 @@ class SqliteDb : public Db {
       Publish(batch_no_, error);
     } else if (batch_open_ &&
                (waiting_.load(std::memory_order_relaxed) == 0 || batch_size_ >= kMaxBatch)) {
+      const auto started = std::chrono::steady_clock::now();
       if (sqlite3_exec(writer_->raw(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
         error = std::string("commit: ") + sqlite3_errmsg(writer_->raw());
         if (!sqlite3_get_autocommit(writer_->raw())) {
           sqlite3_exec(writer_->raw(), "ROLLBACK", nullptr, nullptr, nullptr);
         }
+      } else {
+        obs::metrics::ObserveCommit(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::steady_clock::now() - started)
+                                        .count(),
+                                    static_cast<std::uint64_t>(batch_size_));
       }
       batch_open_ = false;
       Publish(batch_no_, error);
@@ -290,6 +315,8 @@ class SqliteDb : public Db {
   std::string path_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Connection>> free_;
+  std::mutex probe_mu_;
+  std::unique_ptr<Connection> probe_;  // guarded by probe_mu_
 
   std::mutex writer_mu_;  // held by the one running logical write transaction
   std::atomic<int> waiting_{0};
