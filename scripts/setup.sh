@@ -13,11 +13,13 @@ flavor="${1:-release}"
 # port (the binary only; the "dnsmasq" package would also run a system service
 # on port 53). sqlite3: the CLI the audit tests use to look at the stored log
 # of a deleted account, and the audit benchmark uses to seed a million entries.
+# prometheus: promtool and the server the metrics tests start on a loopback
+# port (see below: its system service is never started).
 packages=(
   g++ cmake make pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libssl-dev libgtest-dev
-  wrk dnsmasq-base sqlite3
+  wrk dnsmasq-base sqlite3 prometheus
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -31,7 +33,23 @@ if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian's prometheus package would start its system service: a policy-rc.d
+  # that refuses every start keeps invoke-rc.d (and deb-systemd-invoke) from
+  # doing so while we install, unless the machine already has one.
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+    $sudo chmod 755 "$policy"
+  fi
+  status=0
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+  [ -z "$policy" ] || $sudo rm -f "$policy"
+  [ "$status" -eq 0 ] || exit "$status"
+  # Under a running systemd, also keep it from starting at boot.
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+    $sudo systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  fi
 fi
 
 # npm ci wipes node_modules, so run it only when the lock file changed.
