@@ -39,6 +39,9 @@ void ObserveMatch(const RouteMatch& match) {
 }
 
 void ObservePrincipal(const auth::Principal& p) {
+  // Here rather than in the authenticator: a change authenticates again
+  // inside its unit of work, and a request must count once.
+  obs::metrics::CountAuthz(obs::metrics::Outcome::kAuthenticated);
   if (p.is_account_token()) {
     obs::NoteActor("account", p.token->account_id);
   } else if (p.user) {

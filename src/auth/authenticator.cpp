@@ -79,7 +79,6 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
       }
     }
     p.token = std::move(token);  // hand over the reference (no count round trip)
-    CountAuthz(Outcome::kAuthenticated);
     return p;
   }
   if (creds.has_auth_email || creds.has_auth_key) {
@@ -100,7 +99,6 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
     p.kind = Principal::Kind::kApiKey;
     p.user = std::move(user);
     p.client_ip = std::string(creds.client_ip);
-    CountAuthz(Outcome::kAuthenticated);
     return p;
   }
   CountAuthz(Outcome::kMissingCredentials);

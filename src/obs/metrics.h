@@ -32,7 +32,7 @@
 namespace cfiam::obs::metrics {
 
 enum class Outcome : std::uint8_t {
-  kAuthenticated,         // a credential was accepted
+  kAuthenticated,         // a credential was accepted (once per request)
   kMissingCredentials,    // no credential headers at all
   kMalformedCredentials,  // credential headers that cannot be a credential
   kUnknownToken,          // no such API token (or a wrong secret)

@@ -92,6 +92,41 @@ test('GET /metrics: route templates, statuses, auth outcomes; promtool accepts i
   }
 });
 
+test('auth outcomes: ip refused, missing permission, ceiling refused each count once', async () => {
+  const srv = await startServer();
+  try {
+    const acc = expectOk(assert, await srv.call('POST', '/accounts', { body: { name: 'Outcomes' } })).id;
+    const allow = (id) => ({ effect: 'allow', permission_groups: [{ id }],
+      resources: { [`com.cloudflare.api.account.${acc}`]: '*' } });
+    const settingsRead = 'c1fde68c7bcc44588cbb6ddbc16d6480';
+    const tokensWrite = '5bc3f8b21c554832afc660159ab75fa4';
+    const billingWrite = '6c80e02421494afc9ae14414ed442632';
+    const fenced = expectOk(assert, await srv.call('POST', `/accounts/${acc}/tokens`, { body: {
+      name: 'fenced', policies: [allow(settingsRead)], condition: { request_ip: { in: ['10.0.0.0/8'] } } } }));
+    const reader = expectOk(assert, await srv.call('POST', `/accounts/${acc}/tokens`,
+      { body: { name: 'reader', policies: [allow(settingsRead)] } }));
+    const granter = expectOk(assert, await srv.call('POST', `/accounts/${acc}/tokens`,
+      { body: { name: 'granter', policies: [allow(tokensWrite)] } }));
+    const before = await scrape(srv.url);
+    const count = (text, o) => sample(text, 'cfiam_auth_outcomes_total', `outcome="${o}"`);
+
+    expectError(assert, await srv.call('GET', `/accounts/${acc}`, { token: fenced.value }), 403);
+    expectError(assert, await srv.call('GET', `/accounts/${acc}/tokens`, { token: reader.value }), 403);
+    expectError(assert, await srv.call('POST', `/accounts/${acc}/tokens`, { token: granter.value,
+      body: { name: 'escalate', policies: [allow(billingWrite)] } }), 403);
+
+    const after = await scrape(srv.url);
+    assert.equal(count(after, 'ip_refused') - count(before, 'ip_refused'), 1);
+    assert.equal(count(after, 'missing_permission') - count(before, 'missing_permission'), 1);
+    assert.equal(count(after, 'ceiling_refused') - count(before, 'ceiling_refused'), 1);
+    // The two callers that got past authentication, once each (a change
+    // authenticates again inside its unit of work: still one request).
+    assert.equal(count(after, 'authenticated') - count(before, 'authenticated'), 2);
+  } finally {
+    await stopAndCheck(assert, srv);
+  }
+});
+
 test('--metrics-listen serves /metrics on its own listener only', async () => {
   const srv = await startServer({ args: ['--metrics-listen', '127.0.0.1:0'] });
   try {
