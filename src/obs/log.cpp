@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -20,7 +22,10 @@ class LineWriter {
   LineWriter(char* out, std::size_t cap) : out_(out), end_(cap > kTail ? cap - kTail : 0) {}
 
   void Raw(std::string_view s) {
-    for (char c : s) Put(c);
+    const std::size_t n = std::min(s.size(), end_ - std::min(pos_, end_));
+    if (n == 0) return;  // an empty view may have no data pointer at all
+    std::memcpy(out_ + pos_, s.data(), n);
+    pos_ += n;
   }
   void Put(char c) {
     if (pos_ < end_) out_[pos_++] = c;
@@ -55,10 +60,42 @@ class LineWriter {
   std::size_t pos_ = 0;
 };
 
-// "2026-12-01T15:04:05.123Z" (UTC, milliseconds), without allocating.
+// Bytes that JSON strings must escape, and bytes that make a text value
+// need quotes: tables, since every byte of every access line is looked up.
+constexpr std::array<bool, 256> kJsonEscape = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[static_cast<std::size_t>(c)] = true;
+  t[0x7f] = t['"'] = t['\\'] = true;
+  return t;
+}();
+constexpr std::array<bool, 256> kTextQuote = [] {
+  std::array<bool, 256> t = kJsonEscape;
+  t[' '] = t['='] = true;
+  return t;
+}();
+
+// The length of the prefix of `s` none of whose bytes is in `table`.
+std::size_t PlainPrefix(std::string_view s, const std::array<bool, 256>& table) {
+  std::size_t i = 0;
+  while (i < s.size() && !table[static_cast<unsigned char>(s[i])]) ++i;
+  return i;
+}
+
+// "2026-12-01T15:04:05.123Z" (UTC, milliseconds), without allocating. The
+// date and time up to the second are kept per thread: most lines share them.
 void Timestamp(LineWriter& w, std::int64_t micros) {
   const std::int64_t secs = micros >= 0 ? micros / 1000000 : (micros - 999999) / 1000000;
   const unsigned millis = static_cast<unsigned>((micros - secs * 1000000) / 1000);
+  thread_local std::int64_t cached_secs = -1;
+  thread_local char cached[20];
+  if (secs == cached_secs) {
+    w.Raw(std::string_view(cached, 20));
+    w.Digits(millis, 3);
+    w.Put('Z');
+    return;
+  }
+  char buf[32];
+  LineWriter date(buf, sizeof buf);
   std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
   const unsigned sod = static_cast<unsigned>(secs - days * 86400);
   // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -71,18 +108,21 @@ void Timestamp(LineWriter& w, std::int64_t micros) {
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
-  w.Digits(static_cast<unsigned>(y), 4);
-  w.Put('-');
-  w.Digits(m, 2);
-  w.Put('-');
-  w.Digits(d, 2);
-  w.Put('T');
-  w.Digits(sod / 3600, 2);
-  w.Put(':');
-  w.Digits(sod / 60 % 60, 2);
-  w.Put(':');
-  w.Digits(sod % 60, 2);
-  w.Put('.');
+  date.Digits(static_cast<unsigned>(y), 4);
+  date.Put('-');
+  date.Digits(m, 2);
+  date.Put('-');
+  date.Digits(d, 2);
+  date.Put('T');
+  date.Digits(sod / 3600, 2);
+  date.Put(':');
+  date.Digits(sod / 60 % 60, 2);
+  date.Put(':');
+  date.Digits(sod % 60, 2);
+  date.Put('.');
+  std::memcpy(cached, buf, 20);
+  cached_secs = secs;
+  w.Raw(std::string_view(cached, 20));
   w.Digits(millis, 3);
   w.Put('Z');
 }
@@ -91,7 +131,9 @@ constexpr char kHex[] = "0123456789abcdef";
 
 void JsonString(LineWriter& w, std::string_view s) {
   w.Put('"');
-  for (char c : s) {
+  const std::size_t plain = PlainPrefix(s, kJsonEscape);
+  w.Raw(s.substr(0, plain));
+  for (char c : s.substr(plain)) {
     if (w.Full()) break;
     const auto u = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\') {
@@ -108,14 +150,7 @@ void JsonString(LineWriter& w, std::string_view s) {
   w.Close("\"");
 }
 
-bool NeedsQuotes(std::string_view s) {
-  if (s.empty()) return true;
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == ' ' || c == '"' || c == '=' || c == '\\' || u < 0x20 || u == 0x7f) return true;
-  }
-  return false;
-}
+bool NeedsQuotes(std::string_view s) { return s.empty() || PlainPrefix(s, kTextQuote) < s.size(); }
 
 // Text values: bare when plain, else double-quoted with escapes, so a line is
 // always one line and splits unambiguously on spaces.
@@ -146,7 +181,9 @@ void TextValue(LineWriter& w, std::string_view s) {
 
 // The message of a text line: control characters would split the line.
 void TextMessage(LineWriter& w, std::string_view s) {
-  for (char c : s) {
+  const std::size_t plain = PlainPrefix(s, kJsonEscape);
+  w.Raw(s.substr(0, plain));
+  for (char c : s.substr(plain)) {
     const auto u = static_cast<unsigned char>(c);
     w.Put(u < 0x20 || u == 0x7f ? ' ' : c);
   }

@@ -45,6 +45,13 @@ TEST(LogFormat, LongValuesAreCutButTheLineStaysValid) {
   EXPECT_EQ(text[text.size() - 2], '"');
 }
 
+TEST(LogFormat, EmptyViewsWithoutData) {
+  const std::string_view none;  // data() is nullptr
+  const json::object o = json::parse(Line(Format::kJson, none, {{"a", none}})).as_object();
+  EXPECT_EQ(o.at("msg").as_string(), "");
+  EXPECT_EQ(o.at("a").as_string(), "");
+}
+
 TEST(LogFormat, TextQuotesOnlyWhatNeedsIt) {
   EXPECT_EQ(Line(Format::kText, "request",
                  {{"route", "/accounts/{account_id}"},
