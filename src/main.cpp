@@ -321,7 +321,8 @@ int Serve(int argc, char** argv) {
   services.sso_connectors.ResumePending();
   cfiam::api::Dispatcher dispatcher(services);
   // Tests only: lets a request pause before its unit of work (see dispatcher.h).
-  if (const char* hooks = std::getenv("CFIAM_TEST_HOOKS"); hooks && std::string_view(hooks) == "1") {
+  if (const char* hooks = std::getenv("CFIAM_TEST_HOOKS");
+      hooks && std::string_view(hooks) == "1") {
     dispatcher.TEST_EnablePauseHeader();
   }
   cfiam::http::Server server(

@@ -64,8 +64,8 @@ class Dispatcher {
   http::Response RunHandler(http::Request& request, Routed& routed,
                             const auth::Principal& principal);
   // The change-route path: handler + audit entry in one unit of work.
-  http::Response RunChange(http::Request& request, Routed& routed,
-                           const auth::Credentials& creds, const auth::Principal& principal);
+  http::Response RunChange(http::Request& request, Routed& routed, const auth::Credentials& creds,
+                           const auth::Principal& principal);
   void TEST_MaybePause(const http::Request& request) const;
   // Rebuilds the in-memory directory from the store after a unit whose
   // mirror updates did not commit.
