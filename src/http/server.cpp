@@ -92,6 +92,7 @@ struct Server::Impl {
   }
 
   void Accept();
+  void PauseAccept();
   void OnAccepted(tcp::socket socket);
   void WaitForHangup();
   void BeginStop();
@@ -137,6 +138,9 @@ struct Server::Impl {
   tcp::acceptor acceptor{ioc};
   net::steady_timer accept_backoff{ioc};
   bool out_of_descriptors = false;  // only touched by the accept chain
+  // Open sockets (served or being refused) at which accept pauses: beyond it
+  // the process would run out of descriptors.
+  std::size_t socket_ceiling = SIZE_MAX;
   net::signal_set signals{ioc, SIGINT, SIGTERM};
   net::signal_set hangup{ioc};
   std::optional<net::thread_pool> workers;
@@ -414,6 +418,7 @@ bool OutOfDescriptors(const beast::error_code& ec) {
 }  // namespace
 
 void Server::Impl::Accept() {
+  if (connections.load() >= socket_ceiling) return PauseAccept();
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
@@ -423,16 +428,19 @@ void Server::Impl::Accept() {
         std::fprintf(stderr, "cfiam: accept: %s; pausing new connections\n",
                      ec.message().c_str());
       }
-      // Pending clients stay in the backlog until descriptors free up.
-      accept_backoff.expires_after(kAcceptBackoff);
-      accept_backoff.async_wait([this](beast::error_code werr) {
-        if (!werr && acceptor.is_open()) Accept();
-      });
-      return;
+      return PauseAccept();
     }
     out_of_descriptors = false;
     OnAccepted(std::move(socket));
     Accept();
+  });
+}
+
+// Pending clients stay in the listen backlog until descriptors free up.
+void Server::Impl::PauseAccept() {
+  accept_backoff.expires_after(kAcceptBackoff);
+  accept_backoff.async_wait([this](beast::error_code ec) {
+    if (!ec && acceptor.is_open()) Accept();
   });
 }
 
@@ -525,8 +533,13 @@ unsigned short Server::Listen() {
   auto& opt = impl_->opt;
   const rlim_t limit = RaiseDescriptorLimit();
   if (limit != RLIM_INFINITY) {
-    // Each connection holds one descriptor; the rest of the process needs some.
-    const rlim_t fit = limit > 2 * kFdReserve ? limit - kFdReserve : std::max<rlim_t>(1, limit / 2);
+    // Each socket holds one descriptor; the rest of the process needs some.
+    // Served connections get 7/8 of the sockets, so that clients over the
+    // cap can still be told 503 instead of waiting in the backlog.
+    const rlim_t sockets =
+        limit > 2 * kFdReserve ? limit - kFdReserve : std::max<rlim_t>(2, limit / 2);
+    impl_->socket_ceiling = static_cast<std::size_t>(sockets);
+    const rlim_t fit = sockets - sockets / 8;
     if (opt.max_connections > fit) {
       std::fprintf(stderr,
                    "cfiam: --max-connections lowered from %zu to %llu: the descriptor limit "
