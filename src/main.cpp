@@ -396,8 +396,9 @@ int Serve(int argc, char** argv) {
     }
   });
   const unsigned short port = server.Listen();
-  std::cerr << "cfiam: listening on " << (cfg.tls_cert.empty() ? "" : "https://") << options.host << ":" << port << " (data: " << cfg.data_dir
-            << ", threads: " << options.io_threads << ")" << std::endl;
+  std::cerr << "cfiam: listening on " << (cfg.tls_cert.empty() ? "" : "https://") << options.host
+            << ":" << port << " (data: " << cfg.data_dir << ", threads: " << options.io_threads
+            << ")" << std::endl;
   server.Run();
   flusher.Stop();
   pruner.Stop();

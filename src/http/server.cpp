@@ -47,8 +47,8 @@ std::shared_ptr<ssl::context> MakeTlsContext(const std::string& cert, const std:
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
-                   ssl::context::single_dh_use | SSL_OP_NO_COMPRESSION |
-                   SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+                   ssl::context::single_dh_use | SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                   SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX* native = ctx->native_handle();
   if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
       SSL_CTX_set_cipher_list(native,
@@ -168,7 +168,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(tcp::socket socket, Server::Impl& srv, std::string client_ip,
           std::shared_ptr<ssl::context> tls)
-      : tls_(std::move(tls)), stream_(MakeStream(std::move(socket))), srv_(srv),
+      : tls_(std::move(tls)),
+        stream_(MakeStream(std::move(socket))),
+        srv_(srv),
         client_ip_(std::move(client_ip)) {}
   ~Session() {
     ReleaseBody();
@@ -221,12 +223,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void WaitForRequest() {
     if (buffer_.size() > 0) return ReadHeader();
     Tcp().expires_after(srv_.opt.idle_timeout);
-    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](
-                                                       beast::error_code ec, std::size_t n) {
-      if (ec) return self->CloseSocket();
-      self->buffer_.commit(n);
-      self->ReadHeader();
-    });
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->CloseSocket();
+                              self->buffer_.commit(n);
+                              self->ReadHeader();
+                            });
   }
 
   void ReadHeader() {
@@ -263,12 +265,27 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       }
     }
     // A chunked body has no announced size: count it at the limit.
-    const std::size_t reserve = length ? static_cast<std::size_t>(*length) : srv_.opt.max_body_bytes;
+    const std::size_t reserve =
+        length ? static_cast<std::size_t>(*length) : srv_.opt.max_body_bytes;
     if (!srv_.ReserveBody(reserve)) {
       return Refuse(503, "Too many request bodies in progress; try again later");
     }
     reserved_ = reserve;
+    // A client waiting for our go-ahead (curl does for larger bodies) gets it
+    // now that the header has passed, instead of stalling until it gives up.
+    const auto expect = parser_->get()[bhttp::field::expect];
+    if (beast::iequals(expect, "100-continue")) return Continue();
     ReadBody();
+  }
+
+  void Continue() {
+    auto msg =
+        std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, version_);
+    bhttp::async_write(stream_, *msg,
+                       [self = this->shared_from_this(), msg](beast::error_code ec, std::size_t) {
+                         if (ec) return self->CloseSocket();
+                         self->ReadBody();
+                       });
   }
 
   void ReadBody() {
@@ -282,10 +299,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     keep_alive_ = false;
     if (ec == bhttp::error::body_limit) return Refuse(413, TooLarge());
     if (ec == bhttp::error::header_limit) return Refuse(431, "Request headers are too large");
-    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
-        ec == net::error::eof || ec == net::error::connection_reset ||
-        ec == net::error::operation_aborted || ec == bhttp::error::partial_message ||
-        ec.category() == net::error::get_ssl_category() || ec == ssl::error::stream_truncated) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::eof ||
+        ec == net::error::connection_reset || ec == net::error::operation_aborted ||
+        ec == bhttp::error::partial_message || ec.category() == net::error::get_ssl_category() ||
+        ec == ssl::error::stream_truncated) {
       return CloseSocket();
     }
     Refuse(400, "Malformed HTTP request: " + ec.message());
@@ -338,16 +355,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     // A deadline on writes too: a client that never reads cannot hold us.
     Tcp().expires_after(srv_.opt.request_timeout);
-    bhttp::async_write(stream_, *msg,
-                       [self = this->shared_from_this(), msg, counted](beast::error_code ec,
-                                                                       std::size_t) {
-                         if (counted) self->srv_.in_flight.fetch_sub(1);
-                         self->ReleaseBody();
-                         if (ec) return self->CloseSocket();
-                         if (!msg->keep_alive()) return self->Close();
-                         self->head_ = false;
-                         self->WaitForRequest();
-                       });
+    bhttp::async_write(
+        stream_, *msg,
+        [self = this->shared_from_this(), msg, counted](beast::error_code ec, std::size_t) {
+          if (counted) self->srv_.in_flight.fetch_sub(1);
+          self->ReleaseBody();
+          if (ec) return self->CloseSocket();
+          if (!msg->keep_alive()) return self->Close();
+          self->head_ = false;
+          self->WaitForRequest();
+        });
   }
 
   void ReleaseBody() {
@@ -425,8 +442,7 @@ void Server::Impl::Accept() {
       if (!OutOfDescriptors(ec)) return Accept();  // e.g. the client gave up: next one
       if (!out_of_descriptors) {
         out_of_descriptors = true;
-        std::fprintf(stderr, "cfiam: accept: %s; pausing new connections\n",
-                     ec.message().c_str());
+        std::fprintf(stderr, "cfiam: accept: %s; pausing new connections\n", ec.message().c_str());
       }
       return PauseAccept();
     }
@@ -476,8 +492,7 @@ void Server::Impl::WaitForHangup() {
       }
       std::fprintf(stderr, "cfiam: reloaded TLS certificate %s\n", opt.tls_cert_file.c_str());
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "cfiam: TLS reload failed, keeping the old certificate: %s\n",
-                   e.what());
+      std::fprintf(stderr, "cfiam: TLS reload failed, keeping the old certificate: %s\n", e.what());
     }
     WaitForHangup();
   });

@@ -35,7 +35,7 @@ struct ServerOptions {
   std::size_t max_body_bytes = 1024 * 1024;
   std::chrono::seconds request_timeout{30};  // to read a whole request once it starts
   std::chrono::seconds idle_timeout{60};     // keep-alive wait for the next request
-  std::size_t max_connections = 4096;  // lowered to what RLIMIT_NOFILE allows
+  std::size_t max_connections = 4096;        // lowered to what RLIMIT_NOFILE allows
   std::size_t max_connections_per_ip = 256;
   std::size_t max_buffered_body_bytes = 256 * 1024 * 1024;  // across all connections
   std::string tls_cert_file;                                // both set: serve HTTPS only

@@ -209,3 +209,29 @@ test('an announced oversize body gets 413 at once, and the client reads it', asy
     await stopAndCheck(assert, srv);
   }
 });
+
+test('Expect: 100-continue gets the go-ahead once the header passes', async () => {
+  const srv = await startServer();
+  try {
+    const body = JSON.stringify({ name: 'Continued' });
+    const c = open(srv.port);
+    await c.connected;
+    c.sock.write(`POST /client/v4/accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${srv.token}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n` +
+      'Connection: close\r\n\r\n');
+    assert.ok(await until(() => c.text().startsWith('HTTP/1.1 100 Continue\r\n\r\n'), 3000), c.text());
+    c.sock.write(body);
+    const text = (await c.done).slice('HTTP/1.1 100 Continue\r\n\r\n'.length);
+    const res = parseResponse(text);
+    assert.equal(res.status, 200, text);
+    assert.equal(res.json.result.name, 'Continued');
+    // Without a valid credential there is no go-ahead, only the refusal.
+    const d = open(srv.port);
+    await d.connected;
+    d.sock.write(`POST /client/v4/accounts HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n` +
+      'Expect: 100-continue\r\n\r\n');
+    assert.match(await d.done, /^HTTP\/1\.1 400 /);
+  } finally {
+    await stopAndCheck(assert, srv);
+  }
+});

@@ -38,7 +38,8 @@ class SilentDns {
       char buf[512];
       while (!stop_) {
         const ssize_t n = recv(fd_, buf, sizeof buf, 0);
-        if (n > 0 && std::string(buf, static_cast<std::size_t>(n)).find(label_) != std::string::npos) {
+        if (n > 0 &&
+            std::string(buf, static_cast<std::size_t>(n)).find(label_) != std::string::npos) {
           ++hits_;
         }
       }
