@@ -25,6 +25,17 @@ function open(port, { localAddress } = {}) {
   return { sock, done, connected, text: () => data };
 }
 
+// An open keep-alive connection the server has certainly accepted: it has
+// answered a request on it.
+async function held(port, opts) {
+  const c = open(port, opts);
+  await c.connected;
+  c.sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => /"status":"ok"/.test(c.text()));
+  assert.match(c.text(), /^HTTP\/1\.1 200 /);
+  return c;
+}
+
 // Waits until `pred()` holds (polling) or the time is up; returns pred().
 async function until(pred, ms = 5000) {
   const end = Date.now() + ms;
@@ -71,10 +82,8 @@ test('HEAD responses carry no body, so keep-alive stays in step', async () => {
 
 test('over the global connection cap: 503 with Retry-After and the envelope', async () => {
   const srv = await startServer({ args: ['--max-connections', '2'] });
-  const held = [open(srv.port), open(srv.port)];
+  const conns = [await held(srv.port), await held(srv.port)];
   try {
-    await Promise.all(held.map((c) => c.connected));
-    await new Promise((r) => setTimeout(r, 200));  // let the server count them
     const extra = open(srv.port);
     const res = parseResponse(await extra.done);
     assert.equal(res.status, 503, extra.text());
@@ -84,7 +93,7 @@ test('over the global connection cap: 503 with Retry-After and the envelope', as
     assert.deepEqual(res.json.messages, []);
     assert.equal(res.json.errors[0].code, 503);
   } finally {
-    held.forEach((c) => c.sock.destroy());
+    conns.forEach((c) => c.sock.destroy());
     await new Promise((r) => setTimeout(r, 200));
     // Once they are closed, service resumes.
     assert.equal((await fetch(`${srv.url}/healthz`)).status, 200);
@@ -94,11 +103,9 @@ test('over the global connection cap: 503 with Retry-After and the envelope', as
 
 test('one address cannot hold every connection: per-address cap', async () => {
   const srv = await startServer({ args: ['--max-connections-per-ip', '4'] });
-  const held = [];
+  const conns = [];
   try {
-    for (let i = 0; i < 4; i++) held.push(open(srv.port));
-    await Promise.all(held.map((c) => c.connected));
-    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 4; i++) conns.push(await held(srv.port));
     const fifth = open(srv.port);
     const res = parseResponse(await fifth.done);
     assert.equal(res.status, 503, fifth.text());
@@ -110,10 +117,11 @@ test('one address cannot hold every connection: per-address cap', async () => {
     other.sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     assert.equal(parseResponse(await other.done).status, 200);
     // The capped connections still work.
-    held[0].sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
-    assert.equal(parseResponse(await held[0].done).status, 200);
+    const before = conns[0].text().length;
+    conns[0].sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.equal(parseResponse((await conns[0].done).slice(before)).status, 200);
   } finally {
-    held.forEach((c) => c.sock.destroy());
+    conns.forEach((c) => c.sock.destroy());
     await stopAndCheck(assert, srv);
   }
 });
@@ -166,11 +174,13 @@ test('bodies share a global budget: beyond it 503, and it is given back', async 
       const name = 'b'.repeat(len - 12);
       return `{"name":"${name}"}`.padEnd(len, ' ');
     };
-    // A holds 700 KB of the 1 MiB budget while its body trickles in.
+    // A holds 700 KB of the 1 MiB budget while its body trickles in (the
+    // 100 Continue says its share is reserved).
     const a = open(srv.port);
     await a.connected;
-    a.sock.write(header(700000) + '{"name":"');
-    await new Promise((r) => setTimeout(r, 200));
+    a.sock.write(header(700000).replace('\r\n\r\n', '\r\nExpect: 100-continue\r\n\r\n'));
+    assert.ok(await until(() => a.text().startsWith('HTTP/1.1 100 Continue')), a.text());
+    a.sock.write('{"name":"');
     const b = open(srv.port);
     await b.connected;
     b.sock.write(header(700000));
@@ -182,7 +192,7 @@ test('bodies share a global budget: beyond it 503, and it is given back', async 
     // A finishes (name too long: a 400 from the handler, after the body was read).
     a.sock.write(body(700000).slice('{"name":"'.length));
     assert.ok(await until(() => /"result":null}$/.test(a.text()), 5000), a.text());
-    assert.equal(parseResponse(a.text()).status, 400);
+    assert.equal(parseResponse(a.text().slice('HTTP/1.1 100 Continue\r\n\r\n'.length)).status, 400);
     a.sock.destroy();
     // The budget was given back: a body that fits is accepted again.
     const ok = await srv.call('POST', '/accounts', { body: { name: 'After Budget' } });
