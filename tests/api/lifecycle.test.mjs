@@ -170,7 +170,8 @@ function connect(port) {
   });
 }
 
-test('connections over the cap get an enveloped 429; slow clients are cut off', async () => {
+// 503 with Retry-After since the edge-abuse work: 429/971 is kept for rate limiting.
+test('connections over the cap get an enveloped 503; slow clients are cut off', async () => {
   const srv = await startServer({ args: ['--max-connections', '3', '--request-timeout', '1', '--idle-timeout', '2'] });
   try {
     const held = [await connect(srv.port), await connect(srv.port), await connect(srv.port)];
@@ -181,8 +182,9 @@ test('connections over the cap get an enveloped 429; slow clients are cut off', 
       extra.on('data', (d) => { data += d; });
       extra.on('close', () => resolve(data));
     });
-    assert.match(reply, /^HTTP\/1\.1 429/);
-    assert.match(reply, /"code":971/);
+    assert.match(reply, /^HTTP\/1\.1 503/);
+    assert.match(reply, /\r\nRetry-After: \d+\r\n/);
+    assert.match(reply, /"code":503/);
 
     // A slow-loris client that never finishes its headers is closed after the request timeout.
     held[0].write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
