@@ -15,11 +15,14 @@ flavor="${1:-release}"
 # of a deleted account, and the audit benchmark uses to seed a million entries.
 # prometheus: promtool and the server the metrics tests start on a loopback
 # port (see below: its system service is never started).
+# openssl, curl: the TLS tests make a throw-away CA with the CLI and call the
+# server with curl. util-linux: prlimit, for the descriptor-limit tests.
 packages=(
   g++ cmake make pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libssl-dev libgtest-dev
   wrk dnsmasq-base sqlite3 prometheus
+  openssl curl util-linux
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -48,7 +48,7 @@ class DomainVerifier::Check : public std::enable_shared_from_this<Check> {
   }
 
   void Finish(const char* status) {
-    v_.Record(target_, status, attempt_);
+    v_.Record(target_, status);
     auto it = v_.active_.find(target_.connector_id);
     if (it != v_.active_.end() && it->second.lock().get() == this) v_.active_.erase(it);
   }
@@ -98,9 +98,14 @@ void DomainVerifier::Stop() {
   work_.reset();
   ioc_.stop();
   thread_.join();
+  writer_.join();
 }
 
-void DomainVerifier::Record(const VerificationTarget& target, const char* status, int attempts) {
+void DomainVerifier::Record(const VerificationTarget& target, const char* status) {
+  net::post(writer_, [this, target, status] { Write(target, status); });
+}
+
+void DomainVerifier::Write(const VerificationTarget& target, const char* status) {
   // A store failure must not escape into the event loop: the connector then
   // stays "pending" and is checked again at the next start-up.
   try {
@@ -108,10 +113,9 @@ void DomainVerifier::Record(const VerificationTarget& target, const char* status
     store_.SetSsoVerificationResult(*tx, target.connector_id, target.generation, status,
                                     NowMicros());
     tx->Commit();
-    obs::log::Info("sso domain verification", {{"connector_id", target.connector_id},
-                                               {"domain", target.domain},
-                                               {"status", status},
-                                               {"attempts", attempts}});
+    obs::log::Info(
+        "sso domain verification",
+        {{"connector_id", target.connector_id}, {"domain", target.domain}, {"status", status}});
   } catch (const std::exception& e) {
     obs::log::Error(
         "could not record sso domain verification",

@@ -94,10 +94,12 @@ void NoteAccount(std::string_view account_id) {
 }
 
 Observer::Observer(ObserverOptions options, http::Server::Handler handler,
-                   http::Server::InlineHandler inline_handler)
+                   http::Server::InlineHandler inline_handler,
+                   http::Server::HeaderCheck header_check)
     : options_(std::move(options)),
       handler_(std::move(handler)),
-      inline_handler_(std::move(inline_handler)) {}
+      inline_handler_(std::move(inline_handler)),
+      header_check_(std::move(header_check)) {}
 
 Observer::Endpoint Observer::Classify(const http::Request& request) const {
   const std::string_view path = PathOf(request);
@@ -157,6 +159,14 @@ bool Observer::HandleInline(http::Request& request, http::Response& response) {
       break;
   }
   if (!inline_handler_ || !inline_handler_(request, response)) return false;
+  Finish(request, response);
+  return true;
+}
+
+// A request refused on its header alone is answered here: count and log it.
+bool Observer::CheckHeader(http::Request& request, http::Response& response) {
+  t_note.Reset();
+  if (!header_check_ || !header_check_(request, response)) return false;
   Finish(request, response);
   return true;
 }

@@ -34,11 +34,12 @@ struct ObserverOptions {
 class Observer {
  public:
   Observer(ObserverOptions options, http::Server::Handler handler,
-           http::Server::InlineHandler inline_handler);
+           http::Server::InlineHandler inline_handler, http::Server::HeaderCheck header_check);
 
   // The handlers to give the server.
   http::Response Handle(http::Request& request);
   bool HandleInline(http::Request& request, http::Response& response);
+  bool CheckHeader(http::Request& request, http::Response& response);
 
  private:
   enum class Endpoint { kNone, kHealthz, kReadyz, kMetrics };
@@ -48,6 +49,7 @@ class Observer {
   ObserverOptions options_;
   http::Server::Handler handler_;
   http::Server::InlineHandler inline_handler_;
+  http::Server::HeaderCheck header_check_;
 };
 
 // The handler of a listener that serves only the operational endpoints.

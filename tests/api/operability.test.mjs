@@ -53,6 +53,8 @@ test('GET /metrics: route templates, statuses, auth outcomes; promtool accepts i
     for (let i = 0; i < 3; i++) expectOk(assert, await srv.call('GET', `/accounts/${account.id}`));
     expectError(assert, await srv.call('GET', `/accounts/${account.id}`, { token: newToken() }), 403);
     expectError(assert, await srv.call('GET', '/accounts', { token: null }), 400);
+    // Refused on its header, before the body is read: counted all the same.
+    expectError(assert, await srv.call('POST', '/accounts', { body: { name: 'x' }, token: newToken() }), 403);
     expectError(assert, await srv.call('GET', `/no/such/${account.id}`), 404);
     expectError(assert, await srv.call('DELETE', '/healthz'), 404);
 
@@ -67,7 +69,9 @@ test('GET /metrics: route templates, statuses, auth outcomes; promtool accepts i
     assert.equal(sample(text, 'cfiam_http_requests_total', 'route="unmatched",method="GET",status="404"'), 1);
     assert.equal(sample(text, 'cfiam_http_request_duration_seconds_count',
       'route="/accounts/{account_id}",method="GET"'), 4);
-    assert.equal(sample(text, 'cfiam_auth_outcomes_total', 'outcome="unknown_token"'), 1);
+    assert.equal(sample(text, 'cfiam_http_requests_total',
+      'route="/accounts",method="POST",status="403"'), 1);
+    assert.equal(sample(text, 'cfiam_auth_outcomes_total', 'outcome="unknown_token"'), 2);
     assert.equal(sample(text, 'cfiam_auth_outcomes_total', 'outcome="missing_credentials"'), 1);
     assert.ok(sample(text, 'cfiam_auth_outcomes_total', 'outcome="authenticated"') >= 4);
     for (const o of ['expired', 'ip_refused', 'missing_permission', 'ceiling_refused', 'rate_limited']) {
