@@ -159,6 +159,35 @@ test('the last effective Super Administrator is judged as the authorizer judges'
   expectOk(assert, await srv.call('DELETE', `/accounts/${id}/members/${creator.id}`));
 });
 
+test('group and resource-group changes cannot take the last effective Super Administrator away', async () => {
+  const id = expectOk(assert, await srv.call('POST', '/accounts', { body: { name: 'Keep One Too' } })).id;
+  const rg = expectOk(assert, await srv.call('POST', `/accounts/${id}/iam/resource_groups`, {
+    body: { name: 'whole', scope: { key: `com.cloudflare.api.account.${id}`, objects: [{ key: '*' }] } } }));
+  const creator = expectOk(assert, await srv.call('GET', `/accounts/${id}/members`))[0];
+  const owner = expectOk(assert, await srv.call('POST', `/accounts/${id}/members`, { body: { email: 'owner@example.com', status: 'accepted', roles: [ROLE.readOnly] } }));
+  const sa = [{ access: 'allow', permission_groups: [{ id: ROLE.superAdmin }], resource_groups: [{ id: rg.id }] }];
+  const owners = expectOk(assert, await srv.call('POST', `/accounts/${id}/iam/user_groups`, { body: { name: 'owners', policies: sa } }));
+  const base = `/accounts/${id}/iam/user_groups`;
+  expectOk(assert, await srv.call('POST', `${base}/${owners.id}/members`, { body: [{ id: owner.id }] }));
+  expectOk(assert, await srv.call('DELETE', `/accounts/${id}/members/${creator.id}`));  // the group's member holds it
+  // Now every way of taking it away through the group is refused, and nothing changes.
+  expectError(assert, await srv.call('DELETE', `${base}/${owners.id}`), 409, 1004);
+  expectError(assert, await srv.call('DELETE', `${base}/${owners.id}/members/${owner.id}`), 409, 1004);
+  expectError(assert, await srv.call('PUT', `${base}/${owners.id}/members`, { body: [] }), 409, 1004);
+  expectError(assert, await srv.call('PUT', `${base}/${owners.id}`, { body: { name: 'owners', policies: [
+    { access: 'allow', permission_groups: [{ id: ROLE.admin }], resource_groups: [{ id: rg.id }] }] } }), 409, 1004);
+  const deny = expectOk(assert, await srv.call('POST', `${base}`, { body: { name: 'deny', policies: [
+    { access: 'deny', permission_groups: [{ id: ROLE.billing }], resource_groups: [{ id: rg.id }] }] } }));
+  expectError(assert, await srv.call('POST', `${base}/${deny.id}/members`, { body: [{ id: owner.id }] }), 409, 1004);
+  expectError(assert, await srv.call('PUT', `/accounts/${id}/iam/resource_groups/${rg.id}`, { body: {
+    name: 'whole', scope: { key: `com.cloudflare.api.account.${id}`, objects: [{ key: ZONE }] } } }), 409, 1004);
+  const members = expectOk(assert, await srv.call('GET', `${base}/${owners.id}/members`));
+  assert.deepEqual(members.map((m) => m.id), [owner.id]);
+  // The owner still holds it: it can act as Super Administrator.
+  const key = await userClient(srv, 'owner@example.com');
+  expectOk(assert, await key('PUT', `/accounts/${id}`, { body: { name: 'Kept' } }));
+});
+
 test('revocation holds for a change already in flight (token deleted, disabled or narrowed; member demoted)', async () => {
   const paused = (token, email, headers = {}) => srv.call('POST', `/accounts/${acc}/members`, {
     token, headers: { 'cfiam-test-pause-ms': '1500', ...headers }, body: { email, roles: [ROLE.auditViewer] } });
