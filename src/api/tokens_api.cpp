@@ -72,13 +72,15 @@ void CheckWithinCreator(Context& ctx, const auth::TokenPolicy& policy,
 }
 
 // Validates policies + condition into a draft (name and window set by callers).
+// `previous`: the stored policies an update replaces (unchanged ones keep their ids).
 void ParsePolicies(Context& ctx, const json::value* policies, const json::value* condition,
-                   const std::string& account_id, TokenDraft& draft) {
+                   const std::string& account_id, TokenDraft& draft,
+                   const json::array* previous = nullptr) {
   json::array canonical_policies;
   json::object canonical_condition;
   auto policy = std::make_shared<auth::TokenPolicy>(
       auth::TokenPolicy::Parse(policies, condition, ctx.services.catalog, account_id,
-                               canonical_policies, canonical_condition));
+                               canonical_policies, canonical_condition, previous));
   CheckWithinCreator(ctx, *policy, account_id);
   draft.policies_json = json::serialize(canonical_policies);
   draft.condition_json = json::serialize(canonical_condition);
@@ -144,7 +146,7 @@ Reply Update(Context& ctx) {
       Field(body, "policies") ? Field(body, "policies") : &stored_policies;
   const json::value* condition =
       obj.contains("condition") ? Field(body, "condition") : &stored_condition;
-  ParsePolicies(ctx, policies, condition, account_id, draft);
+  ParsePolicies(ctx, policies, condition, account_id, draft, stored_policies.if_array());
   return {
       RenderToken(ctx.services.tokens.Update(account_id, ctx.Param("token_id"), std::move(draft)),
                   ctx.services.tokens),
@@ -203,7 +205,8 @@ Reply PermissionGroups(Context& ctx) {
     for (const std::string& s : g.scopes) scopes.emplace_back(s);
     items.push_back(json::object{{"id", g.id}, {"name", g.name}, {"scopes", std::move(scopes)}});
   }
-  return {std::move(items), {}, {}};
+  const std::size_t count = items.size();
+  return {std::move(items), SinglePageInfo(count), {}};
 }
 
 }  // namespace
