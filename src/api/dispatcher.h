@@ -62,6 +62,7 @@ class Dispatcher {
 
   Services& services_;
   RouteTable table_;
+  RouteTable emulator_table_;  // /_cfiam/...
 };
 
 }  // namespace cfiam::api
