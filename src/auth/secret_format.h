@@ -8,7 +8,7 @@
 // checksum follows (developers.cloudflare.com/fundamentals/api/get-started/
 // token-formats), but not the checksum's algorithm. Scanners match it as 8
 // lowercase hex characters; we use CRC-32 (IEEE, as zlib) over prefix + body,
-// the scheme GitHub uses for its own scannable tokens. See docs/emulator.md.
+// the scheme GitHub uses for its own scannable tokens (README, "Credentials").
 //
 // Older secrets (40-character tokens, hex global API keys, any operator-set
 // bootstrap token) stay valid: credentials are looked up by digest, never by
