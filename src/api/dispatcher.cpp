@@ -4,7 +4,10 @@
 #include <array>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
+#include <chrono>
+#include <optional>
 #include <cstdio>
+#include <thread>
 
 #include "api/envelope.h"
 #include "audit/record.h"
@@ -263,7 +266,7 @@ http::Response Dispatcher::Run(http::Request& request, Routed& routed) {
     }
   }();
 
-  if (!route.audit.empty()) return RunChange(request, routed, principal);
+  if (!route.audit.empty()) return RunChange(request, routed, creds, principal);
   Authorize(principal, match);
   return RunHandler(request, routed, principal);
 }
@@ -299,8 +302,18 @@ http::Response Dispatcher::RunHandler(http::Request& request, Routed& routed,
   return Enveloped(200, SuccessBody(std::move(reply)));
 }
 
+void Dispatcher::TEST_MaybePause(const http::Request& request) const {
+  if (!test_pause_header_) return;
+  bool present = false;
+  long long ms = 0;
+  if (ParseUint(Header(request, "cfiam-test-pause-ms", present), ms) && ms <= 10000) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  }
+}
+
 http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
-                                     const auth::Principal& principal) {
+                                     const auth::Credentials& creds,
+                                     const auth::Principal& first_principal) {
   const Route& route = *routed.match.route;
   const std::string_view target = request.raw.target();
   bool has_agent = false;
@@ -314,7 +327,8 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
   change.uri = path;
   change.ray = request.ray;
   change.user_agent = Header(request, "User-Agent", has_agent);
-  change.principal = &principal;
+  change.principal = &first_principal;
+  TEST_MaybePause(request);
 
   json::value body_storage;
   std::exception_ptr failure;
@@ -322,6 +336,10 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
   {
     store::UnitOfWork unit(services_.store);
     try {
+      // Authenticate again: the unit holds the writer, so this is the state
+      // the change commits on (a revocation that committed meanwhile holds).
+      const auth::Principal principal = services_.authenticator.Authenticate(creds);
+      change.principal = &principal;
       for (const auto& [name, value] : routed.match.params) {
         if (name == "account_id") change.account_id = value;
         if (name == "membership_id" && principal.user) {
@@ -346,10 +364,21 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
     } catch (...) {
       failure = std::current_exception();
       mirrors_touched = unit.changed();
+      change.principal = &first_principal;
     }
   }  // rolls the unit back
   http::Response response = ErrorResponse(request, failure);
   if (mirrors_touched) ReloadDirectory();
+  // A caller with no grant in the account (another tenant, a credential
+  // revoked meanwhile) must not be able to write into its log.
+  if (!change.account_id.empty()) {
+    std::optional<auth::Principal> now;
+    try {
+      now = services_.authenticator.Authenticate(creds);
+    } catch (const ApiError&) {
+    }
+    if (!now || !services_.authorizer.Allows(*now, change.account_id, "")) return response;
+  }
   try {
     store::UnitOfWork unit(services_.store);
     AuditEntry entry = audit::Describe(change, response.status, nullptr, response.body);

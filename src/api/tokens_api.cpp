@@ -55,24 +55,24 @@ void CheckWindow(const std::optional<Micros>& not_before, const std::optional<Mi
   }
 }
 
-// The creator may not hand out more than it holds: every key of every allow
-// grant must be allowed to the caller in this account.
-void CheckWithinCreator(Context& ctx, const auth::TokenPolicy& policy,
-                        const std::string& account_id) {
-  for (const auth::Grant& g : policy.grants) {
-    if (g.deny) continue;
-    for (const std::string& key : g.keys) {
-      if (!ctx.services.authorizer.Allows(ctx.principal, account_id, key)) {
-        throw ApiError(
-            403, codes::kAuthenticationError,
-            "A token cannot be granted permissions its creator does not hold (" + key + ")");
-      }
-    }
-  }
+auth::TokenLimits LimitsOf(const std::optional<Micros>& not_before,
+                          const std::optional<Micros>& expires_on, const auth::TokenPolicy& policy) {
+  return {not_before, expires_on, &policy.ip};
 }
 
-// Validates policies + condition into a draft (name and window set by callers).
-// `previous`: the stored policies an update replaces (unchanged ones keep their ids).
+// The ceiling for an existing token: updating or rolling it requires holding
+// everything it holds (deleting it does not: revocation only narrows).
+void RequireHolding(Context& ctx, const Token& token) {
+  const auth::TokenPolicy policy =
+      auth::TokenPolicy::FromStored(token.policies_json, token.condition_json, ctx.services.catalog);
+  ctx.services.ceiling.RequireToken(ctx.principal, token.account_id, policy,
+                                    LimitsOf(token.not_before, token.expires_on, policy));
+}
+
+// Validates policies + condition into a draft (name and window set by
+// callers first) and applies the ceiling to the result. Input errors (400)
+// come before the ceiling (403). `previous`: the stored policies an update
+// replaces (unchanged ones keep their ids).
 void ParsePolicies(Context& ctx, const json::value* policies, const json::value* condition,
                    const std::string& account_id, TokenDraft& draft,
                    const json::array* previous = nullptr) {
@@ -81,7 +81,8 @@ void ParsePolicies(Context& ctx, const json::value* policies, const json::value*
   auto policy = std::make_shared<auth::TokenPolicy>(
       auth::TokenPolicy::Parse(policies, condition, ctx.services.catalog, account_id,
                                canonical_policies, canonical_condition, previous));
-  CheckWithinCreator(ctx, *policy, account_id);
+  ctx.services.ceiling.RequireToken(ctx.principal, account_id, *policy,
+                                    LimitsOf(draft.not_before, draft.expires_on, *policy));
   draft.policies_json = json::serialize(canonical_policies);
   draft.condition_json = json::serialize(canonical_condition);
   draft.policy = std::move(policy);
@@ -147,6 +148,7 @@ Reply Update(Context& ctx) {
   const json::value* condition =
       obj.contains("condition") ? Field(body, "condition") : &stored_condition;
   ParsePolicies(ctx, policies, condition, account_id, draft, stored_policies.if_array());
+  RequireHolding(ctx, current);
   return {
       RenderToken(ctx.services.tokens.Update(account_id, ctx.Param("token_id"), std::move(draft)),
                   ctx.services.tokens),
@@ -163,6 +165,7 @@ Reply Roll(Context& ctx) {
   if (ctx.body && !(ctx.body->is_object() && ctx.body->get_object().empty())) {
     throw ApiError(400, codes::kInvalidRequest, "The roll request body must be {} or empty");
   }
+  RequireHolding(ctx, ctx.services.tokens.Get(ctx.Param("account_id"), ctx.Param("token_id")));
   return {json::value(ctx.services.tokens.Roll(ctx.Param("account_id"), ctx.Param("token_id"))),
           {},
           {}};
