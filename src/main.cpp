@@ -371,8 +371,8 @@ int Serve(int argc, char** argv) {
       std::cerr << "cfiam: seeded " << n.accounts << " accounts, " << n.users << " users, "
                 << n.tokens << " tokens from " << *cfg.seed << std::endl;
     } catch (const cfiam::ApiError& e) {
-      std::cerr << "cfiam: seed " << *cfg.seed << " refused (nothing applied): "
-                << e.errors()[0].message << "\n";
+      std::cerr << "cfiam: seed " << *cfg.seed
+                << " refused (nothing applied): " << e.errors()[0].message << "\n";
       return 2;
     }
   }

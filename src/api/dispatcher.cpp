@@ -5,8 +5,8 @@
 #include <boost/json.hpp>
 #include <boost/url.hpp>
 #include <chrono>
-#include <optional>
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 #include "api/envelope.h"

@@ -8,8 +8,8 @@
 #include <stdexcept>
 
 #include "api/input.h"
-#include "audit/record.h"
 #include "api/render_iam.h"
+#include "audit/record.h"
 #include "auth/digest.h"
 #include "auth/token_policy.h"
 #include "util/api_error.h"
@@ -132,7 +132,8 @@ class Seeder {
     if (!scope) throw ApiError::Invalid(r.Path("scope"), "is required");
     g.scope_key = scope->RequiredString("key");
     if (g.scope_key != "com.cloudflare.api.account." + account_id) {
-      throw ApiError::Invalid(scope->Path("key"), "must be com.cloudflare.api.account." + account_id);
+      throw ApiError::Invalid(scope->Path("key"),
+                              "must be com.cloudflare.api.account." + account_id);
     }
     for (const ObjectReader& o : Objects(*scope, "objects")) {
       std::string key = o.RequiredString("key");
@@ -340,8 +341,8 @@ class Seeder {
   const auth::Catalog& catalog_;
   const Micros now_;
   SeedCounts counts_;
-  std::set<std::string> user_ids_, account_ids_, resource_group_ids_, member_ids_,
-      user_group_ids_, token_ids_;
+  std::set<std::string> user_ids_, account_ids_, resource_group_ids_, member_ids_, user_group_ids_,
+      token_ids_;
 };
 
 }  // namespace

@@ -56,7 +56,6 @@ void RecordSeededAccount(store::Store& store, store::Tx& tx, const Account& acco
 // does (with no actor: no request made the change). Throws ApiError for a bad
 // seed (nothing applied) and std::runtime_error when the file is unreadable
 // or not JSON.
-SeedCounts SeedFromFile(store::Store& store, const auth::Catalog& catalog,
-                        const std::string& path);
+SeedCounts SeedFromFile(store::Store& store, const auth::Catalog& catalog, const std::string& path);
 
 }  // namespace cfiam::api

@@ -55,9 +55,12 @@ std::string NewSecret(SecretKind kind) {
 
 std::string_view SecretPrefix(SecretKind kind) {
   switch (kind) {
-    case SecretKind::kAccountToken: return "cfat_";
-    case SecretKind::kUserToken: return "cfut_";
-    case SecretKind::kGlobalApiKey: return "cfk_";
+    case SecretKind::kAccountToken:
+      return "cfat_";
+    case SecretKind::kUserToken:
+      return "cfut_";
+    case SecretKind::kGlobalApiKey:
+      return "cfk_";
   }
   return "";
 }

@@ -60,7 +60,7 @@ IpCondition ParseCondition(const json::value* condition, json::object& canonical
 
 // A policy in canonical form before its id is settled.
 struct CanonicalPolicy {
-  std::string id;  // empty until AssignIds
+  std::string id;     // empty until AssignIds
   json::object body;  // effect, permission_groups, resources
   std::string content_key;
 };
@@ -145,9 +145,9 @@ json::array ParseGroups(const json::object& p, const std::string& field, const C
     if (seen) continue;
     for (std::string& k : KeysForTokenGroup(*group)) g.keys.push_back(std::move(k));
     g.group_ids.push_back(group->id);
-    out.emplace_back(group->id, json::object{{"id", group->id},
-                                             {"name", group->name},
-                                             {"meta", std::move(meta)}});
+    out.emplace_back(
+        group->id,
+        json::object{{"id", group->id}, {"name", group->name}, {"meta", std::move(meta)}});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   json::array canonical;
