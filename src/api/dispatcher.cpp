@@ -247,28 +247,45 @@ http::Response Dispatcher::Run(http::Request& request, Routed& routed) {
     }
     throw NoRoute(request.raw.target().substr(0, request.raw.target().find('?')));
   }
+  const Route& route = *match.route;
+  const auth::Principal principal = Authenticate(request, match);
+  if (!route.audit.empty()) {
+    return RunChange(request, routed, ReadCredentials(request), principal);
+  }
+  Authorize(principal, match);
+  return RunHandler(request, routed, principal);
+}
+
+auth::Principal Dispatcher::Authenticate(const http::Request& request,
+                                         const RouteMatch& match) const {
   for (const auto& [name, value] : match.params) {
     if (!IsObjectId(value))
       throw NoRoute(request.raw.target().substr(0, request.raw.target().find('?')));
   }
-  const Route& route = *match.route;
-
   auth::Credentials creds = ReadCredentials(request);
-  const auth::Principal principal = [&] {
-    if (route.access != Access::kTokenVerify) return services_.authenticator.Authenticate(creds);
-    try {
-      return services_.authenticator.Authenticate(creds);
-    } catch (const ApiError& e) {
-      // Verification answers for the token itself: a token that exists but
-      // cannot be used (disabled, expired, wrong place) is an invalid token.
-      if (e.errors()[0].code != codes::kInvalidAccessToken) throw;
-      throw ApiError(401, codes::kInvalidApiToken, "Invalid API Token");
-    }
-  }();
+  if (match.route->access != Access::kTokenVerify) {
+    return services_.authenticator.Authenticate(creds);
+  }
+  try {
+    return services_.authenticator.Authenticate(creds);
+  } catch (const ApiError& e) {
+    // Verification answers for the token itself: a token that exists but
+    // cannot be used (disabled, expired, wrong place) is an invalid token.
+    if (e.errors()[0].code != codes::kInvalidAccessToken) throw;
+    throw ApiError(401, codes::kInvalidApiToken, "Invalid API Token");
+  }
+}
 
-  if (!route.audit.empty()) return RunChange(request, routed, creds, principal);
-  Authorize(principal, match);
-  return RunHandler(request, routed, principal);
+bool Dispatcher::RefuseBeforeBody(http::Request& request, http::Response& response) {
+  bool refused = true;
+  response = Guarded(request, [&]() -> http::Response {
+    Routed routed = Resolve(request);
+    if (!routed.match.route) return Run(request, routed);  // 404 or 405
+    Authenticate(request, routed.match);
+    refused = false;
+    return {};
+  });
+  return refused;
 }
 
 void Dispatcher::Authorize(const auth::Principal& principal, const RouteMatch& match) const {

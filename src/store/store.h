@@ -130,6 +130,7 @@ class Store {
   void InsertUser(Tx& tx, const User& user);
   void SetTenantAdmin(Tx& tx, std::string_view user_id, bool admin);
   void SetApiKeyDigest(Tx& tx, std::string_view user_id, std::string_view digest);
+  void ClearApiKey(Tx& tx, std::string_view user_id);
 
   // Accounts.
   std::optional<Account> GetAccount(Tx& tx, std::string_view id);
@@ -198,6 +199,9 @@ class Store {
   std::optional<Token> FindTokenByDigest(Tx& tx, std::string_view digest);
   std::vector<Token> ListAllTokens(Tx& tx);
   bool DeleteToken(Tx& tx, std::string_view id);
+  // Stores made before bootstrap rotation was recorded: deletes every
+  // bootstrap-made user token ("bootstrap", no policies) but `keep_id`.
+  void DeleteUnrecordedBootstrapTokens(Tx& tx, std::string_view keep_id);
   std::optional<Token> GetToken(Tx& tx, std::string_view id);
   void UpdateToken(Tx& tx, const Token& token);
   // Account-owned tokens of one account, by issue time (then id).
@@ -244,6 +248,8 @@ class Store {
   std::optional<std::string> GetSetting(Tx& tx, std::string_view name);
   // Stores `value` unless `name` already has one (the first writer wins).
   void InsertSettingIfAbsent(Tx& tx, std::string_view name, std::string_view value);
+  // Stores `value` under `name`, replacing any previous one.
+  void PutSetting(Tx& tx, std::string_view name, std::string_view value);
 
   // Emulator support (store/emulator.cpp).
   // Inserts the user, or rewrites the email, names and 2FA flag of the user
