@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/dispatcher.h"
+#include "api/seed.h"
 #include "api/services.h"
 #include "audit/retention.h"
 #include "auth/catalog.h"
@@ -21,6 +22,7 @@
 #include "domain/email_domain.h"
 #include "http/server.h"
 #include "store/migrations.h"
+#include "store/sqlite/snapshot.h"
 #include "store/store.h"
 #include "util/api_error.h"
 #include "util/periodic.h"
@@ -37,11 +39,18 @@ Usage:
               [--sso-verify-interval MS] [--sso-verify-attempts N]
               [--sso-blocked-domains LIST]
               [--audit-retention AGE] [--audit-prune-interval AGE]
+              [--seed FILE]
               [--max-connections-per-ip N] [--max-buffered-bodies MIB]
               [--tls-cert FILE --tls-key FILE]
   cfiam admin api-key --email E [--data-dir DIR]
                         create or roll a user's global API key (X-Auth-Key) and print
                         it once; a running server picks it up within seconds
+  cfiam admin snapshot FILE [--data-dir DIR]
+                        write a consistent copy of the store to FILE, also while
+                        the server is serving
+  cfiam admin restore FILE [--data-dir DIR]
+                        replace the store with the snapshot FILE (server stopped;
+                        refused while a server uses the data directory)
   cfiam routes          print the route table as JSON (method, path, access, permission, audit)
   cfiam --help | --version
 
@@ -54,6 +63,8 @@ serve options (each also read from the environment):
                        lowered to fit the descriptor limit, RLIMIT_NOFILE)
   --request-timeout S  seconds to receive a whole request (CFIAM_REQUEST_TIMEOUT; 30)
   --idle-timeout S     seconds an idle keep-alive connection stays open (CFIAM_IDLE_TIMEOUT; 60)
+  --seed FILE          load this seed file (accounts, users, members, groups, tokens with
+                       fixed ids and secrets; docs/emulator.md) at start-up (CFIAM_SEED)
 
 Edge limits and TLS (each also read from the environment):
   --max-connections-per-ip N  open connections from one client address before new ones
@@ -109,6 +120,7 @@ struct ServeConfig {
   std::string blocked_domains;  // comma-separated
   cfiam::audit::Age audit_retention{18, 0};
   cfiam::audit::Age audit_prune_interval{0, 600LL * 1000000};
+  std::optional<std::string> seed;  // seed file loaded at start-up
   // Edge limits and TLS.
   long long max_connections_per_ip = 256;
   long long max_buffered_bodies_mib = 256;
@@ -232,6 +244,39 @@ int AdminApiKey(int argc, char** argv) {
   return 0;
 }
 
+// `cfiam admin snapshot|restore FILE [--data-dir DIR]`.
+int AdminSnapshotOrRestore(int argc, char** argv) {
+  const std::string what = argv[2];
+  std::string file;
+  std::string data_dir = Env("CFIAM_DATA_DIR").value_or("./data");
+  for (int i = 3; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--data-dir" && i + 1 < argc) {
+      data_dir = argv[++i];
+    } else if (file.empty() && !arg.starts_with("--")) {
+      file = arg;
+    } else {
+      Usage("unknown option " + arg);
+    }
+  }
+  if (file.empty()) Usage("admin " + what + " needs a FILE");
+  const std::string db = data_dir + "/cfiam.db";
+  if (what == "snapshot") {
+    cfiam::store::SnapshotSqlite(db, file);
+    std::cerr << "cfiam: snapshot of " << data_dir << " written to " << file << std::endl;
+    return 0;
+  }
+  cfiam::store::DataDirLock lock;
+  if (!lock.TryLock(data_dir, cfiam::store::DataDirLock::Mode::kExclusive)) {
+    std::cerr << "cfiam: " << data_dir
+              << " is in use by a running server; stop it before restoring\n";
+    return 1;
+  }
+  cfiam::store::RestoreSqlite(file, db);
+  std::cerr << "cfiam: restored " << data_dir << " from " << file << std::endl;
+  return 0;
+}
+
 int Serve(int argc, char** argv) {
   ServeConfig cfg;
   if (auto v = Env("CFIAM_LISTEN")) cfg.listen = *v;
@@ -259,6 +304,7 @@ int Serve(int argc, char** argv) {
   if (auto v = Env("CFIAM_AUDIT_RETENTION")) {
     cfg.audit_retention = ParseAgeFlag("CFIAM_AUDIT_RETENTION", *v);
   }
+  cfg.seed = Env("CFIAM_SEED");
   if (auto v = Env("CFIAM_AUDIT_PRUNE_INTERVAL")) {
     cfg.audit_prune_interval = ParseAgeFlag("CFIAM_AUDIT_PRUNE_INTERVAL", *v);
   }
@@ -303,6 +349,8 @@ int Serve(int argc, char** argv) {
       cfg.audit_retention = ParseAgeFlag(arg, value());
     } else if (arg == "--audit-prune-interval") {
       cfg.audit_prune_interval = ParseAgeFlag(arg, value());
+    } else if (arg == "--seed") {
+      cfg.seed = value();
     } else if (arg == "--max-connections-per-ip") {
       cfg.max_connections_per_ip = ParseBounded(arg, value(), 1, 1000000);
     } else if (arg == "--max-buffered-bodies") {
@@ -336,6 +384,12 @@ int Serve(int argc, char** argv) {
   std::vector<std::string> blocked = ParseBlockedDomains(cfg.blocked_domains);
 
   std::filesystem::create_directories(cfg.data_dir);
+  // Held while serving, so `cfiam admin restore` can tell the store is in use.
+  cfiam::store::DataDirLock lock;
+  if (!lock.TryLock(cfg.data_dir, cfiam::store::DataDirLock::Mode::kShared)) {
+    std::cerr << "cfiam: " << cfg.data_dir << " is being restored; try again when it is done\n";
+    return 1;
+  }
   cfiam::store::Store store(cfiam::store::OpenSqlite(cfg.data_dir + "/cfiam.db"));
   {
     // Migrations run on a dedicated engine handle so the pool starts clean.
@@ -349,6 +403,17 @@ int Serve(int argc, char** argv) {
   if (boot.generated_token) {
     std::cerr << "cfiam: generated bootstrap API token (shown once; store it now):\n  "
               << *boot.generated_token << "\n";
+  }
+  if (cfg.seed) {
+    try {
+      const auto n = cfiam::api::SeedFromFile(store, catalog, *cfg.seed);
+      std::cerr << "cfiam: seeded " << n.accounts << " accounts, " << n.users << " users, "
+                << n.tokens << " tokens from " << *cfg.seed << std::endl;
+    } catch (const cfiam::ApiError& e) {
+      std::cerr << "cfiam: seed " << *cfg.seed
+                << " refused (nothing applied): " << e.errors()[0].message << "\n";
+      return 2;
+    }
   }
   cfiam::auth::Directory directory;
   directory.Load(store, catalog);
@@ -423,9 +488,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "admin") {
-    if (argc < 3 || std::string(argv[2]) != "api-key") Usage("unknown admin command");
+    const std::string sub = argc < 3 ? "" : argv[2];
+    if (sub != "api-key" && sub != "snapshot" && sub != "restore") Usage("unknown admin command");
     try {
-      return AdminApiKey(argc, argv);
+      return sub == "api-key" ? AdminApiKey(argc, argv) : AdminSnapshotOrRestore(argc, argv);
     } catch (const std::exception& e) {
       std::cerr << "cfiam: " << e.what() << "\n";
       return 1;
