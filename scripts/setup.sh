@@ -32,9 +32,21 @@ done
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
-  echo "setup: installing ${missing[*]}" >&2
   sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null; then
+      echo "setup: these Debian packages are missing and installing them needs root, but you are" \
+        "not root and sudo is not installed: ${missing[*]}" >&2
+      echo "setup: as root, run: apt-get install --no-install-recommends ${missing[*]}" >&2
+      exit 1
+    fi
+    sudo="sudo"
+  fi
+  # apt is quiet (-qq) and slow: say what is coming and roughly for how long.
+  echo "setup: installing ${#missing[@]} Debian package(s) with apt: ${missing[*]}" >&2
+  echo "setup: (compiler, Boost and the test tools take about 2-5 minutes on a fresh system;" \
+    "apt prints nothing meanwhile)" >&2
+  echo "setup: apt-get update..." >&2
   $sudo apt-get update -qq
   # Debian's prometheus package would start its system service: a policy-rc.d
   # that refuses every start keeps invoke-rc.d (and deb-systemd-invoke) from
@@ -46,9 +58,11 @@ if ((${#missing[@]})); then
     $sudo chmod 755 "$policy"
   fi
   status=0
+  echo "setup: apt-get install..." >&2
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
   [ -z "$policy" ] || $sudo rm -f "$policy"
   [ "$status" -eq 0 ] || exit "$status"
+  echo "setup: packages installed" >&2
   # Under a running systemd, also keep it from starting at boot.
   if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
     $sudo systemctl disable --now prometheus.service >/dev/null 2>&1 || true

@@ -11,6 +11,7 @@
 
 #include "api/dispatcher.h"
 #include "api/observe.h"
+#include "api/seed.h"
 #include "api/services.h"
 #include "audit/retention.h"
 #include "auth/catalog.h"
@@ -25,6 +26,7 @@
 #include "obs/metrics.h"
 #include "obs/observer.h"
 #include "store/migrations.h"
+#include "store/sqlite/snapshot.h"
 #include "store/store.h"
 #include "util/api_error.h"
 #include "util/periodic.h"
@@ -42,11 +44,18 @@ Usage:
               [--sso-blocked-domains LIST]
               [--audit-retention AGE] [--audit-prune-interval AGE]
               [--metrics-listen HOST:PORT] [--log-format text|json] [--log-level L]
+              [--seed FILE]
               [--max-connections-per-ip N] [--max-buffered-bodies MIB]
               [--tls-cert FILE --tls-key FILE]
   cfiam admin api-key --email E [--data-dir DIR]
                         create or roll a user's global API key (X-Auth-Key) and print
                         it once; a running server picks it up within seconds
+  cfiam admin snapshot FILE [--data-dir DIR]
+                        write a consistent copy of the store to FILE, also while
+                        the server is serving
+  cfiam admin restore FILE [--data-dir DIR]
+                        replace the store with the snapshot FILE (server stopped;
+                        refused while a server uses the data directory)
   cfiam routes          print the route table as JSON (method, path, access, permission, audit)
   cfiam --help | --version
 
@@ -59,6 +68,8 @@ serve options (each also read from the environment):
                        lowered to fit the descriptor limit, RLIMIT_NOFILE)
   --request-timeout S  seconds to receive a whole request (CFIAM_REQUEST_TIMEOUT; 30)
   --idle-timeout S     seconds an idle keep-alive connection stays open (CFIAM_IDLE_TIMEOUT; 60)
+  --seed FILE          load this seed file (accounts, users, members, groups, tokens with
+                       fixed ids and secrets; docs/emulator.md) at start-up (CFIAM_SEED)
 
 Edge limits and TLS (each also read from the environment):
   --max-connections-per-ip N  open connections from one client address before new ones
@@ -127,6 +138,7 @@ struct ServeConfig {
   std::optional<std::string> metrics_listen;  // default: /metrics on the main listener
   cfiam::obs::log::Format log_format = cfiam::obs::log::Format::kText;
   cfiam::obs::log::Level log_level = cfiam::obs::log::Level::kInfo;
+  std::optional<std::string> seed;  // seed file loaded at start-up
   // Edge limits and TLS.
   long long max_connections_per_ip = 256;
   long long max_buffered_bodies_mib = 256;
@@ -262,6 +274,39 @@ int AdminApiKey(int argc, char** argv) {
   return 0;
 }
 
+// `cfiam admin snapshot|restore FILE [--data-dir DIR]`.
+int AdminSnapshotOrRestore(int argc, char** argv) {
+  const std::string what = argv[2];
+  std::string file;
+  std::string data_dir = Env("CFIAM_DATA_DIR").value_or("./data");
+  for (int i = 3; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--data-dir" && i + 1 < argc) {
+      data_dir = argv[++i];
+    } else if (file.empty() && !arg.starts_with("--")) {
+      file = arg;
+    } else {
+      Usage("unknown option " + arg);
+    }
+  }
+  if (file.empty()) Usage("admin " + what + " needs a FILE");
+  const std::string db = data_dir + "/cfiam.db";
+  if (what == "snapshot") {
+    cfiam::store::SnapshotSqlite(db, file);
+    std::cerr << "cfiam: snapshot of " << data_dir << " written to " << file << std::endl;
+    return 0;
+  }
+  cfiam::store::DataDirLock lock;
+  if (!lock.TryLock(data_dir, cfiam::store::DataDirLock::Mode::kExclusive)) {
+    std::cerr << "cfiam: " << data_dir
+              << " is in use by a running server; stop it before restoring\n";
+    return 1;
+  }
+  cfiam::store::RestoreSqlite(file, db);
+  std::cerr << "cfiam: restored " << data_dir << " from " << file << std::endl;
+  return 0;
+}
+
 int Serve(int argc, char** argv) {
   ServeConfig cfg;
   if (auto v = Env("CFIAM_LISTEN")) cfg.listen = *v;
@@ -289,6 +334,7 @@ int Serve(int argc, char** argv) {
   if (auto v = Env("CFIAM_AUDIT_RETENTION")) {
     cfg.audit_retention = ParseAgeFlag("CFIAM_AUDIT_RETENTION", *v);
   }
+  cfg.seed = Env("CFIAM_SEED");
   if (auto v = Env("CFIAM_AUDIT_PRUNE_INTERVAL")) {
     cfg.audit_prune_interval = ParseAgeFlag("CFIAM_AUDIT_PRUNE_INTERVAL", *v);
   }
@@ -342,6 +388,8 @@ int Serve(int argc, char** argv) {
       cfg.log_format = ParseLogFormat(value());
     } else if (arg == "--log-level") {
       cfg.log_level = ParseLogLevel(value());
+    } else if (arg == "--seed") {
+      cfg.seed = value();
     } else if (arg == "--max-connections-per-ip") {
       cfg.max_connections_per_ip = ParseBounded(arg, value(), 1, 1000000);
     } else if (arg == "--max-buffered-bodies") {
@@ -394,6 +442,12 @@ int Serve(int argc, char** argv) {
   log::Lifecycle("starting", {{"version", CFIAM_VERSION}, {"data_dir", cfg.data_dir}});
 
   std::filesystem::create_directories(cfg.data_dir);
+  // Held while serving, so `cfiam admin restore` can tell the store is in use.
+  cfiam::store::DataDirLock lock;
+  if (!lock.TryLock(cfg.data_dir, cfiam::store::DataDirLock::Mode::kShared)) {
+    log::Error(cfg.data_dir + " is being restored; try again when it is done");
+    return 1;
+  }
   cfiam::store::Store store(cfiam::store::OpenSqlite(cfg.data_dir + "/cfiam.db"));
   {
     // Migrations run on a dedicated engine handle so the pool starts clean.
@@ -413,6 +467,18 @@ int Serve(int argc, char** argv) {
       logger.Flush();
       std::cerr << "cfiam: generated bootstrap API token (shown once; store it now):\n  "
                 << *boot.generated_token << std::endl;
+    }
+  }
+  if (cfg.seed) {
+    try {
+      const auto n = cfiam::api::SeedFromFile(store, catalog, *cfg.seed);
+      log::Info("seeded " + std::to_string(n.accounts) + " accounts, " + std::to_string(n.users) +
+                    " users, " + std::to_string(n.tokens) + " tokens from " + *cfg.seed,
+                {{"file", *cfg.seed}});
+    } catch (const cfiam::ApiError& e) {
+      log::Error("seed " + *cfg.seed + " refused (nothing applied): " + e.errors()[0].message,
+                 {{"file", *cfg.seed}});
+      return 2;
     }
   }
   cfiam::auth::Directory directory;
@@ -543,9 +609,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "admin") {
-    if (argc < 3 || std::string(argv[2]) != "api-key") Usage("unknown admin command");
+    const std::string sub = argc < 3 ? "" : argv[2];
+    if (sub != "api-key" && sub != "snapshot" && sub != "restore") Usage("unknown admin command");
     try {
-      return AdminApiKey(argc, argv);
+      return sub == "api-key" ? AdminApiKey(argc, argv) : AdminSnapshotOrRestore(argc, argv);
     } catch (const std::exception& e) {
       std::cerr << "cfiam: " << e.what() << "\n";
       return 1;

@@ -1,5 +1,6 @@
 #include "api/dispatcher.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
@@ -160,7 +161,8 @@ http::Response Enveloped(unsigned status, std::string body) {
 
 }  // namespace
 
-Dispatcher::Dispatcher(Services& services) : services_(services), table_(AllRoutes()) {}
+Dispatcher::Dispatcher(Services& services)
+    : services_(services), table_(AllRoutes()), emulator_table_(EmulatorRoutes()) {}
 
 bool Dispatcher::HandleInline(http::Request& request, http::Response& response) {
   const std::string_view target = request.raw.target();
@@ -213,7 +215,19 @@ http::Response Dispatcher::Guarded(http::Request& request, Fn&& fn) {
 
 Dispatcher::Routed Dispatcher::Resolve(const http::Request& request) const {
   Routed r;
-  ParseTarget(request.raw.target(), r.segments, r.query);
+  const std::string_view target = request.raw.target();
+  if (target.starts_with("/_cfiam/")) {
+    // The emulator's own routes: literal paths only, the query is ignored.
+    const std::string_view path = target.substr(0, target.find('?'));
+    for (std::size_t start = 1; start <= path.size();) {
+      const std::size_t slash = std::min(path.find('/', start), path.size());
+      if (slash > start) r.segments.emplace_back(path.substr(start, slash - start));
+      start = slash + 1;
+    }
+    r.match = emulator_table_.Match(request.raw.method(), r.segments);
+    return r;
+  }
+  ParseTarget(target, r.segments, r.query);
   r.match = table_.Match(request.raw.method(), r.segments);
   return r;
 }

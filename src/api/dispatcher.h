@@ -80,6 +80,7 @@ class Dispatcher {
 
   Services& services_;
   RouteTable table_;
+  RouteTable emulator_table_;  // /_cfiam/...
   bool test_pause_header_ = false;
 };
 

@@ -50,4 +50,9 @@ boost::json::object PageInfo(const PageParams& p, std::size_t count, std::int64_
           {"total_pages", pages}};
 }
 
+boost::json::object SinglePageInfo(std::size_t count) {
+  const auto n = static_cast<std::int64_t>(count);
+  return {{"page", 1}, {"per_page", n}, {"count", n}, {"total_count", n}};
+}
+
 }  // namespace cfiam::api

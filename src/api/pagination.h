@@ -30,6 +30,10 @@ PageParams ParsePaging(const QueryParams& q, const PageBounds& bounds);
 // {page, per_page, count, total_count, total_pages}
 boost::json::object PageInfo(const PageParams& p, std::size_t count, std::int64_t total);
 
+// {page: 1, per_page, count, total_count} for a "SinglePage" list that
+// returns everything at once (the shape the seeds show for those lists).
+boost::json::object SinglePageInfo(std::size_t count);
+
 // `direction` (asc|desc, default asc): true for desc; 400 for anything else.
 bool Descending(const QueryParams& q);
 

@@ -87,4 +87,10 @@ void AddResourceGroupRoutes(std::vector<Route>& routes);
 void AddUserGroupRoutes(std::vector<Route>& routes);
 void AddAuditRoutes(std::vector<Route>& routes);
 
+// The emulator's own operations, served under /_cfiam (not /client/v4):
+// seed and reset (api/emulator_api.cpp, docs/emulator.md). Paths are full
+// ("/_cfiam/seed"); kept out of AllRoutes() so the Cloudflare table stays
+// the Cloudflare API.
+const std::vector<Route>& EmulatorRoutes();
+
 }  // namespace cfiam::api

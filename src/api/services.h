@@ -10,7 +10,6 @@
 #include "auth/ceiling.h"
 #include "auth/directory.h"
 #include "domain/accounts.h"
-#include "domain/domain_verifier.h"
 #include "domain/members.h"
 #include "domain/rate_plans.h"
 #include "domain/resource_groups.h"

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "api/input.h"
+#include "api/pagination.h"
 #include "api/route.h"
 #include "api/services.h"
 #include "util/api_error.h"
@@ -46,7 +47,8 @@ Reply List(Context& ctx) {
   for (const SsoConnector& c : ctx.services.sso_connectors.List(ctx.Param("account_id"))) {
     items.push_back(RenderConnector(c));
   }
-  return {std::move(items), {}, {}};
+  const std::size_t count = items.size();
+  return {std::move(items), SinglePageInfo(count), {}};
 }
 
 Reply Get(Context& ctx) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "api/input.h"
+#include "api/pagination.h"
 #include "api/route.h"
 #include "api/services.h"
 #include "util/api_error.h"
@@ -88,7 +89,8 @@ Reply List(Context& ctx) {
   for (const Subscription& s : ctx.services.subscriptions.List(ctx.Param("account_id"))) {
     items.push_back(RenderSubscription(s, ctx.services.rate_plans));
   }
-  return {std::move(items), {}, {}};
+  const std::size_t count = items.size();
+  return {std::move(items), SinglePageInfo(count), {}};
 }
 
 // Not in the reduced spec, but the SDK has it (getByIdentifier) and it costs

@@ -72,14 +72,16 @@ void RequireHolding(Context& ctx, const Token& token) {
 
 // Validates policies + condition into a draft (name and window set by
 // callers first) and applies the ceiling to the result. Input errors (400)
-// come before the ceiling (403).
+// come before the ceiling (403). `previous`: the stored policies an update
+// replaces (unchanged ones keep their ids).
 void ParsePolicies(Context& ctx, const json::value* policies, const json::value* condition,
-                   const std::string& account_id, TokenDraft& draft) {
+                   const std::string& account_id, TokenDraft& draft,
+                   const json::array* previous = nullptr) {
   json::array canonical_policies;
   json::object canonical_condition;
   auto policy = std::make_shared<auth::TokenPolicy>(
       auth::TokenPolicy::Parse(policies, condition, ctx.services.catalog, account_id,
-                               canonical_policies, canonical_condition));
+                               canonical_policies, canonical_condition, previous));
   ctx.services.ceiling.RequireToken(ctx.principal, account_id, *policy,
                                     LimitsOf(draft.not_before, draft.expires_on, *policy));
   draft.policies_json = json::serialize(canonical_policies);
@@ -146,7 +148,7 @@ Reply Update(Context& ctx) {
       Field(body, "policies") ? Field(body, "policies") : &stored_policies;
   const json::value* condition =
       obj.contains("condition") ? Field(body, "condition") : &stored_condition;
-  ParsePolicies(ctx, policies, condition, account_id, draft);
+  ParsePolicies(ctx, policies, condition, account_id, draft, stored_policies.if_array());
   RequireHolding(ctx, current);
   return {
       RenderToken(ctx.services.tokens.Update(account_id, ctx.Param("token_id"), std::move(draft)),
@@ -207,7 +209,8 @@ Reply PermissionGroups(Context& ctx) {
     for (const std::string& s : g.scopes) scopes.emplace_back(s);
     items.push_back(json::object{{"id", g.id}, {"name", g.name}, {"scopes", std::move(scopes)}});
   }
-  return {std::move(items), {}, {}};
+  const std::size_t count = items.size();
+  return {std::move(items), SinglePageInfo(count), {}};
 }
 
 }  // namespace

@@ -63,7 +63,12 @@ ResourceKind ResourceOf(std::string_view route_path) {
   if (!collections.empty()) {
     kind.product = std::string(collections.front());
     kind.type = Singular(collections.front());
-    for (size_t c = 1; c < collections.size(); ++c) kind.type += "_" + Singular(collections[c]);
+    for (size_t c = 1; c < collections.size(); ++c) {
+      // Appended piecewise: `"_" + std::string` trips GCC 12's -Wrestrict
+      // false positive (PR 105329) in Release builds.
+      kind.type += '_';
+      kind.type += Singular(collections[c]);
+    }
   }
   if (!last_param.empty()) {
     kind.id_param = std::string(last_param.substr(1, last_param.size() - 2));

@@ -6,7 +6,6 @@
 #include <memory>
 #include <stdexcept>
 
-#include "util/random.h"
 
 namespace cfiam::auth {
 namespace {
@@ -64,8 +63,5 @@ bool DigestEqual(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::string NewTokenSecret() { return RandomBase64Url(30); }
-
-std::string NewApiKey() { return RandomHex(19).substr(0, 37); }
 
 }  // namespace cfiam::auth

@@ -20,9 +20,6 @@ HexDigest Sha256HexDigest(std::string_view secret);
 std::string Sha256Hex(std::string_view secret);
 // Constant-time equality for equal-length digests (false when lengths differ).
 bool DigestEqual(std::string_view a, std::string_view b);
-// A new random API token secret: 40 characters of base64url (240 bits).
-std::string NewTokenSecret();
-// A new random global API key: 37 lowercase hex characters, Cloudflare's shape.
-std::string NewApiKey();
+// New secrets are made by auth/secret_format.h (Cloudflare's scannable format).
 
 }  // namespace cfiam::auth

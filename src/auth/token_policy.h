@@ -31,12 +31,21 @@ struct TokenPolicy {
 
   // Validates wire-form `policies` (array) and `condition` (object or null),
   // throwing ApiError 400 naming the field. Returns the policies in canonical
-  // stored form (each with an `id`; ids kept when given and well-formed) in
-  // `canonical_policies`, and the condition in `canonical_condition`.
+  // stored form in `canonical_policies`, and the condition in
+  // `canonical_condition`.
+  //
+  // Canonical form, so that clients that diff state (Terraform) see no drift:
+  // each policy's permission groups sorted by id (duplicates dropped), each
+  // with `meta` (the client's, else {key: "scopes", value: first scope});
+  // resource keys sorted; policies sorted by content (effect, group ids,
+  // resources). Ids are kept when given and well-formed; a policy sent
+  // without an id that equals one of `previous` (the stored canonical
+  // policies an update replaces) keeps that policy's id; others get new ids.
   static TokenPolicy Parse(const boost::json::value* policies, const boost::json::value* condition,
                            const Catalog& catalog, std::optional<std::string_view> own_account,
                            boost::json::array& canonical_policies,
-                           boost::json::object& canonical_condition);
+                           boost::json::object& canonical_condition,
+                           const boost::json::array* previous = nullptr);
   // Compiles the stored canonical form (already validated).
   static TokenPolicy FromStored(std::string_view policies_json, std::string_view condition_json,
                                 const Catalog& catalog);

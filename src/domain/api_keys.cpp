@@ -1,6 +1,7 @@
 #include "domain/api_keys.h"
 
 #include "auth/digest.h"
+#include "auth/secret_format.h"
 #include "util/api_error.h"
 #include "util/random.h"
 #include "util/text.h"
@@ -11,7 +12,7 @@ std::string RollApiKey(store::Store& store, const std::string& raw_email) {
   const std::string email = ToLower(Trim(raw_email));
   if (!IsEmail(email) || email.size() > 90)
     throw ApiError::Invalid("email", "is not a valid email");
-  const std::string key = auth::NewApiKey();
+  const std::string key = auth::NewGlobalApiKey();
   auto tx = store.Write();
   auto user = store.FindUserByEmail(*tx, email);
   if (!user) {

@@ -1,6 +1,7 @@
 #include "domain/bootstrap.h"
 
 #include "auth/digest.h"
+#include "auth/secret_format.h"
 #include "util/random.h"
 #include "util/text.h"
 
@@ -47,7 +48,7 @@ BootstrapResult Bootstrap(store::Store& store, const std::string& raw_email,
 
   std::optional<std::string> secret = token;
   if (!secret && fresh) {
-    secret = auth::NewTokenSecret();
+    secret = auth::NewUserTokenSecret();
     result.generated_token = secret;
   }
   if (secret) {

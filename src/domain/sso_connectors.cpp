@@ -1,5 +1,6 @@
 #include "domain/sso_connectors.h"
 
+#include "domain/domain_verifier.h"
 #include "domain/email_domain.h"
 #include "util/api_error.h"
 #include "util/random.h"

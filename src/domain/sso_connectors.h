@@ -10,9 +10,14 @@
 #include <string>
 #include <vector>
 
-#include "domain/domain_verifier.h"
 #include "domain/model.h"
 #include "store/store.h"
+
+namespace cfiam {
+// Only referenced here; its header pulls in Asio (domain/domain_verifier.h).
+class DomainVerifier;
+struct VerificationTarget;
+}  // namespace cfiam
 
 namespace cfiam {
 

@@ -1,6 +1,7 @@
 #include "domain/tokens.h"
 
 #include "auth/digest.h"
+#include "auth/secret_format.h"
 #include "util/api_error.h"
 #include "util/random.h"
 
@@ -17,7 +18,7 @@ Token TokenService::Load(store::Tx& tx, const std::string& account_id,
 
 std::pair<Token, std::string> TokenService::Create(const std::string& account_id,
                                                    TokenDraft draft) {
-  const std::string secret = auth::NewTokenSecret();
+  const std::string secret = auth::NewAccountTokenSecret();
   Token t;
   t.id = NewId();
   t.owner_kind = "account";
@@ -82,7 +83,7 @@ void TokenService::Delete(const std::string& account_id, const std::string& toke
 }
 
 std::string TokenService::Roll(const std::string& account_id, const std::string& token_id) {
-  const std::string secret = auth::NewTokenSecret();
+  const std::string secret = auth::NewAccountTokenSecret();
   auto tx = store_.Write();
   Token t = Load(*tx, account_id, token_id);
   t.secret_digest = auth::Sha256Hex(secret);

@@ -253,6 +253,15 @@ class Store {
   // Stores `value` under `name`, replacing any previous one.
   void PutSetting(Tx& tx, std::string_view name, std::string_view value);
 
+  // Emulator support (store/emulator.cpp).
+  // Inserts the user, or rewrites the email, names and 2FA flag of the user
+  // with that id (tenant_admin, API key and created_on are kept).
+  void SeedUser(Tx& tx, const User& user);
+  // Deletes every account (and, through foreign keys, all under it), the
+  // audit log, every user that is not a tenant admin, and every user token
+  // but the bootstrap ones (named "bootstrap"). Settings are kept.
+  void ResetToFresh(Tx& tx);
+
   DirectorySnapshot LoadDirectory(Tx& tx);
   // Every user with its API-key digest (if any).
   std::vector<std::pair<User, std::optional<std::string>>> ListUsersWithKeys(Tx& tx);

@@ -148,6 +148,8 @@ test('bootstrap: a fresh data directory without a token prints a generated one o
   const first = await run();
   const token = /generated bootstrap API token[^\n]*\n\s+(\S+)/.exec(first.err())?.[1];
   assert.ok(token, first.err());
+  // A generated bootstrap token is a user token in the scannable format.
+  assert.match(token, /^cfut_[A-Za-z0-9]{40}[0-9a-f]{8}$/);
   const res = await fetch(`http://127.0.0.1:${first.port}/client/v4/accounts`, { headers: { Authorization: `Bearer ${token}` } });
   assert.equal(res.status, 200);
   const firstExit = new Promise((r) => first.proc.on('exit', r));

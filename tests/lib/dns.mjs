@@ -4,14 +4,34 @@
 // Everything binds 127.0.0.1 only.
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { promises as dnsp } from 'node:dns';
 
+// A loopback port free for both UDP and TCP: dnsmasq binds both, so a port
+// free only for UDP can still make it fail to start. Takes a TCP port from the
+// kernel, checks the same UDP port, and tries again if that one is taken.
 export async function freeUdpPort() {
-  const sock = dgram.createSocket('udp4');
-  await new Promise((resolve) => sock.bind(0, '127.0.0.1', resolve));
-  const { port } = sock.address();
-  await new Promise((resolve) => sock.close(resolve));
-  return port;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const tcp = net.createServer();
+    await new Promise((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(0, '127.0.0.1', resolve);
+    });
+    const { port } = tcp.address();
+    const udp = dgram.createSocket('udp4');
+    const udpFree = await new Promise((resolve) => {
+      udp.once('error', () => resolve(false));
+      udp.bind(port, '127.0.0.1', () => resolve(true));
+    });
+    if (udpFree) {
+      await new Promise((resolve) => udp.close(resolve));
+    } else {
+      try { udp.close(); } catch { /* a socket whose bind failed may already be closed */ }
+    }
+    await new Promise((resolve) => tcp.close(resolve));
+    if (udpFree) return port;
+  }
+  throw new Error('no loopback port free for both UDP and TCP');
 }
 
 // Starts dnsmasq on 127.0.0.1:port answering only from `records`

@@ -95,7 +95,9 @@ test('create, get, update, delete; the secret is shown once', async () => {
   assert.equal(created.status, 'active');
   assert.equal(created.policies.length, 1);
   assert.equal(created.policies[0].effect, 'allow');
-  assert.deepEqual(created.policies[0].permission_groups, [{ id: groups['Billing Read'], name: 'Billing Read' }]);
+  assert.deepEqual(created.policies[0].permission_groups, [{
+    id: groups['Billing Read'], name: 'Billing Read', meta: { key: 'scopes', value: 'com.cloudflare.api.account' },
+  }]);
   assert.deepEqual(created.policies[0].resources, { [`com.cloudflare.api.account.${account}`]: '*' });
   assert.deepEqual(created.condition, { request_ip: { in: ['127.0.0.0/8', '::1/128'] } });
   assert.equal(Date.parse(created.expires_on), Date.parse('2099-01-01T00:00:00Z'));

@@ -17,13 +17,6 @@ TEST(Digest, Sha256AndConstantTimeCompare) {
   EXPECT_FALSE(DigestEqual("abc", "abcd"));
 }
 
-TEST(Digest, SecretsAreRandomAndLongEnough) {
-  const std::string a = NewTokenSecret(), b = NewTokenSecret();
-  EXPECT_EQ(a.size(), 40u);  // 240 bits
-  EXPECT_NE(a, b);
-  EXPECT_EQ(NewApiKey().size(), 37u);
-}
-
 TEST(Catalog, LoadsRolesWithoutTheExampleEntry) {
   Catalog c;
   EXPECT_EQ(c.roles().size(), 40u);
