@@ -263,6 +263,9 @@ void Dispatcher::Authorize(const auth::Principal& principal, const RouteMatch& m
     case Access::kTenantAdmin:
       services_.authorizer.RequireTenantAdmin(principal);
       break;
+    case Access::kUser:
+      services_.authorizer.RequireUser(principal, route.permission);
+      break;
     case Access::kAccount:
     case Access::kAccountAny: {
       std::string_view account_id;

@@ -17,6 +17,7 @@
 #include "domain/subscriptions.h"
 #include "domain/tokens.h"
 #include "domain/user_groups.h"
+#include "domain/users.h"
 #include "store/store.h"
 
 namespace cfiam::api {
@@ -39,6 +40,7 @@ struct Services {
         members(s, d, c),
         resource_groups(s, d),
         user_groups(s, d, c),
+        users(s, d),
         audit_log(s, audit::LoadOrCreateCursorKey(s)) {}
 
   store::Store& store;
@@ -55,6 +57,7 @@ struct Services {
   MemberService members;
   ResourceGroupService resource_groups;
   UserGroupService user_groups;
+  UserService users;
   audit::LogReader audit_log;  // its cursor key is created on first start
 };
 

@@ -62,6 +62,10 @@ bool Cidr::Contains(const std::array<std::uint8_t, 16>& addr, bool v4) const {
   return true;
 }
 
+bool Cidr::Covers(const Cidr& other) const {
+  return other.v4_ == v4_ && other.prefix_ >= prefix_ && Contains(other.bytes_, other.v4_);
+}
+
 bool IpCondition::Allows(std::string_view client_ip) const {
   if (empty()) return true;
   std::array<std::uint8_t, 16> addr{};

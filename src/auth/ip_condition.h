@@ -20,6 +20,9 @@ class Cidr {
   // (bad address, prefix out of range, junk).
   static std::optional<Cidr> Parse(std::string_view text);
   bool Contains(const std::array<std::uint8_t, 16>& addr, bool v4) const;
+  // True when every address of `other` is in this range. Two ranges overlap
+  // exactly when one covers the other.
+  bool Covers(const Cidr& other) const;
   const std::string& text() const { return text_; }
 
  private:
@@ -36,6 +39,8 @@ class IpCondition {
       : in_(std::move(in)), not_in_(std::move(not_in)) {}
 
   bool empty() const { return in_.empty() && not_in_.empty(); }
+  const std::vector<Cidr>& in() const { return in_; }
+  const std::vector<Cidr>& not_in() const { return not_in_; }
   // False for an unparsable client address when any condition is set.
   bool Allows(std::string_view client_ip) const;
 

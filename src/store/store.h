@@ -130,6 +130,10 @@ class Store {
   void InsertUser(Tx& tx, const User& user);
   void SetTenantAdmin(Tx& tx, std::string_view user_id, bool admin);
   void SetApiKeyDigest(Tx& tx, std::string_view user_id, std::string_view digest);
+  // The details only GET/PATCH /user show (not mirrored in the Directory).
+  UserContact GetUserContact(Tx& tx, std::string_view user_id);
+  // Writes names and contact details of an existing user.
+  void UpdateUserDetails(Tx& tx, const User& user, const UserContact& contact);
 
   // Accounts.
   std::optional<Account> GetAccount(Tx& tx, std::string_view id);
@@ -201,6 +205,11 @@ class Store {
   Page<Token> ListAccountTokens(Tx& tx, std::string_view account_id, bool descending,
                                 std::int64_t limit, std::int64_t offset);
   std::int64_t CountAccountTokens(Tx& tx, std::string_view account_id);
+  // The tokens of one owner: `owner_kind` "account" (by account id) or "user"
+  // (by user id), ordered by issue time.
+  Page<Token> ListTokensOf(Tx& tx, std::string_view owner_kind, std::string_view owner_id,
+                           bool descending, std::int64_t limit, std::int64_t offset);
+  std::int64_t CountTokensOf(Tx& tx, std::string_view owner_kind, std::string_view owner_id);
   void SetTokenLastUsed(Tx& tx, std::string_view id, Micros when);
 
   // Subscriptions. Cancelled ones are kept as history but never listed or found.
