@@ -50,6 +50,9 @@ const std::unordered_map<std::string, std::vector<std::string>>& ServedGroups() 
       {"User Details Write", {"com.cloudflare.api.user.read", "com.cloudflare.api.user.update"}},
       {"API Tokens Read", {"com.cloudflare.api.token.list", "com.cloudflare.api.token.read"}},
       {"API Tokens Write", {"com.cloudflare.api.token.*"}},
+      {"Memberships Read", {"com.cloudflare.api.user.membership.read"}},
+      {"Memberships Write",
+       {"com.cloudflare.api.user.membership.read", "com.cloudflare.api.user.membership.update"}},
   };
   return *table;
 }

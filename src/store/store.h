@@ -25,6 +25,7 @@ struct AccountQuery {
   bool descending = false;                    // by name
   std::int64_t limit = 20;
   std::int64_t offset = 0;
+  std::optional<std::vector<std::string>> only_ids = {};  // only these (restricted tokens)
 };
 
 struct MemberQuery {
