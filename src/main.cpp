@@ -14,6 +14,7 @@
 #include "audit/retention.h"
 #include "auth/catalog.h"
 #include "auth/directory.h"
+#include "auth/rate_limit.h"
 #include "dns/txt_resolver.h"
 #include "domain/api_keys.h"
 #include "domain/bootstrap.h"
@@ -37,6 +38,7 @@ Usage:
               [--sso-verify-interval MS] [--sso-verify-attempts N]
               [--sso-blocked-domains LIST]
               [--audit-retention AGE] [--audit-prune-interval AGE]
+              [--rate-limit N/WINDOW]
   cfiam admin api-key --email E [--data-dir DIR]
                         create or roll a user's global API key (X-Auth-Key) and print
                         it once; a running server picks it up within seconds
@@ -73,6 +75,13 @@ Audit log retention (each also from the environment):
   AGE is a whole number and a unit: s, m (minutes), h, d, w, mo (calendar
   months) or y, e.g. 90s, 12h, 30d, 18mo, 1y.
 
+Rate limit (also from the environment):
+  --rate-limit N/WINDOW      at most N requests per WINDOW per credential owner (a user,
+                             or the account of an account token); beyond it 429 971
+                             with Retry-After until the window ends. WINDOW is a number
+                             and s, m or h; Cloudflare's global limit is 1200/5m
+                             (CFIAM_RATE_LIMIT; default off)
+
 Bootstrap (environment):
   CFIAM_BOOTSTRAP_TOKEN    make this exact secret a valid API token of the bootstrap user
   CFIAM_BOOTSTRAP_EMAIL    the bootstrap tenant-admin user (default admin@example.com)
@@ -97,6 +106,7 @@ struct ServeConfig {
   std::string blocked_domains;  // comma-separated
   cfiam::audit::Age audit_retention{18, 0};
   cfiam::audit::Age audit_prune_interval{0, 600LL * 1000000};
+  cfiam::auth::RateLimitPolicy rate_limit;  // off
 };
 
 std::optional<std::string> Env(const char* name) {
@@ -135,6 +145,12 @@ cfiam::audit::Age ParseAgeFlag(const std::string& name, const std::string& s) {
   auto age = cfiam::audit::ParseAge(s);
   if (!age) Usage(name + " takes an age like 90s, 12h, 30d, 18mo or 1y");
   return *age;
+}
+
+cfiam::auth::RateLimitPolicy ParseRateLimitFlag(const std::string& name, const std::string& s) {
+  auto policy = cfiam::auth::ParseRateLimit(s);
+  if (!policy) Usage(name + " takes off or requests/window, e.g. 1200/5m or 3/2s");
+  return *policy;
 }
 
 // The pruner sleeps a fixed number of milliseconds between passes.
@@ -245,6 +261,7 @@ int Serve(int argc, char** argv) {
   if (auto v = Env("CFIAM_AUDIT_PRUNE_INTERVAL")) {
     cfg.audit_prune_interval = ParseAgeFlag("CFIAM_AUDIT_PRUNE_INTERVAL", *v);
   }
+  if (auto v = Env("CFIAM_RATE_LIMIT")) cfg.rate_limit = ParseRateLimitFlag("CFIAM_RATE_LIMIT", *v);
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -277,6 +294,8 @@ int Serve(int argc, char** argv) {
       cfg.audit_retention = ParseAgeFlag(arg, value());
     } else if (arg == "--audit-prune-interval") {
       cfg.audit_prune_interval = ParseAgeFlag(arg, value());
+    } else if (arg == "--rate-limit") {
+      cfg.rate_limit = ParseRateLimitFlag(arg, value());
     } else {
       Usage("unknown option " + arg);
     }
@@ -319,6 +338,7 @@ int Serve(int argc, char** argv) {
   cfiam::DomainVerifier verifier(store, verifier_options);
   cfiam::api::Services services(store, directory, catalog, verifier, std::move(blocked));
   services.sso_connectors.ResumePending();
+  services.rate_limiter.Configure(cfg.rate_limit);
   cfiam::api::Dispatcher dispatcher(services);
   cfiam::http::Server server(
       options, [&](cfiam::http::Request& r) { return dispatcher.Handle(r); },

@@ -8,6 +8,7 @@
 #include "auth/authorizer.h"
 #include "auth/catalog.h"
 #include "auth/directory.h"
+#include "auth/rate_limit.h"
 #include "domain/accounts.h"
 #include "domain/domain_verifier.h"
 #include "domain/members.h"
@@ -49,6 +50,7 @@ struct Services {
   auth::LastUsed last_used;  // declared before its users
   auth::Authenticator authenticator;
   auth::Authorizer authorizer;
+  auth::RateLimiter rate_limiter;  // off unless main configures it
   AccountService accounts;
   TokenService tokens;
   const RatePlans rate_plans;
