@@ -340,6 +340,10 @@ int Serve(int argc, char** argv) {
   services.sso_connectors.ResumePending();
   services.rate_limiter.Configure(cfg.rate_limit);
   cfiam::api::Dispatcher dispatcher(services);
+  // Tests only: lets a request pause before its unit of work (see dispatcher.h).
+  if (const char* hooks = std::getenv("CFIAM_TEST_HOOKS"); hooks && std::string_view(hooks) == "1") {
+    dispatcher.TEST_EnablePauseHeader();
+  }
   cfiam::http::Server server(
       options, [&](cfiam::http::Request& r) { return dispatcher.Handle(r); },
       [&](cfiam::http::Request& r, cfiam::http::Response& res) {

@@ -3,7 +3,10 @@
 #include <array>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
+#include <chrono>
+#include <optional>
 #include <cstdio>
+#include <thread>
 
 #include "api/envelope.h"
 #include "audit/record.h"
@@ -249,13 +252,14 @@ http::Response Dispatcher::Run(http::Request& request, Routed& routed) {
     }
   }();
 
-  if (services_.rate_limiter.enabled()) return RunLimited(request, routed, principal);
-  return Serve(request, routed, principal);
+  if (services_.rate_limiter.enabled()) return RunLimited(request, routed, creds, principal);
+  return Serve(request, routed, creds, principal);
 }
 
 http::Response Dispatcher::Serve(http::Request& request, Routed& routed,
+                                 const auth::Credentials& creds,
                                  const auth::Principal& principal) {
-  if (!routed.match.route->audit.empty()) return RunChange(request, routed, principal);
+  if (!routed.match.route->audit.empty()) return RunChange(request, routed, creds, principal);
   Authorize(principal, routed.match);
   return RunHandler(request, routed, principal);
 }
@@ -264,6 +268,7 @@ http::Response Dispatcher::Serve(http::Request& request, Routed& routed,
 // an account token) and answers 429 971 beyond the limit; every counted
 // response, errors included, carries the rate-limit headers.
 http::Response Dispatcher::RunLimited(http::Request& request, Routed& routed,
+                                      const auth::Credentials& creds,
                                       const auth::Principal& principal) {
   const std::string owner =
       principal.is_account_token() ? "a:" + principal.token->account_id : "u:" + principal.user->id;
@@ -271,7 +276,7 @@ http::Response Dispatcher::RunLimited(http::Request& request, Routed& routed,
   const auth::RateLimiter::Verdict verdict = limiter.Hit(owner, NowMicros());
   http::Response response =
       verdict.allowed
-          ? Guarded(request, [&] { return Serve(request, routed, principal); })
+          ? Guarded(request, [&] { return Serve(request, routed, creds, principal); })
           : Enveloped(429, ErrorBody(ApiError(
                                429, codes::kRateLimited,
                                "Please wait and consider throttling your request speed")));
@@ -315,8 +320,18 @@ http::Response Dispatcher::RunHandler(http::Request& request, Routed& routed,
   return Enveloped(200, SuccessBody(std::move(reply)));
 }
 
+void Dispatcher::TEST_MaybePause(const http::Request& request) const {
+  if (!test_pause_header_) return;
+  bool present = false;
+  long long ms = 0;
+  if (ParseUint(Header(request, "cfiam-test-pause-ms", present), ms) && ms <= 10000) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  }
+}
+
 http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
-                                     const auth::Principal& principal) {
+                                     const auth::Credentials& creds,
+                                     const auth::Principal& first_principal) {
   const Route& route = *routed.match.route;
   const std::string_view target = request.raw.target();
   bool has_agent = false;
@@ -330,7 +345,8 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
   change.uri = path;
   change.ray = request.ray;
   change.user_agent = Header(request, "User-Agent", has_agent);
-  change.principal = &principal;
+  change.principal = &first_principal;
+  TEST_MaybePause(request);
 
   json::value body_storage;
   std::exception_ptr failure;
@@ -338,6 +354,10 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
   {
     store::UnitOfWork unit(services_.store);
     try {
+      // Authenticate again: the unit holds the writer, so this is the state
+      // the change commits on (a revocation that committed meanwhile holds).
+      const auth::Principal principal = services_.authenticator.Authenticate(creds);
+      change.principal = &principal;
       for (const auto& [name, value] : routed.match.params) {
         if (name == "account_id") change.account_id = value;
         if (name == "membership_id" && principal.user) {
@@ -362,10 +382,21 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
     } catch (...) {
       failure = std::current_exception();
       mirrors_touched = unit.changed();
+      change.principal = &first_principal;
     }
   }  // rolls the unit back
   http::Response response = ErrorResponse(request, failure);
   if (mirrors_touched) ReloadDirectory();
+  // A caller with no grant in the account (another tenant, a credential
+  // revoked meanwhile) must not be able to write into its log.
+  if (!change.account_id.empty()) {
+    std::optional<auth::Principal> now;
+    try {
+      now = services_.authenticator.Authenticate(creds);
+    } catch (const ApiError&) {
+    }
+    if (!now || !services_.authorizer.Allows(*now, change.account_id, "")) return response;
+  }
   try {
     store::UnitOfWork unit(services_.store);
     AuditEntry entry = audit::Describe(change, response.status, nullptr, response.body);

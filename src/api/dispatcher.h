@@ -4,8 +4,12 @@
 // error here, and nowhere else.
 //
 // A change route (one with an audit description) runs in a unit of work: the
-// handler's writes and the audit entry commit in one transaction. A refused
-// change by an authenticated caller is recorded as a failure on its own.
+// handler's writes and the audit entry commit in one transaction. The caller
+// is authenticated again once the unit has begun, so the change is authorized
+// against the state it commits on: a credential revoked or narrowed while the
+// request waited for the writer no longer counts. A refused change is recorded
+// as a failure on its own, and only when the caller holds some grant in the
+// account (nobody writes into a log it cannot see).
 #pragma once
 
 #include <string>
@@ -34,6 +38,12 @@ class Dispatcher {
   // requests it could not even route: the worker path answers those).
   bool HandleInline(http::Request& request, http::Response& response);
 
+  // Test hook (enabled by CFIAM_TEST_HOOKS=1 in main): a change request with
+  // `cfiam-test-pause-ms: N` (N <= 10000) sleeps N ms between its first
+  // authentication and its unit of work, so tests can revoke its credential
+  // meanwhile, deterministically.
+  void TEST_EnablePauseHeader() { test_pause_header_ = true; }
+
  private:
   // Parses the target and routes; throws ApiError for routing failures.
   struct Routed {
@@ -46,9 +56,10 @@ class Dispatcher {
   http::Response Run(http::Request& request, Routed& routed);
   // After authentication: the change or read itself, and the same counted
   // against the rate limit (when one is configured).
-  http::Response Serve(http::Request& request, Routed& routed, const auth::Principal& principal);
+  http::Response Serve(http::Request& request, Routed& routed, const auth::Credentials& creds,
+                       const auth::Principal& principal);
   http::Response RunLimited(http::Request& request, Routed& routed,
-                            const auth::Principal& principal);
+                            const auth::Credentials& creds, const auth::Principal& principal);
   // Runs `fn` and turns whatever it throws into an enveloped error. A
   // template, not std::function: the request's lambda would not fit its
   // small buffer and cost an allocation per request.
@@ -60,13 +71,15 @@ class Dispatcher {
                             const auth::Principal& principal);
   // The change-route path: handler + audit entry in one unit of work.
   http::Response RunChange(http::Request& request, Routed& routed,
-                           const auth::Principal& principal);
+                           const auth::Credentials& creds, const auth::Principal& principal);
+  void TEST_MaybePause(const http::Request& request) const;
   // Rebuilds the in-memory directory from the store after a unit whose
   // mirror updates did not commit.
   void ReloadDirectory();
 
   Services& services_;
   RouteTable table_;
+  bool test_pause_header_ = false;
 };
 
 }  // namespace cfiam::api

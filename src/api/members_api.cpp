@@ -63,10 +63,21 @@ MemberGrants ReadGrants(const ObjectReader& body, bool required) {
   return grants;
 }
 
+// The ceiling: a member can be given (or, by accepting, come to hold) only
+// what the caller holds in the account.
+void RequireWithinCaller(Context& ctx, const std::vector<std::string>& role_ids,
+                         const std::vector<Policy>& policies) {
+  const std::string& account_id = ctx.Param("account_id");
+  ctx.services.ceiling.RequireRoles(ctx.principal, account_id, role_ids);
+  ctx.services.ceiling.RequirePolicies(ctx.principal, account_id, policies);
+}
+
 Reply Create(Context& ctx) {
   ObjectReader body(ctx.body);
   const std::string email = ValidEmail(body);
   MemberGrants grants = ReadGrants(body, true);
+  RequireWithinCaller(ctx, grants.role_ids.value_or(std::vector<std::string>{}),
+                      grants.policies.value_or(std::vector<Policy>{}));
   const std::string status = body.Enum("status", {"accepted", "pending"}).value_or("pending");
   auto added = ctx.services.members.Add(ctx.Param("account_id"), email, std::move(grants), status);
   return {RenderMember(added, ctx.services), {}, {}};
@@ -98,6 +109,12 @@ Reply Update(Context& ctx) {
   ObjectReader body(ctx.body);
   MemberGrants grants = ReadGrants(body, false);
   const auto status = body.Enum("status", {"accepted", "pending", "rejected"});
+  if (grants.role_ids || grants.policies || status == "accepted") {
+    const Member current =
+        ctx.services.members.Get(ctx.Param("account_id"), ctx.Param("member_id")).member;
+    RequireWithinCaller(ctx, grants.role_ids.value_or(current.role_ids),
+                        grants.policies.value_or(current.policies));
+  }
   auto updated = ctx.services.members.Update(ctx.Param("account_id"), ctx.Param("member_id"),
                                              std::move(grants), status);
   return {RenderMember(updated, ctx.services), {}, {}};

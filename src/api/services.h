@@ -7,6 +7,7 @@
 #include "auth/authenticator.h"
 #include "auth/authorizer.h"
 #include "auth/catalog.h"
+#include "auth/ceiling.h"
 #include "auth/directory.h"
 #include "auth/rate_limit.h"
 #include "domain/accounts.h"
@@ -33,6 +34,7 @@ struct Services {
         catalog(c),
         authenticator(d, &last_used),
         authorizer(d, c),
+        ceiling(authorizer, c),
         accounts(s, d, c),
         tokens(s, d, last_used),
         rate_plans(c.rate_plans()),
@@ -50,6 +52,7 @@ struct Services {
   auth::LastUsed last_used;  // declared before its users
   auth::Authenticator authenticator;
   auth::Authorizer authorizer;
+  auth::Ceiling ceiling;           // every grant-giving handler calls it
   auth::RateLimiter rate_limiter;  // off unless main configures it
   AccountService accounts;
   TokenService tokens;

@@ -16,26 +16,31 @@ using boost::beast::http::verb;
 
 namespace {
 
-// The creator may not hand out more than it holds: every key of every allow
-// grant must be allowed to the caller in this account.
-void CheckWithinCreator(Context& ctx, const auth::TokenPolicy& policy,
-                        const std::string& account_id) {
-  for (const auth::Grant& g : policy.grants) {
-    if (g.deny) continue;
-    for (const std::string& key : g.keys) {
-      if (!ctx.services.authorizer.Allows(ctx.principal, account_id, key)) {
-        throw ApiError(
-            403, codes::kAuthenticationError,
-            "A token cannot be granted permissions its creator does not hold (" + key + ")");
-      }
-    }
-  }
+auth::TokenLimits LimitsOf(const std::optional<Micros>& not_before,
+                          const std::optional<Micros>& expires_on, const auth::TokenPolicy& policy) {
+  return {not_before, expires_on, &policy.ip};
+}
+
+// The ceiling for a token being made: the caller must hold every key it
+// grants, and a token caller bounds its window and request_ip.
+void RequireWithinCaller(Context& ctx, const std::string& account_id, const TokenDraft& draft) {
+  ctx.services.ceiling.RequireToken(ctx.principal, account_id, *draft.policy,
+                                    LimitsOf(draft.not_before, draft.expires_on, *draft.policy));
+}
+
+// The ceiling for an existing token: updating or rolling it requires holding
+// everything it holds (deleting it does not: revocation only narrows).
+void RequireHolding(Context& ctx, const Token& token) {
+  const auth::TokenPolicy policy =
+      auth::TokenPolicy::FromStored(token.policies_json, token.condition_json, ctx.services.catalog);
+  ctx.services.ceiling.RequireToken(ctx.principal, token.account_id, policy,
+                                    LimitsOf(token.not_before, token.expires_on, policy));
 }
 
 Reply Create(Context& ctx) {
   const std::string& account_id = ctx.Param("account_id");
   TokenDraft draft = ReadCreateBody(ctx, account_id);
-  CheckWithinCreator(ctx, *draft.policy, account_id);
+  RequireWithinCaller(ctx, account_id, draft);
   auto [token, secret] = ctx.services.tokens.Create(account_id, std::move(draft));
   json::object out = RenderToken(token, ctx.services.tokens);
   out["value"] = secret;
@@ -62,7 +67,8 @@ Reply Update(Context& ctx) {
   const std::string& account_id = ctx.Param("account_id");
   const Token current = ctx.services.tokens.Get(account_id, ctx.Param("token_id"));
   TokenDraft draft = ReadUpdateBody(ctx, current, account_id);
-  CheckWithinCreator(ctx, *draft.policy, account_id);
+  RequireWithinCaller(ctx, account_id, draft);
+  RequireHolding(ctx, current);
   return {
       RenderToken(ctx.services.tokens.Update(account_id, ctx.Param("token_id"), std::move(draft)),
                   ctx.services.tokens),
@@ -77,6 +83,7 @@ Reply Delete(Context& ctx) {
 
 Reply Roll(Context& ctx) {
   CheckRollBody(ctx);
+  RequireHolding(ctx, ctx.services.tokens.Get(ctx.Param("account_id"), ctx.Param("token_id")));
   return {json::value(ctx.services.tokens.Roll(ctx.Param("account_id"), ctx.Param("token_id"))),
           {},
           {}};

@@ -37,6 +37,7 @@ Reply Create(Context& ctx) {
   if (const json::array* items = body.Array("policies")) {
     policies = ParsePolicies(*items, "policies");
   }
+  ctx.services.ceiling.RequirePolicies(ctx.principal, ctx.Param("account_id"), policies);
   auto g = ctx.services.user_groups.Create(ctx.Param("account_id"), name, std::move(policies));
   return {RenderGroup(g, ctx.services), {}, {}};
 }
@@ -68,6 +69,7 @@ Reply Update(Context& ctx) {
   std::optional<std::vector<Policy>> policies;
   if (const json::array* items = body.Array("policies")) {
     policies = ParsePolicies(*items, "policies");
+    ctx.services.ceiling.RequirePolicies(ctx.principal, ctx.Param("account_id"), *policies);
   }
   auto g = ctx.services.user_groups.Update(ctx.Param("account_id"), ctx.Param("user_group_id"),
                                            name, std::move(policies));
@@ -104,8 +106,15 @@ std::vector<std::string> ReadMemberIds(const Context& ctx) {
 }
 
 Reply SetMembers(Context& ctx, bool replace) {
-  auto members = ctx.services.user_groups.SetMembers(
-      ctx.Param("account_id"), ctx.Param("user_group_id"), ReadMemberIds(ctx), replace);
+  const std::string& account_id = ctx.Param("account_id");
+  const std::string& group_id = ctx.Param("user_group_id");
+  std::vector<std::string> ids = ReadMemberIds(ctx);
+  if (!ids.empty()) {
+    // Joining a group grants its policies: only a caller holding them may add.
+    const UserGroup group = ctx.services.user_groups.Get(account_id, group_id);
+    ctx.services.ceiling.RequirePolicies(ctx.principal, account_id, group.policies);
+  }
+  auto members = ctx.services.user_groups.SetMembers(account_id, group_id, std::move(ids), replace);
   json::array items;
   for (const auto& m : members) items.push_back(RenderGroupMember(m));
   return {std::move(items), {}, {}};

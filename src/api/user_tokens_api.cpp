@@ -4,15 +4,14 @@
 // Only the owner manages its tokens: the user's API key, or one of its user
 // tokens holding API Tokens Read/Write on com.cloudflare.api.user.<id>
 // (unrestricted tokens hold them). Another user's token id is 404, exactly
-// like a missing one. What a new or changed token may hold is bounded by the
-// caller (auth/user_token_ceiling.h).
+// like a missing one. What a new, changed or rolled token may hold is bounded
+// by the caller (auth/ceiling.h, Ceiling::RequireUserToken).
 #include <boost/json.hpp>
 
 #include "api/pagination.h"
 #include "api/route.h"
 #include "api/services.h"
 #include "api/token_wire.h"
-#include "auth/user_token_ceiling.h"
 #include "util/api_error.h"
 
 namespace cfiam::api {
@@ -23,8 +22,14 @@ namespace {
 
 TokenOwner Owner(const Context& ctx) { return TokenOwner::User(ctx.principal.user->id); }
 
+auth::TokenLimits LimitsOf(const auth::TokenPolicy* policy, const std::optional<Micros>& not_before,
+                          const std::optional<Micros>& expires_on) {
+  return {not_before, expires_on, policy ? &policy->ip : nullptr};
+}
+
 // REQUIRES: Access::kUser passed (the principal has a user).
-void CheckWithinCaller(Context& ctx, const auth::UserTokenShape& shape) {
+void RequireWithinCaller(Context& ctx, const auth::TokenPolicy* policy,
+                         const auth::TokenLimits& limits) {
   std::vector<std::string> accounts;
   {
     auto tx = ctx.services.store.Read();
@@ -35,16 +40,25 @@ void CheckWithinCaller(Context& ctx, const auth::UserTokenShape& shape) {
       accounts.push_back(m.account_id);
     }
   }
-  auth::CheckUserTokenWithinCaller(ctx.principal, ctx.services.authorizer, shape, accounts);
+  ctx.services.ceiling.RequireUserToken(ctx.principal, policy, limits, accounts);
 }
 
-void CheckDraft(Context& ctx, const TokenDraft& draft) {
-  CheckWithinCaller(ctx, {draft.policy.get(), draft.not_before, draft.expires_on});
+void RequireDraft(Context& ctx, const TokenDraft& draft) {
+  RequireWithinCaller(ctx, draft.policy.get(),
+                      LimitsOf(draft.policy.get(), draft.not_before, draft.expires_on));
+}
+
+// Updating or rolling an existing token requires holding everything it holds
+// (rolling hands the caller its secret); deleting it does not.
+void RequireHolding(Context& ctx, const Token& token) {
+  const auth::TokenPolicy policy =
+      auth::TokenPolicy::FromStored(token.policies_json, token.condition_json, ctx.services.catalog);
+  RequireWithinCaller(ctx, &policy, LimitsOf(&policy, token.not_before, token.expires_on));
 }
 
 Reply Create(Context& ctx) {
   TokenDraft draft = ReadCreateBody(ctx, std::nullopt);
-  CheckDraft(ctx, draft);
+  RequireDraft(ctx, draft);
   auto [token, secret] = ctx.services.tokens.Create(Owner(ctx), std::move(draft));
   json::object out = RenderToken(token, ctx.services.tokens);
   out["value"] = secret;
@@ -69,7 +83,8 @@ Reply Get(Context& ctx) {
 Reply Update(Context& ctx) {
   const Token current = ctx.services.tokens.Get(Owner(ctx), ctx.Param("token_id"));
   TokenDraft draft = ReadUpdateBody(ctx, current, std::nullopt);
-  CheckDraft(ctx, draft);
+  RequireDraft(ctx, draft);
+  RequireHolding(ctx, current);
   return {RenderToken(ctx.services.tokens.Update(Owner(ctx), ctx.Param("token_id"),
                                                  std::move(draft)),
                       ctx.services.tokens),
@@ -82,14 +97,9 @@ Reply Delete(Context& ctx) {
   return {json::object{{"id", ctx.Param("token_id")}}, {}, {}};
 }
 
-// Rolling hands the caller the token's secret: the token must not exceed the
-// caller, just as if it were being created now.
 Reply Roll(Context& ctx) {
   CheckRollBody(ctx);
-  const Token current = ctx.services.tokens.Get(Owner(ctx), ctx.Param("token_id"));
-  auto live = ctx.services.directory.FindTokenById(current.id);
-  CheckWithinCaller(ctx, {live ? live->policy.get() : nullptr, current.not_before,
-                          current.expires_on});
+  RequireHolding(ctx, ctx.services.tokens.Get(Owner(ctx), ctx.Param("token_id")));
   return {json::value(ctx.services.tokens.Roll(Owner(ctx), ctx.Param("token_id"))), {}, {}};
 }
 

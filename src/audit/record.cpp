@@ -12,6 +12,15 @@ namespace cfiam::audit {
 namespace json = boost::json;
 namespace {
 
+// A recorded header value is the client's choice: keep at most
+// kMaxHeaderBytes of it, cut on a UTF-8 character boundary.
+std::string_view BoundedHeader(std::string_view value) {
+  if (value.size() <= kMaxHeaderBytes) return value;
+  std::size_t n = kMaxHeaderBytes;
+  while (n > 0 && (static_cast<unsigned char>(value[n]) & 0xC0) == 0x80) --n;
+  return value.substr(0, n);
+}
+
 std::string StringField(const json::value* v, std::string_view name) {
   if (!v || !v->is_object()) return {};
   const auto* f = v->as_object().if_contains(name);
@@ -80,7 +89,7 @@ AuditEntry Describe(const ChangeRequest& change, unsigned status, const json::va
   e.raw_method = std::string(change.method);
   e.raw_status_code = status;
   e.raw_uri = std::string(change.uri);
-  e.raw_user_agent = std::string(change.user_agent);
+  e.raw_user_agent = std::string(BoundedHeader(change.user_agent));
 
   e.resource_product = kind.product;
   e.resource_type = kind.type;

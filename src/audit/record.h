@@ -15,6 +15,9 @@
 
 namespace cfiam::audit {
 
+// Recorded header values (User-Agent) are cut to this many bytes.
+inline constexpr std::size_t kMaxHeaderBytes = 512;
+
 struct ChangeRequest {
   std::string_view method;       // "POST"
   std::string_view route_path;   // the route's template

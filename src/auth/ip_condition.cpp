@@ -63,7 +63,7 @@ bool Cidr::Contains(const std::array<std::uint8_t, 16>& addr, bool v4) const {
 }
 
 bool Cidr::Covers(const Cidr& other) const {
-  return other.v4_ == v4_ && other.prefix_ >= prefix_ && Contains(other.bytes_, other.v4_);
+  return v4_ == other.v4_ && prefix_ <= other.prefix_ && Contains(other.bytes_, other.v4_);
 }
 
 bool IpCondition::Allows(std::string_view client_ip) const {

@@ -20,8 +20,8 @@ class Cidr {
   // (bad address, prefix out of range, junk).
   static std::optional<Cidr> Parse(std::string_view text);
   bool Contains(const std::array<std::uint8_t, 16>& addr, bool v4) const;
-  // True when every address of `other` is in this range. Two ranges overlap
-  // exactly when one covers the other.
+  // True when every address of `other` is in this range (same family, this
+  // prefix no longer than `other`'s and their leading bits equal).
   bool Covers(const Cidr& other) const;
   const std::string& text() const { return text_; }
 

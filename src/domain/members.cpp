@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "auth/ceiling.h"
 #include "domain/policies.h"
 #include "util/api_error.h"
 #include "util/random.h"
@@ -27,24 +28,23 @@ void MemberService::ValidateGrants(store::Tx& tx, const std::string& account_id,
 
 bool MemberService::HoldsSuperAdmin(const Member& m) const {
   if (m.status != "accepted") return false;
-  const std::string& sa = catalog_.SuperAdminRole().id;
-  if (std::find(m.role_ids.begin(), m.role_ids.end(), sa) != m.role_ids.end()) return true;
-  for (const Policy& p : m.policies) {
-    if (p.access != "allow") continue;
-    for (const std::string& pg : p.permission_group_ids) {
-      if (pg == sa) return true;
-    }
+  for (const std::string& key : auth::Ceiling::RoleKeys(catalog_.SuperAdminRole())) {
+    if (!authorizer_.MemberAllowed(m, key)) return false;
   }
-  return false;
+  return true;
 }
 
 void MemberService::KeepSuperAdmin(store::Tx& tx, const Member& before, const Member* after) {
   if (!HoldsSuperAdmin(before) || (after && HoldsSuperAdmin(*after))) return;
-  if (store_.CountAcceptedHolders(tx, before.account_id, catalog_.SuperAdminRole().id) <= 1) {
-    throw ApiError::Conflict(
-        "The account must keep at least one accepted member with the Super Administrator "
-        "role; this member is the last one");
+  for (const std::string& user_id :
+       store_.AcceptedHolderCandidates(tx, before.account_id, catalog_.SuperAdminRole().id)) {
+    if (user_id == before.user_id) continue;
+    auto other = directory_.FindMember(before.account_id, user_id);
+    if (other && HoldsSuperAdmin(*other)) return;
   }
+  throw ApiError::Conflict(
+      "The account must keep at least one accepted member with the Super Administrator "
+      "role over the whole account; this member is the last one");
 }
 
 store::MemberWithUser MemberService::WithUser(store::Tx& tx, Member m) {
@@ -147,6 +147,10 @@ Member MemberService::RespondToMembership(const std::string& user_id, const std:
                                           const std::string& status) {
   auto tx = store_.Write();
   const Member before = LoadOwn(*tx, user_id, member_id);
+  if (before.status != "pending") {
+    throw ApiError::Conflict("Only a pending invitation can be accepted or rejected; this one is " +
+                             before.status);
+  }
   Member after = before;
   after.status = status;
   KeepSuperAdmin(*tx, before, &after);

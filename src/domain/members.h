@@ -4,13 +4,17 @@
 // lock is released, so authorization follows commit order.
 //
 // Invariant: an account always keeps at least one accepted member holding
-// Super Administrator; removing or demoting the last one is a 409.
+// Super Administrator over the whole account, judged exactly as the
+// authorizer judges (roles, own and user-group policies whose resource groups
+// cover the account, denies honoured); removing or demoting the last one is a
+// 409.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "auth/authorizer.h"
 #include "auth/catalog.h"
 #include "auth/directory.h"
 #include "domain/model.h"
@@ -27,7 +31,7 @@ struct MemberGrants {
 class MemberService {
  public:
   MemberService(store::Store& store, auth::Directory& directory, const auth::Catalog& catalog)
-      : store_(store), directory_(directory), catalog_(catalog) {}
+      : store_(store), directory_(directory), catalog_(catalog), authorizer_(directory, catalog) {}
 
   // Adds the user with `email` (normalized by the caller; created when new).
   // Throws 400 naming an unknown role/permission group/resource group, 409
@@ -43,6 +47,7 @@ class MemberService {
   void Remove(const std::string& account_id, const std::string& member_id);
 
   // Memberships: the rows of `user_id` only; another user's id is a 404.
+  // An invitee answers only a pending invitation (else 409).
   Page<Member> ListMemberships(const std::string& user_id, const std::optional<std::string>& status,
                                std::int64_t limit, std::int64_t offset);
   Member GetMembership(const std::string& user_id, const std::string& member_id);
@@ -56,6 +61,8 @@ class MemberService {
   // `current`: the member's stored policies, whose ids an update may keep.
   void ValidateGrants(store::Tx& tx, const std::string& account_id, MemberGrants& grants,
                       const std::vector<Policy>& current = {});
+  // Whether `m`, if it were stored as it is, would hold every permission of
+  // Super Administrator on its whole account.
   bool HoldsSuperAdmin(const Member& m) const;
   // Throws 409 when `before` is the account's last accepted super admin and
   // `after` (nullptr = removed) no longer is one.
@@ -65,6 +72,7 @@ class MemberService {
   store::Store& store_;
   auth::Directory& directory_;
   const auth::Catalog& catalog_;
+  const auth::Authorizer authorizer_;
 };
 
 }  // namespace cfiam

@@ -132,18 +132,23 @@ Page<MemberWithUser> Store::ListMembers(Tx& tx, const MemberQuery& q) {
   return page;
 }
 
-std::int64_t Store::CountAcceptedHolders(Tx& tx, std::string_view account_id,
-                                         std::string_view role_id) {
+std::vector<std::string> Store::AcceptedHolderCandidates(Tx& tx, std::string_view account_id,
+                                                         std::string_view role_id) {
   const std::string role(role_id);
-  return tx
-      .Query(
-          "SELECT COUNT(*) FROM members m WHERE m.account_id = ? AND m.status = 'accepted' AND ("
-          "EXISTS (SELECT 1 FROM member_roles r WHERE r.member_id = m.id AND r.role_id = ?) OR "
-          "EXISTS (SELECT 1 FROM policies p JOIN policy_permission_groups g ON g.policy_id = p.id "
-          "WHERE p.member_id = m.id AND p.access = 'allow' AND g.permission_group_id = ?))",
-          {std::string(account_id), role, role})
-      .front()
-      .Int(0);
+  std::vector<std::string> users;
+  for (const Row& row : tx.Query(
+           "SELECT m.user_id FROM members m WHERE m.account_id = ? AND m.status = 'accepted' AND ("
+           "EXISTS (SELECT 1 FROM member_roles r WHERE r.member_id = m.id AND r.role_id = ?) OR "
+           "EXISTS (SELECT 1 FROM policies p JOIN policy_permission_groups g ON g.policy_id = p.id "
+           "WHERE p.member_id = m.id AND p.access = 'allow' AND g.permission_group_id = ?) OR "
+           "EXISTS (SELECT 1 FROM user_group_members ugm JOIN policies p "
+           "ON p.user_group_id = ugm.user_group_id JOIN policy_permission_groups g "
+           "ON g.policy_id = p.id WHERE ugm.member_id = m.id AND p.access = 'allow' "
+           "AND g.permission_group_id = ?))",
+           {std::string(account_id), role, role, role})) {
+    users.push_back(row.Str(0));
+  }
+  return users;
 }
 
 Page<Member> Store::ListMembershipsOfUser(Tx& tx, std::string_view user_id,

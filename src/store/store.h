@@ -153,9 +153,12 @@ class Store {
   // Deletes the member and, through foreign keys, its policies and group memberships.
   bool DeleteMember(Tx& tx, std::string_view member_id);
   Page<MemberWithUser> ListMembers(Tx& tx, const MemberQuery& query);
-  // Accepted members of the account holding `role_id`, as a role or as a
-  // permission group of one of their own allow policies.
-  std::int64_t CountAcceptedHolders(Tx& tx, std::string_view account_id, std::string_view role_id);
+  // The user ids of accepted members of the account that may hold `role_id`:
+  // as a role, or as a permission group of an allow policy of their own or
+  // of one of their user groups. Whether they hold it on the whole account,
+  // and are not denied, is the authorizer's question.
+  std::vector<std::string> AcceptedHolderCandidates(Tx& tx, std::string_view account_id,
+                                                    std::string_view role_id);
   // A user's memberships across accounts, newest first.
   Page<Member> ListMembershipsOfUser(Tx& tx, std::string_view user_id,
                                      const std::optional<std::string>& status, std::int64_t limit,

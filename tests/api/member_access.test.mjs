@@ -81,8 +81,13 @@ test('via role: pending holds nothing, accepted holds the role, no more', async 
   // Promotion takes effect at once.
   expectOk(assert, await srv.call('PUT', `/accounts/${acc}/members/${member.id}`, { body: { roles: [{ id: ROLE.superAdmin }] } }));
   expectOk(assert, await bob('PUT', `/accounts/${acc}`, { body: { name: 'Member Access' } }));
-  // Rejecting the membership removes everything again.
-  expectOk(assert, await bob('PUT', `/memberships/${member.id}`, { body: { status: 'rejected' } }));
+  // An accepted invitation cannot be answered again (leaving is DELETE).
+  expectError(assert, await bob('PUT', `/memberships/${member.id}`, { body: { status: 'rejected' } }), 409, 1004);
+  // The administrator rejecting the member removes everything again, and the
+  // invitee cannot turn a rejected membership back into an accepted one.
+  expectOk(assert, await srv.call('PUT', `/accounts/${acc}/members/${member.id}`, { body: { status: 'rejected' } }));
+  expectError(assert, await bob('GET', `/accounts/${acc}`), 404);
+  expectError(assert, await bob('PUT', `/memberships/${member.id}`, { body: { status: 'accepted' } }), 409, 1004);
   expectError(assert, await bob('GET', `/accounts/${acc}`), 404);
 });
 

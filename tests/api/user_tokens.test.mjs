@@ -160,6 +160,9 @@ test('ceiling: a token caller cannot exceed its own policies, window or request_
   // Roll: the caller may not obtain the secret of a token bigger than itself.
   const big = await userToken(asAdmin, { name: 'big', policies: [allowOn(acct(X), 'Account Settings Write')] });
   expectError(assert, await call('PUT', `/user/tokens/${big.id}/value`, { body: {} }), 403, 10000);
+  // Nor change it, even to narrow it: updating needs holding all it holds.
+  expectError(assert, await call('PUT', `/user/tokens/${big.id}`, { body: { name: 'big', policies: [allowOn(acct(X), 'Billing Read')], ...base } }), 403, 10000);
+  expectOk(assert, await call('DELETE', `/user/tokens/${big.id}`), 'revoking only narrows');
   const boot = expectOk(assert, await srv.call('GET', '/user/tokens?per_page=50')).find((t) => t.name === 'bootstrap');
   expectError(assert, await call('PUT', `/user/tokens/${boot.id}/value`, { body: {} }), 403, 10000);
   expectOk(assert, await srv.call('GET', '/user/tokens/verify'), 'the bootstrap secret still works');
