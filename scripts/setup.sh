@@ -13,11 +13,14 @@ flavor="${1:-release}"
 # port (the binary only; the "dnsmasq" package would also run a system service
 # on port 53). sqlite3: the CLI the audit tests use to look at the stored log
 # of a deleted account, and the audit benchmark uses to seed a million entries.
+# openssl, curl: the TLS tests make a throw-away CA with the CLI and call the
+# server with curl. util-linux: prlimit, for the descriptor-limit tests.
 packages=(
   g++ cmake make pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libssl-dev libgtest-dev
   wrk dnsmasq-base sqlite3
+  openssl curl util-linux
 )
 missing=()
 for p in "${packages[@]}"; do

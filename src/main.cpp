@@ -39,6 +39,8 @@ Usage:
               [--sso-blocked-domains LIST]
               [--audit-retention AGE] [--audit-prune-interval AGE]
               [--rate-limit N/WINDOW]
+              [--max-connections-per-ip N] [--max-buffered-bodies MIB]
+              [--tls-cert FILE --tls-key FILE]
   cfiam admin api-key --email E [--data-dir DIR]
                         create or roll a user's global API key (X-Auth-Key) and print
                         it once; a running server picks it up within seconds
@@ -50,9 +52,19 @@ serve options (each also read from the environment):
                        IPv6 as [::1]:8787; port 0 picks a free port)
   --data-dir DIR       where the SQLite database lives (CFIAM_DATA_DIR; default ./data)
   --threads N          I/O threads (CFIAM_THREADS; default: number of cores)
-  --max-connections N  open connections before new ones get 429 (CFIAM_MAX_CONNECTIONS; 4096)
+  --max-connections N  open connections before new ones get 503 (CFIAM_MAX_CONNECTIONS; 4096;
+                       lowered to fit the descriptor limit, RLIMIT_NOFILE)
   --request-timeout S  seconds to receive a whole request (CFIAM_REQUEST_TIMEOUT; 30)
   --idle-timeout S     seconds an idle keep-alive connection stays open (CFIAM_IDLE_TIMEOUT; 60)
+
+Edge limits and TLS (each also read from the environment):
+  --max-connections-per-ip N  open connections from one client address before new ones
+                       get 503 (CFIAM_MAX_CONNECTIONS_PER_IP; 256)
+  --max-buffered-bodies MIB   request bodies held in memory at once, across all
+                       connections, before new ones get 503 (CFIAM_MAX_BUFFERED_BODIES; 256)
+  --tls-cert FILE      PEM certificate chain; with --tls-key the listener serves HTTPS only
+                       (CFIAM_TLS_CERT); SIGHUP reloads both for new connections
+  --tls-key FILE       PEM private key of --tls-cert (CFIAM_TLS_KEY)
 
 SSO connector domain verification (DNS TXT lookups; each also from the environment):
   --dns-resolver HOST:PORT   DNS server to ask (CFIAM_DNS_RESOLVER; IPv6 as [::1]:53;
@@ -107,6 +119,11 @@ struct ServeConfig {
   cfiam::audit::Age audit_retention{18, 0};
   cfiam::audit::Age audit_prune_interval{0, 600LL * 1000000};
   cfiam::auth::RateLimitPolicy rate_limit;  // off
+  // Edge limits and TLS.
+  long long max_connections_per_ip = 256;
+  long long max_buffered_bodies_mib = 256;
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 std::optional<std::string> Env(const char* name) {
@@ -262,6 +279,15 @@ int Serve(int argc, char** argv) {
     cfg.audit_prune_interval = ParseAgeFlag("CFIAM_AUDIT_PRUNE_INTERVAL", *v);
   }
   if (auto v = Env("CFIAM_RATE_LIMIT")) cfg.rate_limit = ParseRateLimitFlag("CFIAM_RATE_LIMIT", *v);
+  // Edge limits and TLS.
+  if (auto v = Env("CFIAM_MAX_CONNECTIONS_PER_IP")) {
+    cfg.max_connections_per_ip = ParseBounded("--max-connections-per-ip", *v, 1, 1000000);
+  }
+  if (auto v = Env("CFIAM_MAX_BUFFERED_BODIES")) {
+    cfg.max_buffered_bodies_mib = ParseBounded("--max-buffered-bodies", *v, 1, 1 << 20);
+  }
+  if (auto v = Env("CFIAM_TLS_CERT")) cfg.tls_cert = *v;
+  if (auto v = Env("CFIAM_TLS_KEY")) cfg.tls_key = *v;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -296,10 +322,19 @@ int Serve(int argc, char** argv) {
       cfg.audit_prune_interval = ParseAgeFlag(arg, value());
     } else if (arg == "--rate-limit") {
       cfg.rate_limit = ParseRateLimitFlag(arg, value());
+    } else if (arg == "--max-connections-per-ip") {
+      cfg.max_connections_per_ip = ParseBounded(arg, value(), 1, 1000000);
+    } else if (arg == "--max-buffered-bodies") {
+      cfg.max_buffered_bodies_mib = ParseBounded(arg, value(), 1, 1 << 20);
+    } else if (arg == "--tls-cert") {
+      cfg.tls_cert = value();
+    } else if (arg == "--tls-key") {
+      cfg.tls_key = value();
     } else {
       Usage("unknown option " + arg);
     }
   }
+  if (cfg.tls_cert.empty() != cfg.tls_key.empty()) Usage("--tls-cert and --tls-key go together");
   cfiam::http::ServerOptions options;
   if (!SplitListen(cfg.listen, options.host, options.port)) Usage("bad --listen " + cfg.listen);
   options.io_threads =
@@ -311,6 +346,10 @@ int Serve(int argc, char** argv) {
   options.max_connections = static_cast<std::size_t>(cfg.max_connections);
   options.request_timeout = std::chrono::seconds(cfg.request_timeout);
   options.idle_timeout = std::chrono::seconds(cfg.idle_timeout);
+  options.max_connections_per_ip = static_cast<std::size_t>(cfg.max_connections_per_ip);
+  options.max_buffered_body_bytes = static_cast<std::size_t>(cfg.max_buffered_bodies_mib) << 20;
+  options.tls_cert_file = cfg.tls_cert;
+  options.tls_key_file = cfg.tls_key;
 
   const cfiam::VerifierOptions verifier_options = VerifierConfig(cfg);
   std::vector<std::string> blocked = ParseBlockedDomains(cfg.blocked_domains);
@@ -341,13 +380,17 @@ int Serve(int argc, char** argv) {
   services.rate_limiter.Configure(cfg.rate_limit);
   cfiam::api::Dispatcher dispatcher(services);
   // Tests only: lets a request pause before its unit of work (see dispatcher.h).
-  if (const char* hooks = std::getenv("CFIAM_TEST_HOOKS"); hooks && std::string_view(hooks) == "1") {
+  if (const char* hooks = std::getenv("CFIAM_TEST_HOOKS");
+      hooks && std::string_view(hooks) == "1") {
     dispatcher.TEST_EnablePauseHeader();
   }
   cfiam::http::Server server(
       options, [&](cfiam::http::Request& r) { return dispatcher.Handle(r); },
       [&](cfiam::http::Request& r, cfiam::http::Response& res) {
         return dispatcher.HandleInline(r, res);
+      },
+      [&](cfiam::http::Request& r, cfiam::http::Response& res) {
+        return dispatcher.RefuseBeforeBody(r, res);
       });
   // last_used_on is recorded in memory on every use and persisted in batches.
   // Every 2 s: persist token uses, and pick up users and API keys changed by
@@ -374,8 +417,9 @@ int Serve(int argc, char** argv) {
     }
   });
   const unsigned short port = server.Listen();
-  std::cerr << "cfiam: listening on " << options.host << ":" << port << " (data: " << cfg.data_dir
-            << ", threads: " << options.io_threads << ")" << std::endl;
+  std::cerr << "cfiam: listening on " << (cfg.tls_cert.empty() ? "" : "https://") << options.host
+            << ":" << port << " (data: " << cfg.data_dir << ", threads: " << options.io_threads
+            << ")" << std::endl;
   server.Run();
   flusher.Stop();
   pruner.Stop();

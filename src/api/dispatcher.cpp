@@ -4,8 +4,8 @@
 #include <boost/json.hpp>
 #include <boost/url.hpp>
 #include <chrono>
-#include <optional>
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 #include "api/envelope.h"
@@ -233,42 +233,56 @@ http::Response Dispatcher::Run(http::Request& request, Routed& routed) {
     }
     throw NoRoute(request.raw.target().substr(0, request.raw.target().find('?')));
   }
+  const auth::Principal principal = Authenticate(request, match);
+  if (services_.rate_limiter.enabled()) return RunLimited(request, routed, principal);
+  return Serve(request, routed, principal);
+}
+
+http::Response Dispatcher::Serve(http::Request& request, Routed& routed,
+                                 const auth::Principal& principal) {
+  if (!routed.match.route->audit.empty()) {
+    return RunChange(request, routed, ReadCredentials(request), principal);
+  }
+  Authorize(principal, routed.match);
+  return RunHandler(request, routed, principal);
+}
+
+auth::Principal Dispatcher::Authenticate(const http::Request& request,
+                                         const RouteMatch& match) const {
   for (const auto& [name, value] : match.params) {
     if (!IsObjectId(value))
       throw NoRoute(request.raw.target().substr(0, request.raw.target().find('?')));
   }
-  const Route& route = *match.route;
-
   auth::Credentials creds = ReadCredentials(request);
-  const auth::Principal principal = [&] {
-    if (route.access != Access::kTokenVerify) return services_.authenticator.Authenticate(creds);
-    try {
-      return services_.authenticator.Authenticate(creds);
-    } catch (const ApiError& e) {
-      // Verification answers for the token itself: a token that exists but
-      // cannot be used (disabled, expired, wrong place) is an invalid token.
-      if (e.errors()[0].code != codes::kInvalidAccessToken) throw;
-      throw ApiError(401, codes::kInvalidApiToken, "Invalid API Token");
-    }
-  }();
-
-  if (services_.rate_limiter.enabled()) return RunLimited(request, routed, creds, principal);
-  return Serve(request, routed, creds, principal);
+  if (match.route->access != Access::kTokenVerify) {
+    return services_.authenticator.Authenticate(creds);
+  }
+  try {
+    return services_.authenticator.Authenticate(creds);
+  } catch (const ApiError& e) {
+    // Verification answers for the token itself: a token that exists but
+    // cannot be used (disabled, expired, wrong place) is an invalid token.
+    if (e.errors()[0].code != codes::kInvalidAccessToken) throw;
+    throw ApiError(401, codes::kInvalidApiToken, "Invalid API Token");
+  }
 }
 
-http::Response Dispatcher::Serve(http::Request& request, Routed& routed,
-                                 const auth::Credentials& creds,
-                                 const auth::Principal& principal) {
-  if (!routed.match.route->audit.empty()) return RunChange(request, routed, creds, principal);
-  Authorize(principal, routed.match);
-  return RunHandler(request, routed, principal);
+bool Dispatcher::RefuseBeforeBody(http::Request& request, http::Response& response) {
+  bool refused = true;
+  response = Guarded(request, [&]() -> http::Response {
+    Routed routed = Resolve(request);
+    if (!routed.match.route) return Run(request, routed);  // 404 or 405
+    Authenticate(request, routed.match);
+    refused = false;
+    return {};
+  });
+  return refused;
 }
 
 // Counts the request against its credential owner (the user; the account for
 // an account token) and answers 429 971 beyond the limit; every counted
 // response, errors included, carries the rate-limit headers.
 http::Response Dispatcher::RunLimited(http::Request& request, Routed& routed,
-                                      const auth::Credentials& creds,
                                       const auth::Principal& principal) {
   const std::string owner =
       principal.is_account_token() ? "a:" + principal.token->account_id : "u:" + principal.user->id;
@@ -276,7 +290,7 @@ http::Response Dispatcher::RunLimited(http::Request& request, Routed& routed,
   const auth::RateLimiter::Verdict verdict = limiter.Hit(owner, NowMicros());
   http::Response response =
       verdict.allowed
-          ? Guarded(request, [&] { return Serve(request, routed, creds, principal); })
+          ? Guarded(request, [&] { return Serve(request, routed, principal); })
           : Enveloped(429, ErrorBody(ApiError(
                                429, codes::kRateLimited,
                                "Please wait and consider throttling your request speed")));

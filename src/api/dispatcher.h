@@ -37,6 +37,11 @@ class Dispatcher {
   // without a thread hop. Returns false for everything else (and for
   // requests it could not even route: the worker path answers those).
   bool HandleInline(http::Request& request, http::Response& response);
+  // Runs on the I/O thread with only the header of a request that has a
+  // body: sets `response` and returns true when the request would be refused
+  // without looking at the body (no route, no valid credential), so the
+  // server need not buffer a body it will not use.
+  bool RefuseBeforeBody(http::Request& request, http::Response& response);
 
   // Test hook (enabled by CFIAM_TEST_HOOKS=1 in main): a change request with
   // `cfiam-test-pause-ms: N` (N <= 10000) sleeps N ms between its first
@@ -56,22 +61,23 @@ class Dispatcher {
   http::Response Run(http::Request& request, Routed& routed);
   // After authentication: the change or read itself, and the same counted
   // against the rate limit (when one is configured).
-  http::Response Serve(http::Request& request, Routed& routed, const auth::Credentials& creds,
-                       const auth::Principal& principal);
+  http::Response Serve(http::Request& request, Routed& routed, const auth::Principal& principal);
   http::Response RunLimited(http::Request& request, Routed& routed,
-                            const auth::Credentials& creds, const auth::Principal& principal);
+                            const auth::Principal& principal);
   // Runs `fn` and turns whatever it throws into an enveloped error. A
   // template, not std::function: the request's lambda would not fit its
   // small buffer and cost an allocation per request.
   template <class Fn>
   http::Response Guarded(http::Request& request, Fn&& fn);
+  // Checks the path ids and the credentials. Throws ApiError.
+  auth::Principal Authenticate(const http::Request& request, const RouteMatch& match) const;
   // Throws unless `principal` may call the matched route.
   void Authorize(const auth::Principal& principal, const RouteMatch& match) const;
   http::Response RunHandler(http::Request& request, Routed& routed,
                             const auth::Principal& principal);
   // The change-route path: handler + audit entry in one unit of work.
-  http::Response RunChange(http::Request& request, Routed& routed,
-                           const auth::Credentials& creds, const auth::Principal& principal);
+  http::Response RunChange(http::Request& request, Routed& routed, const auth::Credentials& creds,
+                           const auth::Principal& principal);
   void TEST_MaybePause(const http::Request& request) const;
   // Rebuilds the in-memory directory from the store after a unit whose
   // mirror updates did not commit.

@@ -41,7 +41,7 @@ struct Services {
         subscriptions(s, rate_plans),
         sso_connectors(s, verifier, std::move(sso_blocked_domains)),
         members(s, d, c),
-        resource_groups(s, d),
+        resource_groups(s, d, c),
         user_groups(s, d, c),
         users(s, d),
         audit_log(s, audit::LoadOrCreateCursorKey(s)) {}

@@ -17,7 +17,8 @@ using boost::beast::http::verb;
 namespace {
 
 auth::TokenLimits LimitsOf(const std::optional<Micros>& not_before,
-                          const std::optional<Micros>& expires_on, const auth::TokenPolicy& policy) {
+                           const std::optional<Micros>& expires_on,
+                           const auth::TokenPolicy& policy) {
   return {not_before, expires_on, &policy.ip};
 }
 
@@ -31,8 +32,8 @@ void RequireWithinCaller(Context& ctx, const std::string& account_id, const Toke
 // The ceiling for an existing token: updating or rolling it requires holding
 // everything it holds (deleting it does not: revocation only narrows).
 void RequireHolding(Context& ctx, const Token& token) {
-  const auth::TokenPolicy policy =
-      auth::TokenPolicy::FromStored(token.policies_json, token.condition_json, ctx.services.catalog);
+  const auth::TokenPolicy policy = auth::TokenPolicy::FromStored(
+      token.policies_json, token.condition_json, ctx.services.catalog);
   ctx.services.ceiling.RequireToken(ctx.principal, token.account_id, policy,
                                     LimitsOf(token.not_before, token.expires_on, policy));
 }

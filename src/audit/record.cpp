@@ -1,5 +1,6 @@
 #include "audit/record.h"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
 
@@ -12,13 +13,41 @@ namespace cfiam::audit {
 namespace json = boost::json;
 namespace {
 
+// The length of the valid UTF-8 sequence at the start of `s`, or 0.
+std::size_t Utf8SequenceAt(std::string_view s) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char lead = byte(0);
+  std::size_t n = 0;
+  if (lead < 0x80) return 1;
+  if (lead >= 0xC2 && lead <= 0xDF) n = 2;
+  if (lead >= 0xE0 && lead <= 0xEF) n = 3;
+  if (lead >= 0xF0 && lead <= 0xF4) n = 4;
+  if (n == 0 || s.size() < n) return 0;
+  for (std::size_t i = 1; i < n; ++i) {
+    if ((byte(i) & 0xC0) != 0x80) return 0;
+  }
+  return n;
+}
+
 // A recorded header value is the client's choice: keep at most
-// kMaxHeaderBytes of it, cut on a UTF-8 character boundary.
-std::string_view BoundedHeader(std::string_view value) {
-  if (value.size() <= kMaxHeaderBytes) return value;
-  std::size_t n = kMaxHeaderBytes;
-  while (n > 0 && (static_cast<unsigned char>(value[n]) & 0xC0) == 0x80) --n;
-  return value.substr(0, n);
+// kMaxHeaderBytes of it, whole UTF-8 characters only, and replace bytes that
+// are not UTF-8 (headers are opaque octets) with '?', so the entry stays
+// valid JSON text.
+std::string BoundedHeader(std::string_view value) {
+  std::string out;
+  out.reserve(std::min(value.size(), kMaxHeaderBytes));
+  while (!value.empty()) {
+    std::size_t n = Utf8SequenceAt(value);
+    if (out.size() + std::max<std::size_t>(n, 1) > kMaxHeaderBytes) break;
+    if (n == 0) {
+      out += '?';
+      n = 1;
+    } else {
+      out.append(value.substr(0, n));
+    }
+    value.remove_prefix(n);
+  }
+  return out;
 }
 
 std::string StringField(const json::value* v, std::string_view name) {
@@ -89,7 +118,7 @@ AuditEntry Describe(const ChangeRequest& change, unsigned status, const json::va
   e.raw_method = std::string(change.method);
   e.raw_status_code = status;
   e.raw_uri = std::string(change.uri);
-  e.raw_user_agent = std::string(BoundedHeader(change.user_agent));
+  e.raw_user_agent = BoundedHeader(change.user_agent);
 
   e.resource_product = kind.product;
   e.resource_type = kind.type;

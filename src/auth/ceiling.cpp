@@ -139,8 +139,7 @@ void Ceiling::RequireWithinCaller(const Token& caller, const TokenLimits& limits
   }
 }
 
-void Ceiling::RequireRole(const Principal& p, std::string_view account_id,
-                          const Role& role) const {
+void Ceiling::RequireRole(const Principal& p, std::string_view account_id, const Role& role) const {
   const std::string what = "the role " + role.name;
   for (const std::string& key : RoleKeys(role)) RequireKey(p, account_id, key, what);
 }

@@ -34,7 +34,8 @@ std::optional<Cidr> Cidr::Parse(std::string_view text) {
   std::optional<long long> prefix;
   if (const auto slash = text.find('/'); slash != std::string_view::npos) {
     long long p = 0;
-    if (!ParseUint(text.substr(slash + 1), p)) return std::nullopt;
+    // Reject before narrowing: 4294967304 must not wrap to 8.
+    if (!ParseUint(text.substr(slash + 1), p) || p > 128) return std::nullopt;
     prefix = p;
     addr = text.substr(0, slash);
   }

@@ -19,6 +19,12 @@ struct BootstrapResult {
 // exact secret a valid user token of that user; with `api_key` set, makes it
 // the user's global API key. On a store without any user and without `token`,
 // generates a token. Secrets are stored only as SHA-256 digests.
+//
+// Rotation: the store remembers which token and which user's API key came
+// from the bootstrap settings. When a start configures another token (or
+// another user's key), the previous bootstrap token is deleted (the previous
+// key cleared), so a changed secret revokes the old one. A start without
+// them leaves the previous ones as they are.
 BootstrapResult Bootstrap(store::Store& store, const std::string& email,
                           const std::optional<std::string>& token,
                           const std::optional<std::string>& api_key);

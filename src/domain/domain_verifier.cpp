@@ -97,9 +97,14 @@ void DomainVerifier::Stop() {
   work_.reset();
   ioc_.stop();
   thread_.join();
+  writer_.join();
 }
 
 void DomainVerifier::Record(const VerificationTarget& target, const char* status) {
+  net::post(writer_, [this, target, status] { Write(target, status); });
+}
+
+void DomainVerifier::Write(const VerificationTarget& target, const char* status) {
   // A store failure must not escape into the event loop: the connector then
   // stays "pending" and is checked again at the next start-up.
   try {

@@ -7,13 +7,16 @@
 // TXT record equal to the code makes the connector "verified", running out of
 // attempts makes it "failed". The outcome is written to the store only, and
 // only if the connector's verification generation is still the one checked
-// (a newer begin_verification, or a delete, supersedes it).
+// (a newer begin_verification, or a delete, supersedes it). That write runs on
+// a second thread of its own: waiting for the store's writer lock must never
+// hold up the lookups and timers of the other checks.
 //
 // Thread-safety: Start, Cancel and Stop may be called from any thread.
 #pragma once
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -50,16 +53,18 @@ class DomainVerifier {
   void Start(VerificationTarget target);
   // Abandons the connector's check, if any (e.g. it was deleted).
   void Cancel(const std::string& connector_id);
-  // Abandons every check and joins the thread; idempotent. Pending connectors
-  // stay "pending" in the store and are resumed at the next start-up.
+  // Abandons every check, finishes the outcomes already found and joins the
+  // threads; idempotent. Pending connectors stay "pending" in the store and
+  // are resumed at the next start-up.
   void Stop();
 
   const VerifierOptions& options() const { return options_; }
 
  private:
   class Check;
-  // Runs on the verifier thread: writes a check's outcome.
+  // Called on the verifier thread: hands a check's outcome to the writer.
   void Record(const VerificationTarget& target, const char* status);
+  void Write(const VerificationTarget& target, const char* status);
 
   store::Store& store_;
   VerifierOptions options_;
@@ -69,6 +74,7 @@ class DomainVerifier {
   // Only touched on the verifier thread.
   std::unordered_map<std::string, std::weak_ptr<Check>> active_;
   std::thread thread_;
+  boost::asio::thread_pool writer_{1};  // store writes of outcomes, in order
 };
 
 }  // namespace cfiam

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "auth/ceiling.h"
 #include "domain/policies.h"
 #include "util/api_error.h"
 #include "util/random.h"
@@ -26,22 +25,9 @@ void MemberService::ValidateGrants(store::Tx& tx, const std::string& account_id,
   }
 }
 
-bool MemberService::HoldsSuperAdmin(const Member& m) const {
-  if (m.status != "accepted") return false;
-  for (const std::string& key : auth::Ceiling::RoleKeys(catalog_.SuperAdminRole())) {
-    if (!authorizer_.MemberAllowed(m, key)) return false;
-  }
-  return true;
-}
-
 void MemberService::KeepSuperAdmin(store::Tx& tx, const Member& before, const Member* after) {
-  if (!HoldsSuperAdmin(before) || (after && HoldsSuperAdmin(*after))) return;
-  for (const std::string& user_id :
-       store_.AcceptedHolderCandidates(tx, before.account_id, catalog_.SuperAdminRole().id)) {
-    if (user_id == before.user_id) continue;
-    auto other = directory_.FindMember(before.account_id, user_id);
-    if (other && HoldsSuperAdmin(*other)) return;
-  }
+  if (!keeper_.Holds(before) || (after && keeper_.Holds(*after))) return;
+  if (keeper_.AnyHolder(tx, before.account_id, before.user_id)) return;
   throw ApiError::Conflict(
       "The account must keep at least one accepted member with the Super Administrator "
       "role over the whole account; this member is the last one");

@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "auth/authorizer.h"
 #include "auth/catalog.h"
 #include "auth/directory.h"
 #include "domain/model.h"
+#include "domain/super_admin.h"
 #include "store/store.h"
 
 namespace cfiam {
@@ -31,7 +31,10 @@ struct MemberGrants {
 class MemberService {
  public:
   MemberService(store::Store& store, auth::Directory& directory, const auth::Catalog& catalog)
-      : store_(store), directory_(directory), catalog_(catalog), authorizer_(directory, catalog) {}
+      : store_(store),
+        directory_(directory),
+        catalog_(catalog),
+        keeper_(store, directory, catalog) {}
 
   // Adds the user with `email` (normalized by the caller; created when new).
   // Throws 400 naming an unknown role/permission group/resource group, 409
@@ -61,9 +64,6 @@ class MemberService {
   // `current`: the member's stored policies, whose ids an update may keep.
   void ValidateGrants(store::Tx& tx, const std::string& account_id, MemberGrants& grants,
                       const std::vector<Policy>& current = {});
-  // Whether `m`, if it were stored as it is, would hold every permission of
-  // Super Administrator on its whole account.
-  bool HoldsSuperAdmin(const Member& m) const;
   // Throws 409 when `before` is the account's last accepted super admin and
   // `after` (nullptr = removed) no longer is one.
   void KeepSuperAdmin(store::Tx& tx, const Member& before, const Member* after);
@@ -72,7 +72,7 @@ class MemberService {
   store::Store& store_;
   auth::Directory& directory_;
   const auth::Catalog& catalog_;
-  const auth::Authorizer authorizer_;
+  const SuperAdminKeeper keeper_;
 };
 
 }  // namespace cfiam

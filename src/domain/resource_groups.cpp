@@ -42,6 +42,7 @@ std::vector<ResourceGroup> ResourceGroupService::List(const std::string& account
 ResourceGroup ResourceGroupService::Update(const std::string& account_id, const std::string& id,
                                            const std::function<void(ResourceGroup&)>& mutate) {
   auto tx = store_.Write();
+  const bool had_holder = keeper_.AnyHolder(*tx, account_id);
   auto g = store_.GetResourceGroup(*tx, account_id, id);
   if (!g) throw ApiError::NotFound("Resource group");
   mutate(*g);
@@ -50,6 +51,7 @@ ResourceGroup ResourceGroupService::Update(const std::string& account_id, const 
   store_.UpdateResourceGroup(*tx, *g);
   tx->Commit();
   directory_.PutResourceGroup(*g);
+  keeper_.RequireHolder(*tx, account_id, had_holder);
   return *g;
 }
 

@@ -8,16 +8,19 @@
 #include <string>
 #include <vector>
 
+#include "auth/catalog.h"
 #include "auth/directory.h"
 #include "domain/model.h"
+#include "domain/super_admin.h"
 #include "store/store.h"
 
 namespace cfiam {
 
 class ResourceGroupService {
  public:
-  ResourceGroupService(store::Store& store, auth::Directory& directory)
-      : store_(store), directory_(directory) {}
+  ResourceGroupService(store::Store& store, auth::Directory& directory,
+                       const auth::Catalog& catalog)
+      : store_(store), directory_(directory), keeper_(store, directory, catalog) {}
 
   // `draft` is validated by the caller; id and times are assigned. 409 on a duplicate name.
   ResourceGroup Create(ResourceGroup draft);
@@ -33,6 +36,7 @@ class ResourceGroupService {
  private:
   store::Store& store_;
   auth::Directory& directory_;
+  const SuperAdminKeeper keeper_;  // a narrowed scope may take the last one away
 };
 
 }  // namespace cfiam

@@ -44,6 +44,11 @@ SsoConnector SsoConnectorService::Create(const std::string& account_id,
   c.created_on = c.updated_on = NowMicros();
   {
     auto tx = store_.Write();
+    if (store_.ListSsoConnectors(*tx, account_id).size() >= kMaxConnectorsPerAccount) {
+      throw ApiError(400, codes::kInvalidRequest,
+                     "An account may hold at most " + std::to_string(kMaxConnectorsPerAccount) +
+                         " SSO connectors");
+    }
     if (store_.HasSsoConnectorForDomain(*tx, account_id, c.email_domain)) {
       throw ApiError::Conflict("email_domain: this account already has an SSO connector for " +
                                c.email_domain);

@@ -18,14 +18,18 @@ namespace cfiam {
 
 class SsoConnectorService {
  public:
+  // Each connector may hold a verification check; the cap bounds that work.
+  static constexpr std::size_t kMaxConnectorsPerAccount = 100;
+
   // `blocked_domains`: normalized domains refused in addition to the built-in
   // public mailbox providers.
   SsoConnectorService(store::Store& store, DomainVerifier& verifier,
                       std::vector<std::string> blocked_domains)
       : store_(store), verifier_(verifier), blocked_(std::move(blocked_domains)) {}
 
-  // Throws 400 (naming email_domain) for an invalid or public domain, 409 when
-  // the account already has a connector for it.
+  // Throws 400 (naming email_domain) for an invalid or public domain or when
+  // the account already has kMaxConnectorsPerAccount connectors, 409 when the
+  // account already has a connector for it.
   SsoConnector Create(const std::string& account_id, const std::string& email_domain,
                       bool begin_verification, bool use_fedramp_language);
   std::vector<SsoConnector> List(const std::string& account_id);

@@ -58,6 +58,7 @@ UserGroup UserGroupService::Update(const std::string& account_id, const std::str
                                    const std::optional<std::string>& name,
                                    std::optional<std::vector<Policy>> policies) {
   auto tx = store_.Write();
+  const bool had_holder = keeper_.AnyHolder(*tx, account_id);
   UserGroup g = Load(*tx, account_id, id);
   if (name) {
     if (store_.UserGroupNameTaken(*tx, account_id, *name, id)) throw DuplicateName(*name);
@@ -72,15 +73,18 @@ UserGroup UserGroupService::Update(const std::string& account_id, const std::str
   store_.UpdateUserGroup(*tx, g);
   tx->Commit();
   directory_.PutUserGroup(g);
+  keeper_.RequireHolder(*tx, account_id, had_holder);
   return g;
 }
 
 void UserGroupService::Delete(const std::string& account_id, const std::string& id) {
   auto tx = store_.Write();
+  const bool had_holder = keeper_.AnyHolder(*tx, account_id);
   Load(*tx, account_id, id);
   store_.DeleteUserGroup(*tx, id);
   tx->Commit();
   directory_.EraseUserGroup(id);
+  keeper_.RequireHolder(*tx, account_id, had_holder);
 }
 
 Page<store::MemberWithUser> UserGroupService::ListMembers(const std::string& account_id,
@@ -96,6 +100,7 @@ std::vector<store::MemberWithUser> UserGroupService::SetMembers(const std::strin
                                                                 std::vector<std::string> member_ids,
                                                                 bool replace) {
   auto tx = store_.Write();
+  const bool had_holder = keeper_.AnyHolder(*tx, account_id);
   UserGroup g = Load(*tx, account_id, id);
   std::vector<store::MemberWithUser> named;
   std::string unknown;
@@ -119,6 +124,7 @@ std::vector<store::MemberWithUser> UserGroupService::SetMembers(const std::strin
   store_.SetUserGroupMembers(*tx, id, g.member_ids, g.modified_on);
   tx->Commit();
   directory_.PutUserGroup(g);
+  keeper_.RequireHolder(*tx, account_id, had_holder);
   return named;
 }
 
@@ -126,6 +132,7 @@ store::MemberWithUser UserGroupService::RemoveMember(const std::string& account_
                                                      const std::string& id,
                                                      const std::string& member_id) {
   auto tx = store_.Write();
+  const bool had_holder = keeper_.AnyHolder(*tx, account_id);
   UserGroup g = Load(*tx, account_id, id);
   auto it = std::find(g.member_ids.begin(), g.member_ids.end(), member_id);
   if (it == g.member_ids.end()) throw ApiError::NotFound("Member");
@@ -136,6 +143,7 @@ store::MemberWithUser UserGroupService::RemoveMember(const std::string& account_
   store_.SetUserGroupMembers(*tx, id, g.member_ids, g.modified_on);
   tx->Commit();
   directory_.PutUserGroup(g);
+  keeper_.RequireHolder(*tx, account_id, had_holder);
   return result;
 }
 

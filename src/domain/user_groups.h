@@ -11,6 +11,7 @@
 #include "auth/catalog.h"
 #include "auth/directory.h"
 #include "domain/model.h"
+#include "domain/super_admin.h"
 #include "store/store.h"
 
 namespace cfiam {
@@ -18,7 +19,10 @@ namespace cfiam {
 class UserGroupService {
  public:
   UserGroupService(store::Store& store, auth::Directory& directory, const auth::Catalog& catalog)
-      : store_(store), directory_(directory), catalog_(catalog) {}
+      : store_(store),
+        directory_(directory),
+        catalog_(catalog),
+        keeper_(store, directory, catalog) {}
 
   // Validates the policies (400 naming an unknown id); 409 on a duplicate name.
   UserGroup Create(const std::string& account_id, const std::string& name,
@@ -50,6 +54,7 @@ class UserGroupService {
   store::Store& store_;
   auth::Directory& directory_;
   const auth::Catalog& catalog_;
+  const SuperAdminKeeper keeper_;
 };
 
 }  // namespace cfiam

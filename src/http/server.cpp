@@ -1,14 +1,23 @@
 #include "http/server.h"
 
+#include <openssl/ssl.h>
+#include <sys/resource.h>
+
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <thread>
+#include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 #include "util/random.h"
@@ -18,7 +27,46 @@ namespace {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
+
+// Descriptors kept back from connections for the store, DNS, the listener,
+// the event loop and the standard streams.
+constexpr rlim_t kFdReserve = 64;
+// How long accept pauses once the process is out of descriptors: retrying at
+// once only spins, since nothing frees a descriptor in between.
+constexpr std::chrono::milliseconds kAcceptBackoff{100};
+// A lingering close discards the client's remaining input for at most this
+// long and this much, so the client reads our answer instead of a reset.
+constexpr std::chrono::seconds kLingerTime{5};
+constexpr std::size_t kLingerBytes = 8 * 1024 * 1024;
+
+// Modern TLS only: 1.2 with forward-secret AEAD suites, and 1.3 (whose suites
+// are all AEAD). Throws when a file cannot be used.
+std::shared_ptr<ssl::context> MakeTlsContext(const std::string& cert, const std::string& key) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                   ssl::context::single_dh_use | SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                   SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX* native = ctx->native_handle();
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(native,
+                              "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                              "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                              "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1) {
+    throw std::runtime_error("could not configure TLS");
+  }
+  beast::error_code ec;
+  ctx->use_certificate_chain_file(cert, ec);
+  if (ec) throw std::runtime_error("TLS certificate " + cert + ": " + ec.message());
+  ctx->use_private_key_file(key, ssl::context::pem, ec);
+  if (ec) throw std::runtime_error("TLS key " + key + ": " + ec.message());
+  if (SSL_CTX_check_private_key(native) != 1) {
+    throw std::runtime_error("TLS key " + key + " does not match certificate " + cert);
+  }
+  return ctx;
+}
 
 }  // namespace
 
@@ -32,12 +80,21 @@ std::string ErrorEnvelope(int code, const std::string& message) {
 }
 
 struct Server::Impl {
-  Impl(ServerOptions o, Handler h, InlineHandler ih)
-      : opt(std::move(o)), handler(std::move(h)), inline_handler(std::move(ih)) {
+  Impl(ServerOptions o, Handler h, InlineHandler ih, HeaderCheck hc)
+      : opt(std::move(o)),
+        handler(std::move(h)),
+        inline_handler(std::move(ih)),
+        header_check(std::move(hc)) {
     ray_base = std::stoull(RandomHex(8), nullptr, 16);
+    if (!opt.tls_cert_file.empty() || !opt.tls_key_file.empty()) {
+      tls = MakeTlsContext(opt.tls_cert_file, opt.tls_key_file);
+    }
   }
 
   void Accept();
+  void PauseAccept();
+  void OnAccepted(tcp::socket socket);
+  void WaitForHangup();
   void BeginStop();
   void AwaitDrain(std::chrono::steady_clock::time_point deadline);
   std::string NextRay() {
@@ -52,103 +109,220 @@ struct Server::Impl {
     return ray;
   }
 
+  // Counts a connection from `ip`; returns false when that address is over its cap.
+  bool AdmitAddress(const std::string& ip) {
+    std::lock_guard lock(ip_mu);
+    return ++per_ip[ip] <= opt.max_connections_per_ip;
+  }
+  void ReleaseAddress(const std::string& ip) {
+    std::lock_guard lock(ip_mu);
+    auto it = per_ip.find(ip);
+    if (it != per_ip.end() && --it->second == 0) per_ip.erase(it);
+  }
+  // Reserves room for a body of `n` bytes in the global budget.
+  bool ReserveBody(std::size_t n) {
+    if (buffered_bytes.fetch_add(n) + n <= opt.max_buffered_body_bytes) return true;
+    buffered_bytes.fetch_sub(n);
+    return false;
+  }
+  std::shared_ptr<ssl::context> CurrentTls() {
+    std::lock_guard lock(tls_mu);
+    return tls;
+  }
+
   ServerOptions opt;
   Handler handler;
   InlineHandler inline_handler;
+  HeaderCheck header_check;
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
+  net::steady_timer accept_backoff{ioc};
+  bool out_of_descriptors = false;  // only touched by the accept chain
+  // Open sockets (served or being refused) at which accept pauses: beyond it
+  // the process would run out of descriptors.
+  std::size_t socket_ceiling = SIZE_MAX;
   net::signal_set signals{ioc, SIGINT, SIGTERM};
+  net::signal_set hangup{ioc};
   std::optional<net::thread_pool> workers;
   std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> in_flight{0};
+  std::atomic<std::size_t> buffered_bytes{0};
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> ray_counter{0};
   std::uint64_t ray_base = 0;
+  std::mutex ip_mu;
+  std::unordered_map<std::string, std::size_t> per_ip;
+  std::mutex tls_mu;
+  std::shared_ptr<ssl::context> tls;  // null: plain HTTP
 };
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket socket, Server::Impl& srv) : stream_(std::move(socket)), srv_(srv) {
-    beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
-    if (!ec) {
-      auto addr = ep.address();
-      if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
-        addr = net::ip::make_address_v4(net::ip::v4_mapped, addr.to_v6());
-      }
-      client_ip_ = addr.to_string();
-    }
-  }
-  ~Session() { srv_.connections.fetch_sub(1); }
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-  void Start(bool over_capacity) {
-    if (over_capacity) {
-      keep_alive_ = false;
-      Write({429, ErrorEnvelope(971, "Too many open connections; try again later"), {}},
-            srv_.NextRay(), false);
-      return;
+// One connection, plain (beast::tcp_stream) or TLS (TlsStream).
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+ public:
+  Session(tcp::socket socket, Server::Impl& srv, std::string client_ip,
+          std::shared_ptr<ssl::context> tls)
+      : tls_(std::move(tls)),
+        stream_(MakeStream(std::move(socket))),
+        srv_(srv),
+        client_ip_(std::move(client_ip)) {}
+  ~Session() {
+    ReleaseBody();
+    srv_.ReleaseAddress(client_ip_);
+    srv_.connections.fetch_sub(1);
+  }
+
+  void Start(std::optional<std::string> refusal) {
+    if constexpr (kTls) {
+      Tcp().expires_after(srv_.opt.request_timeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this(),
+                               refusal = std::move(refusal)](beast::error_code ec) mutable {
+                                // Not TLS (plain HTTP, a scanner): nothing to answer in.
+                                if (ec) return self->CloseSocket();
+                                self->Begin(std::move(refusal));
+                              });
+    } else {
+      Begin(std::move(refusal));
     }
-    WaitForRequest();
   }
 
  private:
+  Stream MakeStream(tcp::socket socket) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *tls_);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  void Begin(std::optional<std::string> refusal) {
+    if (refusal) return Refuse(503, *refusal);
+    WaitForRequest();
+  }
+
+  // Answers before reading the request (or the rest of it), then closes
+  // lingeringly.
+  void Refuse(unsigned status, const std::string& message) {
+    keep_alive_ = false;
+    unread_input_ = true;
+    Response res{status, ErrorEnvelope(static_cast<int>(status), message), {}};
+    if (status == 503) res.headers.emplace_back("Retry-After", "1");
+    Write(std::move(res), srv_.NextRay(), false);
+  }
+
   // Waits (idle deadline) for the first bytes of the next request, then reads
-  // the whole request under the request deadline.
+  // the request header under the request deadline.
   void WaitForRequest() {
-    if (buffer_.size() > 0) return ReadRequest();
-    stream_.expires_after(srv_.opt.idle_timeout);
+    if (buffer_.size() > 0) return ReadHeader();
+    Tcp().expires_after(srv_.opt.idle_timeout);
     stream_.async_read_some(buffer_.prepare(4096),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                              if (ec) return self->Close();
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->CloseSocket();
                               self->buffer_.commit(n);
-                              self->ReadRequest();
+                              self->ReadHeader();
                             });
   }
 
-  void ReadRequest() {
+  void ReadHeader() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(srv_.opt.max_header_bytes));
     parser_->body_limit(srv_.opt.max_body_bytes);
-    stream_.expires_after(srv_.opt.request_timeout);
+    Tcp().expires_after(srv_.opt.request_timeout);
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Session::OnHeader, this->shared_from_this()));
+  }
+
+  // Refuses what can be refused on the header alone before any body byte is
+  // buffered: a body larger than allowed, a request the API would refuse
+  // anyway (no route, no valid credential), a full body budget.
+  void OnHeader(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    head_ = parser_->get().method() == bhttp::verb::head;
+    version_ = parser_->get().version();
+    const auto length = parser_->content_length();
+    const bool has_body = parser_->chunked() || (length && *length > 0);
+    if (!has_body) return ReadBody();
+    if (length && *length > srv_.opt.max_body_bytes) return Refuse(413, TooLarge());
+    if (srv_.header_check) {
+      Request header;
+      header.raw.base() = parser_->get().base();
+      header.client_ip = client_ip_;
+      header.ray = srv_.NextRay();
+      Response res;
+      if (srv_.header_check(header, res)) {
+        keep_alive_ = false;
+        unread_input_ = true;
+        return Write(std::move(res), std::move(header.ray), false);
+      }
+    }
+    // A chunked body has no announced size: count it at the limit.
+    const std::size_t reserve =
+        length ? static_cast<std::size_t>(*length) : srv_.opt.max_body_bytes;
+    if (!srv_.ReserveBody(reserve)) {
+      return Refuse(503, "Too many request bodies in progress; try again later");
+    }
+    reserved_ = reserve;
+    // A client waiting for our go-ahead (curl does for larger bodies) gets it
+    // now that the header has passed, instead of stalling until it gives up.
+    const auto expect = parser_->get()[bhttp::field::expect];
+    if (beast::iequals(expect, "100-continue")) return Continue();
+    ReadBody();
+  }
+
+  void Continue() {
+    auto msg =
+        std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, version_);
+    bhttp::async_write(stream_, *msg,
+                       [self = this->shared_from_this(), msg](beast::error_code ec, std::size_t) {
+                         if (ec) return self->CloseSocket();
+                         self->ReadBody();
+                       });
+  }
+
+  void ReadBody() {
     bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+                      beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
+  }
+
+  static std::string TooLarge() { return "Request body is larger than 1 MiB"; }
+
+  void OnReadError(beast::error_code ec) {
+    keep_alive_ = false;
+    if (ec == bhttp::error::body_limit) return Refuse(413, TooLarge());
+    if (ec == bhttp::error::header_limit) return Refuse(431, "Request headers are too large");
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::eof ||
+        ec == net::error::connection_reset || ec == net::error::operation_aborted ||
+        ec == bhttp::error::partial_message || ec.category() == net::error::get_ssl_category() ||
+        ec == ssl::error::stream_truncated) {
+      return CloseSocket();
+    }
+    Refuse(400, "Malformed HTTP request: " + ec.message());
   }
 
   void OnRead(beast::error_code ec, std::size_t) {
-    if (ec) {
-      keep_alive_ = false;
-      if (ec == bhttp::error::body_limit) {
-        return Write({413, ErrorEnvelope(413, "Request body is larger than 1 MiB"), {}},
-                     srv_.NextRay(), false);
-      }
-      if (ec == bhttp::error::header_limit) {
-        return Write({431, ErrorEnvelope(431, "Request headers are too large"), {}}, srv_.NextRay(),
-                     false);
-      }
-      if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
-          ec == net::error::eof || ec == net::error::connection_reset ||
-          ec == net::error::operation_aborted || ec == bhttp::error::partial_message) {
-        return Close();
-      }
-      return Write({400, ErrorEnvelope(400, "Malformed HTTP request: " + ec.message()), {}},
-                   srv_.NextRay(), false);
-    }
+    if (ec) return OnReadError(ec);
     Request req;
     req.raw = parser_->release();
     req.client_ip = client_ip_;
     req.ray = srv_.NextRay();
     keep_alive_ = req.raw.keep_alive();
-    version_ = req.raw.version();
     srv_.in_flight.fetch_add(1);
-    stream_.expires_never();
+    Tcp().expires_never();
 
     Response res;
     if (srv_.inline_handler && srv_.inline_handler(req, res)) {
       return Write(std::move(res), std::move(req.ray), true);
     }
-    net::post(*srv_.workers, [self = shared_from_this(), req = std::move(req)]() mutable {
+    net::post(*srv_.workers, [self = this->shared_from_this(), req = std::move(req)]() mutable {
       Response res;
       try {
         res = self->srv_.handler(req);
@@ -172,43 +346,155 @@ class Session : public std::enable_shared_from_this<Session> {
     msg->body() = std::move(res.body);
     msg->keep_alive(keep_alive_ && !srv_.stopping.load());
     msg->prepare_payload();
+    if (head_) {
+      // HEAD: the length the GET would have, and no body, or the body would
+      // be read as the start of the next response on this connection.
+      const auto length = msg->body().size();
+      msg->body().clear();
+      msg->content_length(length);
+    }
     // A deadline on writes too: a client that never reads cannot hold us.
-    stream_.expires_after(srv_.opt.request_timeout);
+    Tcp().expires_after(srv_.opt.request_timeout);
     bhttp::async_write(
         stream_, *msg,
-        [self = shared_from_this(), msg, counted](beast::error_code ec, std::size_t) {
+        [self = this->shared_from_this(), msg, counted](beast::error_code ec, std::size_t) {
           if (counted) self->srv_.in_flight.fetch_sub(1);
-          if (ec || !msg->keep_alive()) return self->Close();
+          self->ReleaseBody();
+          if (ec) return self->CloseSocket();
+          if (!msg->keep_alive()) return self->Close();
+          self->head_ = false;
           self->WaitForRequest();
         });
   }
 
-  void Close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+  void ReleaseBody() {
+    if (reserved_) srv_.buffered_bytes.fetch_sub(reserved_);
+    reserved_ = 0;
   }
 
-  beast::tcp_stream stream_;
+  // After the last response: if the client may still be sending, shut down
+  // our side and discard its input for a bounded time and size, so closing
+  // with unread data does not reset the connection before the client has
+  // read the answer.
+  void Close() {
+    if (!unread_input_) return CloseSocket();
+    beast::error_code ec;
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return CloseSocket();
+    Tcp().expires_after(kLingerTime);
+    Discard();
+  }
+
+  void Discard() {
+    // Below TLS: the remaining input is only counted, never decrypted.
+    Tcp().async_read_some(net::buffer(drain_),
+                          [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->lingered_ += n;
+                            if (ec || self->lingered_ > kLingerBytes) return self->CloseSocket();
+                            self->Discard();
+                          });
+  }
+
+  void CloseSocket() {
+    beast::error_code ec;
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    Tcp().socket().close(ec);
+  }
+
+  std::shared_ptr<ssl::context> tls_;  // keeps this connection's certificate alive
+  Stream stream_;
   Server::Impl& srv_;
+  std::string client_ip_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::string client_ip_;
+  std::size_t reserved_ = 0;  // this request's share of the body budget
   bool keep_alive_ = true;
+  bool head_ = false;
+  bool unread_input_ = false;
   unsigned version_ = 11;
+  std::size_t lingered_ = 0;
+  std::array<char, 16 * 1024> drain_;
 };
+
+std::string ClientAddress(const tcp::socket& socket) {
+  beast::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  if (ec) return {};
+  auto addr = ep.address();
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+    addr = net::ip::make_address_v4(net::ip::v4_mapped, addr.to_v6());
+  }
+  return addr.to_string();
+}
+
+bool OutOfDescriptors(const beast::error_code& ec) {
+  return ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
+         ec == net::error::no_memory || ec.value() == ENFILE;
+}
 
 }  // namespace
 
 void Server::Impl::Accept() {
+  if (connections.load() >= socket_ceiling) return PauseAccept();
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-      return Accept();  // transient (e.g. EMFILE): keep serving others
+      if (!OutOfDescriptors(ec)) return Accept();  // e.g. the client gave up: next one
+      if (!out_of_descriptors) {
+        out_of_descriptors = true;
+        std::fprintf(stderr, "cfiam: accept: %s; pausing new connections\n", ec.message().c_str());
+      }
+      return PauseAccept();
     }
-    const bool over = connections.fetch_add(1) >= opt.max_connections;
-    std::make_shared<Session>(std::move(socket), *this)->Start(over);
+    out_of_descriptors = false;
+    OnAccepted(std::move(socket));
     Accept();
+  });
+}
+
+// Pending clients stay in the listen backlog until descriptors free up.
+void Server::Impl::PauseAccept() {
+  accept_backoff.expires_after(kAcceptBackoff);
+  accept_backoff.async_wait([this](beast::error_code ec) {
+    if (!ec && acceptor.is_open()) Accept();
+  });
+}
+
+void Server::Impl::OnAccepted(tcp::socket socket) {
+  std::string ip = ClientAddress(socket);
+  std::optional<std::string> refusal;
+  // Both counts are taken first and given back by the session's destructor.
+  if (connections.fetch_add(1) >= opt.max_connections) {
+    refusal = "Too many open connections; try again later";
+  }
+  if (!AdmitAddress(ip) && !refusal) {
+    refusal = "Too many open connections from your address; try again later";
+  }
+  if (tls) {
+    auto ctx = CurrentTls();
+    std::make_shared<Session<TlsStream>>(std::move(socket), *this, std::move(ip), std::move(ctx))
+        ->Start(std::move(refusal));
+  } else {
+    std::make_shared<Session<beast::tcp_stream>>(std::move(socket), *this, std::move(ip), nullptr)
+        ->Start(std::move(refusal));
+  }
+}
+
+// SIGHUP: load the certificate and key again; a bad file keeps the old pair.
+void Server::Impl::WaitForHangup() {
+  hangup.async_wait([this](beast::error_code ec, int) {
+    if (ec) return;
+    try {
+      auto fresh = MakeTlsContext(opt.tls_cert_file, opt.tls_key_file);
+      {
+        std::lock_guard lock(tls_mu);
+        tls = std::move(fresh);
+      }
+      std::fprintf(stderr, "cfiam: reloaded TLS certificate %s\n", opt.tls_cert_file.c_str());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "cfiam: TLS reload failed, keeping the old certificate: %s\n", e.what());
+    }
+    WaitForHangup();
   });
 }
 
@@ -216,7 +502,9 @@ void Server::Impl::BeginStop() {
   if (stopping.exchange(true)) return;
   beast::error_code ec;
   acceptor.close(ec);
+  accept_backoff.cancel();
   signals.cancel(ec);
+  hangup.cancel(ec);
   AwaitDrain(std::chrono::steady_clock::now() + opt.drain_timeout);
 }
 
@@ -229,9 +517,10 @@ void Server::Impl::AwaitDrain(std::chrono::steady_clock::time_point deadline) {
   timer->async_wait([this, timer, deadline](beast::error_code) { AwaitDrain(deadline); });
 }
 
-Server::Server(ServerOptions options, Handler handler, InlineHandler inline_handler)
+Server::Server(ServerOptions options, Handler handler, InlineHandler inline_handler,
+               HeaderCheck header_check)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(handler),
-                                   std::move(inline_handler))) {
+                                   std::move(inline_handler), std::move(header_check))) {
   impl_->workers.emplace(impl_->opt.worker_threads);
 }
 
@@ -239,9 +528,44 @@ Server::~Server() {
   if (impl_->workers) impl_->workers->join();
 }
 
+namespace {
+
+// Raises the soft descriptor limit as far as the hard one allows and returns it.
+rlim_t RaiseDescriptorLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return RLIM_INFINITY;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  return lim.rlim_cur;
+}
+
+}  // namespace
+
 unsigned short Server::Listen() {
+  auto& opt = impl_->opt;
+  const rlim_t limit = RaiseDescriptorLimit();
+  if (limit != RLIM_INFINITY) {
+    // Each socket holds one descriptor; the rest of the process needs some.
+    // Served connections get 7/8 of the sockets, so that clients over the
+    // cap can still be told 503 instead of waiting in the backlog.
+    const rlim_t sockets =
+        limit > 2 * kFdReserve ? limit - kFdReserve : std::max<rlim_t>(2, limit / 2);
+    impl_->socket_ceiling = static_cast<std::size_t>(sockets);
+    const rlim_t fit = sockets - sockets / 8;
+    if (opt.max_connections > fit) {
+      std::fprintf(stderr,
+                   "cfiam: --max-connections lowered from %zu to %llu: the descriptor limit "
+                   "(RLIMIT_NOFILE) is %llu\n",
+                   opt.max_connections, static_cast<unsigned long long>(fit),
+                   static_cast<unsigned long long>(limit));
+      opt.max_connections = static_cast<std::size_t>(fit);
+    }
+  }
   auto& a = impl_->acceptor;
-  const tcp::endpoint ep(net::ip::make_address(impl_->opt.host), impl_->opt.port);
+  const tcp::endpoint ep(net::ip::make_address(opt.host), opt.port);
   a.open(ep.protocol());
   a.set_option(net::socket_base::reuse_address(true));
   a.bind(ep);
@@ -253,6 +577,10 @@ void Server::Run() {
   impl_->signals.async_wait([this](beast::error_code ec, int) {
     if (!ec) impl_->BeginStop();
   });
+  if (impl_->tls) {
+    impl_->hangup.add(SIGHUP);
+    impl_->WaitForHangup();
+  }
   impl_->Accept();
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < impl_->opt.io_threads; ++i) {

@@ -14,4 +14,11 @@ void Store::InsertSettingIfAbsent(Tx& tx, std::string_view name, std::string_vie
           {std::string(name), std::string(value)});
 }
 
+void Store::PutSetting(Tx& tx, std::string_view name, std::string_view value) {
+  tx.Exec(
+      "INSERT INTO settings (name, value) VALUES (?, ?) "
+      "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+      {std::string(name), std::string(value)});
+}
+
 }  // namespace cfiam::store

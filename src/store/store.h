@@ -135,6 +135,7 @@ class Store {
   UserContact GetUserContact(Tx& tx, std::string_view user_id);
   // Writes names and contact details of an existing user.
   void UpdateUserDetails(Tx& tx, const User& user, const UserContact& contact);
+  void ClearApiKey(Tx& tx, std::string_view user_id);
 
   // Accounts.
   std::optional<Account> GetAccount(Tx& tx, std::string_view id);
@@ -203,6 +204,9 @@ class Store {
   std::optional<Token> FindTokenByDigest(Tx& tx, std::string_view digest);
   std::vector<Token> ListAllTokens(Tx& tx);
   bool DeleteToken(Tx& tx, std::string_view id);
+  // Stores made before bootstrap rotation was recorded: deletes every
+  // bootstrap-made user token ("bootstrap", no policies) but `keep_id`.
+  void DeleteUnrecordedBootstrapTokens(Tx& tx, std::string_view keep_id);
   std::optional<Token> GetToken(Tx& tx, std::string_view id);
   void UpdateToken(Tx& tx, const Token& token);
   // Account-owned tokens of one account, by issue time (then id).
@@ -254,6 +258,8 @@ class Store {
   std::optional<std::string> GetSetting(Tx& tx, std::string_view name);
   // Stores `value` unless `name` already has one (the first writer wins).
   void InsertSettingIfAbsent(Tx& tx, std::string_view name, std::string_view value);
+  // Stores `value` under `name`, replacing any previous one.
+  void PutSetting(Tx& tx, std::string_view name, std::string_view value);
 
   DirectorySnapshot LoadDirectory(Tx& tx);
   // Every user with its API-key digest (if any).

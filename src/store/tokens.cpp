@@ -132,4 +132,11 @@ void Store::SetTokenLastUsed(Tx& tx, std::string_view id, Micros when) {
       {when, std::string(id), when});
 }
 
+void Store::DeleteUnrecordedBootstrapTokens(Tx& tx, std::string_view keep_id) {
+  tx.Exec(
+      "DELETE FROM tokens WHERE owner_kind = 'user' AND name = 'bootstrap' AND "
+      "policies_json = '[]' AND id <> ?",
+      {std::string(keep_id)});
+}
+
 }  // namespace cfiam::store

@@ -57,6 +57,10 @@ void Store::SetApiKeyDigest(Tx& tx, std::string_view user_id, std::string_view d
           {std::string(digest), std::string(user_id)});
 }
 
+void Store::ClearApiKey(Tx& tx, std::string_view user_id) {
+  tx.Exec("UPDATE users SET api_key_digest = NULL WHERE id = ?", {std::string(user_id)});
+}
+
 }  // namespace cfiam::store
 
 namespace cfiam::store {

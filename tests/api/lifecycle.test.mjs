@@ -77,7 +77,7 @@ test('SIGTERM lets in-flight requests finish and exits 0', async () => {
   }
 });
 
-test('bootstrap: a configured token works; another start with a new token adds it', async () => {
+test('bootstrap: a configured token works; another start with a new token revokes the old one', async () => {
   const srv = await startServer({ email: 'Boss@Example.com' });
   try {
     expectOk(assert, await srv.call('GET', '/accounts'));
@@ -86,11 +86,48 @@ test('bootstrap: a configured token works; another start with a new token adds i
   const again = await startServer({ dataDir: srv.dataDir, token: token2, email: 'boss@example.com' });
   try {
     expectOk(assert, await again.call('GET', '/accounts'));
-    expectOk(assert, await again.call('GET', '/accounts', { token: srv.token }));
+    expectError(assert, await again.call('GET', '/accounts', { token: srv.token }), 403, 9109);
     expectError(assert, await again.call('GET', '/accounts', { token: newToken() }), 403, 9109);
+  } finally { await again.stop(); }
+  // The same token again keeps working.
+  const third = await startServer({ dataDir: srv.dataDir, token: token2, email: 'boss@example.com' });
+  try {
+    expectOk(assert, await third.call('GET', '/accounts'));
+  } finally { await third.stop(); }
+  // Another bootstrap email with another token: the previous user's bootstrap token is revoked too.
+  const token3 = newToken();
+  const fourth = await startServer({ dataDir: srv.dataDir, token: token3, email: 'next@example.com' });
+  try {
+    expectOk(assert, await fourth.call('GET', '/accounts'));
+    expectError(assert, await fourth.call('GET', '/accounts', { token: token2 }), 403, 9109);
   } finally {
-    await again.stop();
-    again.cleanup();
+    await fourth.stop();
+    fourth.cleanup();
+  }
+});
+
+test('bootstrap: a changed CFIAM_BOOTSTRAP_API_KEY revokes the previous key, also across emails', async () => {
+  const key = (k, email) => ({ token: null, headers: { 'X-Auth-Email': email, 'X-Auth-Key': k } });
+  const key1 = 'a'.repeat(37);
+  const key2 = 'b'.repeat(37);
+  const key3 = 'c'.repeat(37);
+  const srv = await startServer({ env: { CFIAM_BOOTSTRAP_API_KEY: key1 } });
+  const token = srv.token;
+  try {
+    expectOk(assert, await srv.call('GET', '/accounts', key(key1, 'admin@example.com')));
+  } finally { await srv.stop(); }
+  const again = await startServer({ dataDir: srv.dataDir, token, env: { CFIAM_BOOTSTRAP_API_KEY: key2 } });
+  try {
+    expectOk(assert, await again.call('GET', '/accounts', key(key2, 'admin@example.com')));
+    expectError(assert, await again.call('GET', '/accounts', key(key1, 'admin@example.com')), 403, 9109);
+  } finally { await again.stop(); }
+  const moved = await startServer({ dataDir: srv.dataDir, token, email: 'ops@example.com', env: { CFIAM_BOOTSTRAP_API_KEY: key3 } });
+  try {
+    expectOk(assert, await moved.call('GET', '/accounts', key(key3, 'ops@example.com')));
+    expectError(assert, await moved.call('GET', '/accounts', key(key2, 'admin@example.com')), 403, 9109);
+  } finally {
+    await moved.stop();
+    moved.cleanup();
   }
 });
 
@@ -133,7 +170,8 @@ function connect(port) {
   });
 }
 
-test('connections over the cap get an enveloped 429; slow clients are cut off', async () => {
+// 503 with Retry-After since the edge-abuse work: 429/971 is kept for rate limiting.
+test('connections over the cap get an enveloped 503; slow clients are cut off', async () => {
   const srv = await startServer({ args: ['--max-connections', '3', '--request-timeout', '1', '--idle-timeout', '2'] });
   try {
     const held = [await connect(srv.port), await connect(srv.port), await connect(srv.port)];
@@ -144,8 +182,9 @@ test('connections over the cap get an enveloped 429; slow clients are cut off', 
       extra.on('data', (d) => { data += d; });
       extra.on('close', () => resolve(data));
     });
-    assert.match(reply, /^HTTP\/1\.1 429/);
-    assert.match(reply, /"code":971/);
+    assert.match(reply, /^HTTP\/1\.1 503/);
+    assert.match(reply, /\r\nRetry-After: \d+\r\n/);
+    assert.match(reply, /"code":503/);
 
     // A slow-loris client that never finishes its headers is closed after the request timeout.
     held[0].write('GET /healthz HTTP/1.1\r\nHost: x\r\n');

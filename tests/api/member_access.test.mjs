@@ -5,34 +5,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { startServer, expectError, expectOk, BIN, stopAndCheck } from '../lib/harness.mjs';
-
-const ROLE = {
-  superAdmin: '33666b9c79b9a5273fc7344ff42f953d',
-  admin: '05784afa30c1afe1440e79d9351c7430',
-  readOnly: 'f2b20eaa1a5d4af42b53ac16238c99c7',
-};
+import { ROLE, userClient as iamUserClient } from '../lib/iam.mjs';
 
 let srv;
 let acc;
 let rg;
 
-function apiKeyFor(email) {
-  const out = spawnSync(BIN, ['admin', 'api-key', '--email', email, '--data-dir', srv.dataDir], { encoding: 'utf8' });
-  assert.equal(out.status, 0, out.stderr);
-  return out.stdout.trim();
-}
-
-// A client for one user's API key; waits until the running server has picked the key up.
-async function userClient(email) {
-  const key = apiKeyFor(email);
-  const call = (method, path, opts = {}) => srv.call(method, path, {
-    ...opts, token: null, headers: { 'X-Auth-Email': email, 'X-Auth-Key': key } });
-  for (let i = 0; i < 50; i++) {
-    if ((await call('GET', '/memberships')).status === 200) return call;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`API key of ${email} never became valid`);
-}
+const userClient = (email) => iamUserClient(srv, email);
 
 before(async () => {
   srv = await startServer();

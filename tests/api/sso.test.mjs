@@ -169,3 +169,19 @@ test('credentials are required', async () => {
   expectError(assert, await srv.call('GET', base(), { token: null }), 400, 9106);
   expectError(assert, await srv.call('POST', base(), { token: 'nope-nope-nope', body: { email_domain: 'x.test' } }), 403, 9109);
 });
+
+test('at most 100 connectors per account; the 101st is a 400', async () => {
+  const full = expectOk(assert, await srv.call('POST', '/accounts', { body: { name: 'SSO Full' } })).id;
+  const path = `/accounts/${full}/sso_connectors`;
+  for (let i = 0; i < 100; i += 20) {
+    const batch = await Promise.all(Array.from({ length: 20 }, (_, j) => srv.call('POST', path,
+      { body: { email_domain: `d${i + j}.full.test`, begin_verification: false } })));
+    for (const r of batch) expectOk(assert, r);
+  }
+  const res = await srv.call('POST', path, { body: { email_domain: 'one-more.full.test', begin_verification: false } });
+  expectError(assert, res, 400, 1002);
+  assert.match(res.body.errors[0].message, /at most 100 SSO connectors/);
+  assert.equal(expectOk(assert, await srv.call('GET', path)).length, 100);
+  // Other accounts are not affected.
+  expectOk(assert, await srv.call('POST', base(), { body: { email_domain: 'one-more.full.test', begin_verification: false } }));
+});

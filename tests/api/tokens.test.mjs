@@ -81,6 +81,15 @@ test('create validates name, policies, resources and groups, naming the field', 
   assert.match(unknown.body.errors[0].message, /0{32}/);
 });
 
+test('request_ip prefixes beyond /32 or /128, or too large for an int, are 400', async () => {
+  // These used to wrap when narrowed: /4294967304 was read as /8, /4294967392 (2^32 + 96) as /0.
+  for (const cidr of ['10.0.0.0/4294967304', '::ffff:0.0.0.0/4294967392', '2001:db8::/129', '::/999999999999']) {
+    const res = await createToken({ condition: { request_ip: { in: [cidr] } } });
+    expectError(assert, res, 400, 1002);
+    assert.equal(res.body.errors[0].source?.pointer, '/condition/request_ip/in/0', cidr);
+  }
+});
+
 test('list pages and orders; get/delete of unknown or foreign ids are 404', async () => {
   const home = expectOk(assert, await srv.call('POST', '/accounts', { body: { name: 'Paging Tokens' } })).id;
   const ids = [];

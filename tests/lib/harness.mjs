@@ -14,7 +14,9 @@ export function newToken() {
 }
 
 // Starts a server. Options: dataDir (reuse one to test restarts), token,
-// email, env (extra environment), args (extra CLI arguments).
+// email, env (extra environment), args (extra CLI arguments), wrap (a command
+// and arguments that exec the server, e.g. ['prlimit', '--nofile=128']),
+// scheme ('https' when the server is given a certificate).
 export async function startServer(opts = {}) {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cfiam-test-'));
   const token = opts.token ?? newToken();
@@ -24,8 +26,12 @@ export async function startServer(opts = {}) {
     CFIAM_BOOTSTRAP_EMAIL: opts.email ?? 'admin@example.com',
     ...(opts.env ?? {}),
   };
-  const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir,
-    '--threads', '2', ...(opts.args ?? [])], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const argv = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--threads', '2',
+    ...(opts.args ?? [])];
+  const wrap = opts.wrap ?? [];
+  const proc = wrap.length
+    ? spawn(wrap[0], [...wrap.slice(1), BIN, ...argv], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(BIN, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 30000);
@@ -37,7 +43,7 @@ export async function startServer(opts = {}) {
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}:\n${stderr}`)); });
   });
   const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${opts.scheme ?? 'http'}://127.0.0.1:${port}`;
   const server = {
     url,
     port,

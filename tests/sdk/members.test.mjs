@@ -3,7 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Cloudflare from 'cloudflare';
-import { startServer, newToken, stopAndCheck } from '../lib/harness.mjs';
+import { startServer, stopAndCheck } from '../lib/harness.mjs';
+import { userKey } from '../lib/iam.mjs';
 
 const ADMIN = '05784afa30c1afe1440e79d9351c7430';
 const SUPER_ADMIN = '33666b9c79b9a5273fc7344ff42f953d';
@@ -79,13 +80,9 @@ test('members: auto-pagination walks every page, with filters and ordering', asy
 test('memberships: the invitee lists, accepts and leaves', async () => {
   const acc = await client.accounts.create({ name: 'SDK Invite' });
   const invite = await client.accounts.members.create({ account_id: acc.id, email: 'carol@example.com', roles: [ADMIN] });
-  const dataDir = srv.dataDir;
-  assert.equal((await srv.stop()).code, 0, srv.stderr());
-  const adminToken = srv.token;
-  const carolToken = newToken();
-  srv = await startServer({ dataDir, token: carolToken, email: 'carol@example.com' });
-  client = new Cloudflare({ apiToken: adminToken, baseURL: srv.base, maxRetries: 0 });
-  const carol = new Cloudflare({ apiToken: carolToken, baseURL: srv.base, maxRetries: 0 });
+  // Carol acts with a global API key made by `cfiam admin api-key` (the server picks it up).
+  const carolKey = await userKey(srv, 'carol@example.com');
+  const carol = new Cloudflare({ apiEmail: 'carol@example.com', apiKey: carolKey, baseURL: srv.base, maxRetries: 0 });
 
   const mine = [];
   for await (const m of carol.memberships.list({ per_page: 5 })) mine.push(m);

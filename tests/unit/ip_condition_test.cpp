@@ -27,6 +27,15 @@ TEST(Cidr, RejectsMalformed) {
   }
 }
 
+// Prefixes that do not fit an int used to wrap: /4294967304 read as /8 and
+// ::ffff:0.0.0.0/4294967392 (2^32 + 96) as /0.
+TEST(Cidr, RejectsPrefixesThatWouldWrap) {
+  for (const char* bad : {"10.0.0.0/4294967304", "::ffff:0.0.0.0/4294967392", "10.0.0.0/129",
+                          "::/4294967424", "::1/999999999999"}) {
+    EXPECT_FALSE(Cidr::Parse(bad).has_value()) << bad;
+  }
+}
+
 TEST(IpCondition, EmptyAllowsEverything) {
   IpCondition none;
   EXPECT_TRUE(none.Allows("203.0.113.5"));
