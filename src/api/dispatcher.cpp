@@ -291,9 +291,9 @@ http::Response Dispatcher::RunLimited(http::Request& request, Routed& routed,
   http::Response response =
       verdict.allowed
           ? Guarded(request, [&] { return Serve(request, routed, principal); })
-          : Enveloped(429, ErrorBody(ApiError(
-                               429, codes::kRateLimited,
-                               "Please wait and consider throttling your request speed")));
+          : Enveloped(
+                429, ErrorBody(ApiError(429, codes::kRateLimited,
+                                        "Please wait and consider throttling your request speed")));
   for (auto& header : auth::RateLimitHeaders(limiter.policy(), verdict)) {
     response.headers.push_back(std::move(header));
   }

@@ -17,7 +17,9 @@ namespace {
 json::value OrNull(const std::optional<std::string>& s) {
   return s ? json::value(*s) : json::value(nullptr);
 }
-json::value OrNull(const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); }
+json::value OrNull(const std::string& s) {
+  return s.empty() ? json::value(nullptr) : json::value(s);
+}
 
 json::object RenderUser(const UserDetails& d) {
   return {{"id", d.user.id},
@@ -39,8 +41,8 @@ json::object RenderUser(const UserDetails& d) {
 
 // A nullable string of at most `max_chars` code points: absent leaves the
 // field alone, null clears it.
-std::optional<std::optional<std::string>> Nullable(const ObjectReader& body,
-                                                   std::string_view field, std::size_t max_chars) {
+std::optional<std::optional<std::string>> Nullable(const ObjectReader& body, std::string_view field,
+                                                   std::size_t max_chars) {
   const json::value* v = body.object().if_contains(field);
   if (!v) return std::nullopt;
   if (v->is_null()) return std::optional<std::string>();

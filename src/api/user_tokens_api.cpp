@@ -23,7 +23,7 @@ namespace {
 TokenOwner Owner(const Context& ctx) { return TokenOwner::User(ctx.principal.user->id); }
 
 auth::TokenLimits LimitsOf(const auth::TokenPolicy* policy, const std::optional<Micros>& not_before,
-                          const std::optional<Micros>& expires_on) {
+                           const std::optional<Micros>& expires_on) {
   return {not_before, expires_on, policy ? &policy->ip : nullptr};
 }
 
@@ -51,8 +51,8 @@ void RequireDraft(Context& ctx, const TokenDraft& draft) {
 // Updating or rolling an existing token requires holding everything it holds
 // (rolling hands the caller its secret); deleting it does not.
 void RequireHolding(Context& ctx, const Token& token) {
-  const auth::TokenPolicy policy =
-      auth::TokenPolicy::FromStored(token.policies_json, token.condition_json, ctx.services.catalog);
+  const auth::TokenPolicy policy = auth::TokenPolicy::FromStored(
+      token.policies_json, token.condition_json, ctx.services.catalog);
   RequireWithinCaller(ctx, &policy, LimitsOf(&policy, token.not_before, token.expires_on));
 }
 
@@ -74,10 +74,10 @@ Reply List(Context& ctx) {
 }
 
 Reply Get(Context& ctx) {
-  return {RenderToken(ctx.services.tokens.Get(Owner(ctx), ctx.Param("token_id")),
-                      ctx.services.tokens),
-          {},
-          {}};
+  return {
+      RenderToken(ctx.services.tokens.Get(Owner(ctx), ctx.Param("token_id")), ctx.services.tokens),
+      {},
+      {}};
 }
 
 Reply Update(Context& ctx) {
@@ -85,11 +85,11 @@ Reply Update(Context& ctx) {
   TokenDraft draft = ReadUpdateBody(ctx, current, std::nullopt);
   RequireDraft(ctx, draft);
   RequireHolding(ctx, current);
-  return {RenderToken(ctx.services.tokens.Update(Owner(ctx), ctx.Param("token_id"),
-                                                 std::move(draft)),
-                      ctx.services.tokens),
-          {},
-          {}};
+  return {
+      RenderToken(ctx.services.tokens.Update(Owner(ctx), ctx.Param("token_id"), std::move(draft)),
+                  ctx.services.tokens),
+      {},
+      {}};
 }
 
 Reply Delete(Context& ctx) {
@@ -118,11 +118,11 @@ Reply PermissionGroups(Context& ctx) { return PermissionGroupsReply(ctx, false);
 void AddUserTokenRoutes(std::vector<Route>& r) {
   r.push_back({verb::get, "/user/tokens/permission_groups", PermissionGroups, Access::kUser,
                "com.cloudflare.api.token.read", "", true});
+  r.push_back({verb::get, "/user/tokens/verify", Verify, Access::kTokenVerify, "", "", true});
   r.push_back(
-      {verb::get, "/user/tokens/verify", Verify, Access::kTokenVerify, "", "", true});
-  r.push_back({verb::get, "/user/tokens", List, Access::kUser, "com.cloudflare.api.token.list", ""});
-  r.push_back({verb::post, "/user/tokens", Create, Access::kUser,
-               "com.cloudflare.api.token.create", "Create Token"});
+      {verb::get, "/user/tokens", List, Access::kUser, "com.cloudflare.api.token.list", ""});
+  r.push_back({verb::post, "/user/tokens", Create, Access::kUser, "com.cloudflare.api.token.create",
+               "Create Token"});
   r.push_back({verb::get, "/user/tokens/{token_id}", Get, Access::kUser,
                "com.cloudflare.api.token.read", ""});
   r.push_back({verb::put, "/user/tokens/{token_id}", Update, Access::kUser,

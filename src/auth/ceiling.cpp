@@ -57,8 +57,9 @@ void Ceiling::RequireUserToken(const Principal& p, const TokenPolicy* policy,
                                const std::vector<std::string>& member_accounts) const {
   if (!policy || policy->grants.empty()) {
     if (p.restricted()) {
-      throw Exceeds("A token limited by policies cannot obtain a token with all of its user's "
-                    "permissions");
+      throw Exceeds(
+          "A token limited by policies cannot obtain a token with all of its user's "
+          "permissions");
     }
   } else {
     for (const Grant& g : policy->grants) {
@@ -78,9 +79,10 @@ void Ceiling::RequireUserEntry(const Principal& p, const ResourceMatcher::Entry&
                                const std::vector<std::string>& member_accounts) const {
   if (!e.user.empty()) {
     if (e.user != p.user->id) {
-      throw ApiError::Invalid("policies", "a user token may only name its own user, not "
-                                          "com.cloudflare.api.user." +
-                                              e.user);
+      throw ApiError::Invalid("policies",
+                              "a user token may only name its own user, not "
+                              "com.cloudflare.api.user." +
+                                  e.user);
     }
     if (!authorizer_.UserAllows(p, key)) {
       throw Exceeds("The caller does not hold the permission " + key +

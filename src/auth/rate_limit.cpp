@@ -17,8 +17,8 @@ std::optional<RateLimitPolicy> ParseRateLimit(std::string_view spec) {
   const char unit = window.back();
   const long long scale = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : 0;
   if (!scale || !ParseUint(spec.substr(0, slash), limit) ||
-      !ParseUint(window.substr(0, window.size() - 1), count) || limit <= 0 ||
-      count <= 0 || limit > 1'000'000'000 || count > 24 * 365) {
+      !ParseUint(window.substr(0, window.size() - 1), count) || limit <= 0 || count <= 0 ||
+      limit > 1'000'000'000 || count > 24 * 365) {
     return std::nullopt;
   }
   return RateLimitPolicy{limit, count * scale};
@@ -33,7 +33,8 @@ RateLimiter::Verdict RateLimiter::Hit(const std::string& owner, Micros now) {
     auto it = shard.windows.find(owner);
     if (it == shard.windows.end()) {
       if (shard.windows.size() >= kPruneAbove) {
-        std::erase_if(shard.windows, [&](const auto& kv) { return now >= kv.second.start + window; });
+        std::erase_if(shard.windows,
+                      [&](const auto& kv) { return now >= kv.second.start + window; });
       }
       it = shard.windows.emplace(owner, Window{now, 0}).first;
     } else if (now >= it->second.start + window) {

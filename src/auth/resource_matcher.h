@@ -22,7 +22,7 @@ namespace cfiam::auth {
 // What a request acts on: an account, or a zone inside one; or a user.
 struct ResourceRef {
   std::string_view account_id;
-  std::string_view zone_id;  // empty for account-level resources
+  std::string_view zone_id;       // empty for account-level resources
   std::string_view user_id = {};  // set (and the others empty) for user-level resources
 };
 
@@ -37,8 +37,8 @@ class ResourceMatcher {
   bool Matches(const ResourceRef& ref) const;
 
   struct Entry {
-    std::string account;  // account id, "*" for any; empty for top-level zone and user keys
-    std::string zone;     // empty: the account itself and all its zones; else zone id or "*"
+    std::string account;    // account id, "*" for any; empty for top-level zone and user keys
+    std::string zone;       // empty: the account itself and all its zones; else zone id or "*"
     std::string user = {};  // the user id of a user key (account and zone then empty)
   };
   // What the policy names, for ceiling checks that walk every resource.

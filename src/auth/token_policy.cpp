@@ -1,7 +1,6 @@
 #include "auth/token_policy.h"
 
 #include <algorithm>
-
 #include <boost/json.hpp>
 
 #include "auth/permission_keys.h"

@@ -52,8 +52,7 @@ Token TokenService::Get(const TokenOwner& owner, const std::string& token_id) {
   return Load(*tx, owner, token_id);
 }
 
-Token TokenService::Update(const TokenOwner& owner, const std::string& token_id,
-                           TokenDraft draft) {
+Token TokenService::Update(const TokenOwner& owner, const std::string& token_id, TokenDraft draft) {
   auto tx = store_.Write();
   Token t = Load(*tx, owner, token_id);
   t.name = std::move(draft.name);

@@ -96,8 +96,7 @@ void Store::UpdateUserDetails(Tx& tx, const User& u, const UserContact& c) {
   tx.Exec(
       "UPDATE users SET first_name = ?, last_name = ?, country = ?, zipcode = ?, telephone = ? "
       "WHERE id = ?",
-      {u.first_name, u.last_name, OrNull(c.country), OrNull(c.zipcode), OrNull(c.telephone),
-       u.id});
+      {u.first_name, u.last_name, OrNull(c.country), OrNull(c.zipcode), OrNull(c.telephone), u.id});
 }
 
 }  // namespace cfiam::store
