@@ -82,12 +82,16 @@ std::string TokenService::Roll(const TokenOwner& owner, const std::string& token
   const std::string secret = auth::NewTokenSecret();
   auto tx = store_.Write();
   Token t = Load(*tx, owner, token_id);
+  // The stored row has no compiled policy; take it from the live entry. A
+  // token missing there is refused rather than mirrored without a policy
+  // (which would read as a user token's full rights).
+  auto live = directory_.FindTokenById(token_id);
+  if (!live || !live->policy) throw ApiError::NotFound("Token");
+  t.policy = live->policy;
   t.secret_digest = auth::Sha256Hex(secret);
   t.modified_on = NowMicros();
   store_.UpdateToken(*tx, t);
   tx->Commit();
-  // The stored row has no compiled policy; take it from the live entry.
-  if (auto live = directory_.FindTokenById(token_id)) t.policy = live->policy;
   directory_.PutToken(t);
   return secret;
 }
