@@ -16,6 +16,7 @@
 #include "audit/retention.h"
 #include "auth/catalog.h"
 #include "auth/directory.h"
+#include "auth/rate_limit.h"
 #include "dns/txt_resolver.h"
 #include "domain/api_keys.h"
 #include "domain/bootstrap.h"
@@ -45,6 +46,7 @@ Usage:
               [--audit-retention AGE] [--audit-prune-interval AGE]
               [--metrics-listen HOST:PORT] [--log-format text|json] [--log-level L]
               [--seed FILE]
+              [--rate-limit N/WINDOW]
               [--max-connections-per-ip N] [--max-buffered-bodies MIB]
               [--tls-cert FILE --tls-key FILE]
   cfiam admin api-key --email E [--data-dir DIR]
@@ -110,6 +112,13 @@ Operations (each also from the environment):
   --log-level L              debug, info, warn or error (CFIAM_LOG_LEVEL; default info;
                              access lines are info)
 
+Rate limit (also from the environment):
+  --rate-limit N/WINDOW      at most N requests per WINDOW per credential owner (a user,
+                             or the account of an account token); beyond it 429 971
+                             with Retry-After until the window ends. WINDOW is a number
+                             and s, m or h; Cloudflare's global limit is 1200/5m
+                             (CFIAM_RATE_LIMIT; default off)
+
 Bootstrap (environment):
   CFIAM_BOOTSTRAP_TOKEN    make this exact secret a valid API token of the bootstrap user
   CFIAM_BOOTSTRAP_EMAIL    the bootstrap tenant-admin user (default admin@example.com)
@@ -138,7 +147,8 @@ struct ServeConfig {
   std::optional<std::string> metrics_listen;  // default: /metrics on the main listener
   cfiam::obs::log::Format log_format = cfiam::obs::log::Format::kText;
   cfiam::obs::log::Level log_level = cfiam::obs::log::Level::kInfo;
-  std::optional<std::string> seed;  // seed file loaded at start-up
+  std::optional<std::string> seed;          // seed file loaded at start-up
+  cfiam::auth::RateLimitPolicy rate_limit;  // off
   // Edge limits and TLS.
   long long max_connections_per_ip = 256;
   long long max_buffered_bodies_mib = 256;
@@ -182,6 +192,12 @@ cfiam::audit::Age ParseAgeFlag(const std::string& name, const std::string& s) {
   auto age = cfiam::audit::ParseAge(s);
   if (!age) Usage(name + " takes an age like 90s, 12h, 30d, 18mo or 1y");
   return *age;
+}
+
+cfiam::auth::RateLimitPolicy ParseRateLimitFlag(const std::string& name, const std::string& s) {
+  auto policy = cfiam::auth::ParseRateLimit(s);
+  if (!policy) Usage(name + " takes off or requests/window, e.g. 1200/5m or 3/2s");
+  return *policy;
 }
 
 // The pruner sleeps a fixed number of milliseconds between passes.
@@ -341,6 +357,7 @@ int Serve(int argc, char** argv) {
   cfg.metrics_listen = Env("CFIAM_METRICS_LISTEN");
   if (auto v = Env("CFIAM_LOG_FORMAT")) cfg.log_format = ParseLogFormat(*v);
   if (auto v = Env("CFIAM_LOG_LEVEL")) cfg.log_level = ParseLogLevel(*v);
+  if (auto v = Env("CFIAM_RATE_LIMIT")) cfg.rate_limit = ParseRateLimitFlag("CFIAM_RATE_LIMIT", *v);
   // Edge limits and TLS.
   if (auto v = Env("CFIAM_MAX_CONNECTIONS_PER_IP")) {
     cfg.max_connections_per_ip = ParseBounded("--max-connections-per-ip", *v, 1, 1000000);
@@ -390,6 +407,8 @@ int Serve(int argc, char** argv) {
       cfg.log_level = ParseLogLevel(value());
     } else if (arg == "--seed") {
       cfg.seed = value();
+    } else if (arg == "--rate-limit") {
+      cfg.rate_limit = ParseRateLimitFlag(arg, value());
     } else if (arg == "--max-connections-per-ip") {
       cfg.max_connections_per_ip = ParseBounded(arg, value(), 1, 1000000);
     } else if (arg == "--max-buffered-bodies") {
@@ -489,6 +508,7 @@ int Serve(int argc, char** argv) {
   cfiam::DomainVerifier verifier(store, verifier_options);
   cfiam::api::Services services(store, directory, catalog, verifier, std::move(blocked));
   services.sso_connectors.ResumePending();
+  services.rate_limiter.Configure(cfg.rate_limit);
   cfiam::api::Dispatcher dispatcher(services);
   // Tests only: lets a request pause before its unit of work (see dispatcher.h).
   if (const char* hooks = std::getenv("CFIAM_TEST_HOOKS");

@@ -250,13 +250,18 @@ http::Response Dispatcher::Run(http::Request& request, Routed& routed) {
     }
     throw NoRoute(request.raw.target().substr(0, request.raw.target().find('?')));
   }
-  const Route& route = *match.route;
   const auth::Principal principal = Authenticate(request, match);
   ObservePrincipal(principal);  // observability: the actor of the access line
-  if (!route.audit.empty()) {
+  if (services_.rate_limiter.enabled()) return RunLimited(request, routed, principal);
+  return Serve(request, routed, principal);
+}
+
+http::Response Dispatcher::Serve(http::Request& request, Routed& routed,
+                                 const auth::Principal& principal) {
+  if (!routed.match.route->audit.empty()) {
     return RunChange(request, routed, ReadCredentials(request), principal);
   }
-  Authorize(principal, match);
+  Authorize(principal, routed.match);
   return RunHandler(request, routed, principal);
 }
 
@@ -293,6 +298,28 @@ bool Dispatcher::RefuseBeforeBody(http::Request& request, http::Response& respon
   return refused;
 }
 
+// Counts the request against its credential owner (the user; the account for
+// an account token) and answers 429 971 beyond the limit; every counted
+// response, errors included, carries the rate-limit headers.
+http::Response Dispatcher::RunLimited(http::Request& request, Routed& routed,
+                                      const auth::Principal& principal) {
+  const std::string owner =
+      principal.is_account_token() ? "a:" + principal.token->account_id : "u:" + principal.user->id;
+  auth::RateLimiter& limiter = services_.rate_limiter;
+  const auth::RateLimiter::Verdict verdict = limiter.Hit(owner, NowMicros());
+  if (!verdict.allowed) obs::metrics::CountAuthz(obs::metrics::Outcome::kRateLimited);
+  http::Response response =
+      verdict.allowed
+          ? Guarded(request, [&] { return Serve(request, routed, principal); })
+          : Enveloped(
+                429, ErrorBody(ApiError(429, codes::kRateLimited,
+                                        "Please wait and consider throttling your request speed")));
+  for (auto& header : auth::RateLimitHeaders(limiter.policy(), verdict)) {
+    response.headers.push_back(std::move(header));
+  }
+  return response;
+}
+
 void Dispatcher::Authorize(const auth::Principal& principal, const RouteMatch& match) const {
   const Route& route = *match.route;
   switch (route.access) {
@@ -301,6 +328,9 @@ void Dispatcher::Authorize(const auth::Principal& principal, const RouteMatch& m
       break;
     case Access::kTenantAdmin:
       services_.authorizer.RequireTenantAdmin(principal);
+      break;
+    case Access::kUser:
+      services_.authorizer.RequireUser(principal, route.permission);
       break;
     case Access::kAccount:
     case Access::kAccountAny: {

@@ -59,6 +59,11 @@ class Dispatcher {
   Routed Resolve(const http::Request& request) const;
   http::Response Dispatch(http::Request& request);
   http::Response Run(http::Request& request, Routed& routed);
+  // After authentication: the change or read itself, and the same counted
+  // against the rate limit (when one is configured).
+  http::Response Serve(http::Request& request, Routed& routed, const auth::Principal& principal);
+  http::Response RunLimited(http::Request& request, Routed& routed,
+                            const auth::Principal& principal);
   // Runs `fn` and turns whatever it throws into an enveloped error. A
   // template, not std::function: the request's lambda would not fit its
   // small buffer and cost an allocation per request.

@@ -79,12 +79,16 @@ Reply Delete(Context& ctx) {
 }  // namespace
 
 void AddMembershipRoutes(std::vector<Route>& r) {
-  r.push_back({verb::get, "/memberships", List, Access::kAuthenticated, "", ""});
-  r.push_back({verb::get, "/memberships/{membership_id}", Get, Access::kAuthenticated, "", ""});
-  r.push_back({verb::put, "/memberships/{membership_id}", Update, Access::kAuthenticated, "",
-               "Update Membership"});
-  r.push_back({verb::delete_, "/memberships/{membership_id}", Delete, Access::kAuthenticated, "",
-               "Delete Membership"});
+  // User-level keys: the Memberships Read/Write groups of a restricted user
+  // token grant them; the API key and unrestricted user tokens hold them.
+  r.push_back({verb::get, "/memberships", List, Access::kUser,
+               "com.cloudflare.api.user.membership.read", ""});
+  r.push_back({verb::get, "/memberships/{membership_id}", Get, Access::kUser,
+               "com.cloudflare.api.user.membership.read", ""});
+  r.push_back({verb::put, "/memberships/{membership_id}", Update, Access::kUser,
+               "com.cloudflare.api.user.membership.update", "Update Membership"});
+  r.push_back({verb::delete_, "/memberships/{membership_id}", Delete, Access::kUser,
+               "com.cloudflare.api.user.membership.update", "Delete Membership"});
 }
 
 }  // namespace cfiam::api

@@ -31,6 +31,7 @@ enum class Access {
   kAccountAny,     // any grant in the {account_id} (every member and token may read
                    // the account's details); `permission` documents the spec's key
   kTokenVerify,    // the credential itself is the subject: token failures are 401 1000
+  kUser,           // `permission` (a user-level key) over the caller's own user
 };
 
 using PathParams = std::vector<std::pair<std::string_view, std::string>>;
@@ -60,7 +61,7 @@ struct Route {
   std::string_view path;  // template under /client/v4, e.g. "/accounts/{account_id}"
   HandlerFn handler;
   Access access;
-  std::string_view permission;  // the permission key for Access::kAccount
+  std::string_view permission;  // the permission key for Access::kAccount and kUser
   std::string_view audit;       // human description of a change ("Update Account"); "" for reads
   // Runs on the I/O thread, skipping the worker hop. Only for handlers that
   // read memory or do one indexed point read (WAL readers never wait on the
@@ -86,6 +87,8 @@ void AddPermissionGroupRoutes(std::vector<Route>& routes);
 void AddResourceGroupRoutes(std::vector<Route>& routes);
 void AddUserGroupRoutes(std::vector<Route>& routes);
 void AddAuditRoutes(std::vector<Route>& routes);
+void AddUserRoutes(std::vector<Route>& routes);
+void AddUserTokenRoutes(std::vector<Route>& routes);
 
 // The emulator's own operations, served under /_cfiam (not /client/v4):
 // seed and reset (api/emulator_api.cpp, docs/emulator.md). Paths are full

@@ -18,6 +18,8 @@ const std::vector<Route>& AllRoutes() {
     AddResourceGroupRoutes(r);
     AddUserGroupRoutes(r);
     AddAuditRoutes(r);
+    AddUserRoutes(r);
+    AddUserTokenRoutes(r);
     return r;
   }();
   return routes;
@@ -41,6 +43,9 @@ std::string RouteTableJson() {
         break;
       case Access::kTokenVerify:
         access = "token_verify";
+        break;
+      case Access::kUser:
+        access = "user";
         break;
     }
     out.push_back(boost::json::object{{"method", boost::beast::http::to_string(r.method)},

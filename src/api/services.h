@@ -9,6 +9,7 @@
 #include "auth/catalog.h"
 #include "auth/ceiling.h"
 #include "auth/directory.h"
+#include "auth/rate_limit.h"
 #include "domain/accounts.h"
 #include "domain/members.h"
 #include "domain/rate_plans.h"
@@ -17,6 +18,7 @@
 #include "domain/subscriptions.h"
 #include "domain/tokens.h"
 #include "domain/user_groups.h"
+#include "domain/users.h"
 #include "store/store.h"
 
 namespace cfiam::api {
@@ -40,6 +42,7 @@ struct Services {
         members(s, d, c),
         resource_groups(s, d, c),
         user_groups(s, d, c),
+        users(s, d),
         audit_log(s, audit::LoadOrCreateCursorKey(s)) {}
 
   store::Store& store;
@@ -48,7 +51,8 @@ struct Services {
   auth::LastUsed last_used;  // declared before its users
   auth::Authenticator authenticator;
   auth::Authorizer authorizer;
-  auth::Ceiling ceiling;  // every grant-giving handler calls it
+  auth::Ceiling ceiling;           // every grant-giving handler calls it
+  auth::RateLimiter rate_limiter;  // off unless main configures it
   AccountService accounts;
   TokenService tokens;
   const RatePlans rate_plans;
@@ -57,6 +61,7 @@ struct Services {
   MemberService members;
   ResourceGroupService resource_groups;
   UserGroupService user_groups;
+  UserService users;
   audit::LogReader audit_log;  // its cursor key is created on first start
 };
 

@@ -87,10 +87,35 @@ Authorizer::Verdict Authorizer::Check(const Principal& p, std::string_view accou
     return policy.Decide(key, {account_id, ""}) == TokenPolicy::Decision::kAllow ? Verdict::kAllowed
                                                                                  : Verdict::kDenied;
   }
+  const Verdict user = UserVerdict(p, account_id, key);
+  if (user == Verdict::kInvisible || !p.restricted()) return user;
+  // A restricted user token: the intersection of its policies and its user's
+  // rights. An account its policies never reach is invisible to it.
+  const TokenPolicy& policy = *p.token->policy;
+  if (!policy.HasAnyAllowIn(account_id)) return Verdict::kInvisible;
+  if (user == Verdict::kDenied) return user;
+  if (key.empty()) return Verdict::kAllowed;
+  return policy.Decide(key, {account_id, ""}) == TokenPolicy::Decision::kAllow ? Verdict::kAllowed
+                                                                               : Verdict::kDenied;
+}
+
+Authorizer::Verdict Authorizer::UserVerdict(const Principal& p, std::string_view account_id,
+                                            std::string_view key) const {
+  if (p.user && p.user->tenant_admin) return Verdict::kAllowed;
   auto member = p.user ? directory_.FindMember(account_id, p.user->id) : nullptr;
   if (!member || member->status != "accepted") return Verdict::kInvisible;
   if (key.empty()) return Verdict::kAllowed;
   return MemberAllowed(*member, key) ? Verdict::kAllowed : Verdict::kDenied;
+}
+
+bool Authorizer::UserAllows(const Principal& p, std::string_view key) const {
+  if (!p.user || p.is_account_token()) return false;
+  if (!p.restricted()) return true;  // a user holds every right over itself
+  return p.token->policy->Decide(key, {"", "", p.user->id}) == TokenPolicy::Decision::kAllow;
+}
+
+void Authorizer::RequireUser(const Principal& p, std::string_view key) const {
+  if (!UserAllows(p, key)) throw ApiError::Forbidden();
 }
 
 void Authorizer::RequireInAccount(const Principal& p, std::string_view account_id,

@@ -9,7 +9,8 @@
 // account-level key when one of its resource groups covers the whole account
 // (scope com.cloudflare.api.account.<id> with object "*"). Any matching deny
 // wins over every allow, roles included. Pending and rejected members hold
-// nothing.
+// nothing. A user token with policies holds the intersection of its policies
+// and its user's rights (see Principal::restricted).
 #pragma once
 
 #include <string_view>
@@ -35,6 +36,13 @@ class Authorizer {
   bool Allows(const Principal& p, std::string_view account_id, std::string_view key) const;
   // Throws 403 10000 unless the principal is a tenant admin.
   void RequireTenantAdmin(const Principal& p) const;
+  // User-level keys (com.cloudflare.api.user.*, com.cloudflare.api.token.*)
+  // over the caller's own user: the API key and an unrestricted user token
+  // hold them all; a restricted token needs an allow on its user's resource
+  // (com.cloudflare.api.user.<id>); account tokens hold none. RequireUser
+  // throws 403 10000 where UserAllows is false.
+  bool UserAllows(const Principal& p, std::string_view key) const;
+  void RequireUser(const Principal& p, std::string_view key) const;
 
   // True when `role` grants `key` through its legacy permission map.
   static bool RoleGrants(const Role& role, std::string_view key);
@@ -46,6 +54,9 @@ class Authorizer {
  private:
   enum class Verdict { kInvisible, kDenied, kAllowed };
   Verdict Check(const Principal& p, std::string_view account_id, std::string_view key) const;
+  // What the principal's user (tenant admin or accepted member) may do in the
+  // account, whatever token it came with.
+  Verdict UserVerdict(const Principal& p, std::string_view account_id, std::string_view key) const;
 
   const Directory& directory_;
   const Catalog& catalog_;

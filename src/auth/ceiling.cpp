@@ -56,6 +56,60 @@ void Ceiling::RequireToken(const Principal& p, std::string_view account_id,
   if (p.token) RequireWithinCaller(*p.token, limits);
 }
 
+void Ceiling::RequireUserToken(const Principal& p, const TokenPolicy* policy,
+                               const TokenLimits& limits,
+                               const std::vector<std::string>& member_accounts) const {
+  if (!policy || policy->grants.empty()) {
+    if (p.restricted()) {
+      throw Exceeds(
+          "A token limited by policies cannot obtain a token with all of its user's "
+          "permissions");
+    }
+  } else {
+    for (const Grant& g : policy->grants) {
+      if (g.deny) continue;
+      for (const std::string& key : g.keys) {
+        for (const ResourceMatcher::Entry& e : g.resources.entries()) {
+          RequireUserEntry(p, e, key, member_accounts);
+        }
+      }
+    }
+  }
+  if (p.token) RequireWithinCaller(*p.token, limits);
+}
+
+void Ceiling::RequireUserEntry(const Principal& p, const ResourceMatcher::Entry& e,
+                               const std::string& key,
+                               const std::vector<std::string>& member_accounts) const {
+  if (!e.user.empty()) {
+    if (e.user != p.user->id) {
+      throw ApiError::Invalid("policies",
+                              "a user token may only name its own user, not "
+                              "com.cloudflare.api.user." +
+                                  e.user);
+    }
+    if (!authorizer_.UserAllows(p, key)) {
+      throw Exceeds("The caller does not hold the permission " + key +
+                    " on its user, so it cannot grant it to a token");
+    }
+    return;
+  }
+  if (!e.account.empty() && e.account != "*") {
+    RequireKey(p, e.account, key, "it to a token");
+    return;
+  }
+  // A wildcard reaches every account the user is in, and later ones too.
+  for (const std::string& account : member_accounts) {
+    RequireKey(p, account, key, "it to a token on every account");
+  }
+  // A probe without an account id matches only the caller's own wildcards.
+  if (p.restricted() &&
+      p.token->policy->Decide(key, {"", e.zone}) != TokenPolicy::Decision::kAllow) {
+    throw Exceeds("The calling token does not hold the permission " + key +
+                  " on every account, so it cannot grant it to a token on every account");
+  }
+}
+
 void Ceiling::RequireWithinCaller(const Token& caller, const TokenLimits& limits) {
   // The caller is valid now, so now >= its not_before: a token without one
   // starts now and lies inside; an explicit earlier start does not.

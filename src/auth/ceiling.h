@@ -48,6 +48,17 @@ class Ceiling {
   // is a token, `limits` must lie within its own.
   void RequireToken(const Principal& p, std::string_view account_id, const TokenPolicy& policy,
                     const TokenLimits& limits) const;
+  // A user-owned token with `policy` (nullptr or no grants: its user's full
+  // rights) and `limits`, created, updated or rolled by `p`, a credential of
+  // the same user. Every allowed key on every resource it names must be held
+  // by `p` there: in a named account, as RequireToken; on an account or zone
+  // wildcard, in every one of `member_accounts` (where the user is an
+  // accepted member) and, when `p` is a restricted token, through a wildcard
+  // of its own; on the user resource, through Authorizer::UserAllows (a user
+  // resource other than `p`'s own user is 400). A full-rights token is within
+  // only an unrestricted caller. A token caller bounds window and request_ip.
+  void RequireUserToken(const Principal& p, const TokenPolicy* policy, const TokenLimits& limits,
+                        const std::vector<std::string>& member_accounts) const;
   // Roles given to a member. Unknown ids are left to validation (400).
   void RequireRoles(const Principal& p, std::string_view account_id,
                     const std::vector<std::string>& role_ids) const;
@@ -65,6 +76,9 @@ class Ceiling {
                   std::string_view what) const;
   void RequireRole(const Principal& p, std::string_view account_id, const Role& role) const;
   static void RequireWithinCaller(const Token& caller, const TokenLimits& limits);
+  void RequireUserEntry(const Principal& p, const ResourceMatcher::Entry& entry,
+                        const std::string& key,
+                        const std::vector<std::string>& member_accounts) const;
 
   const Authorizer& authorizer_;
   const Catalog& catalog_;

@@ -44,6 +44,15 @@ const std::unordered_map<std::string, std::vector<std::string>>& ServedGroups() 
       {"SSO Connector Write",
        {"com.cloudflare.api.account.sso-connector.read",
         "com.cloudflare.api.account.sso-connector.edit"}},
+      // User scope (resource com.cloudflare.api.user.<id>): the user's own
+      // record and its user-owned tokens.
+      {"User Details Read", {"com.cloudflare.api.user.read"}},
+      {"User Details Write", {"com.cloudflare.api.user.read", "com.cloudflare.api.user.update"}},
+      {"API Tokens Read", {"com.cloudflare.api.token.list", "com.cloudflare.api.token.read"}},
+      {"API Tokens Write", {"com.cloudflare.api.token.*"}},
+      {"Memberships Read", {"com.cloudflare.api.user.membership.read"}},
+      {"Memberships Write",
+       {"com.cloudflare.api.user.membership.read", "com.cloudflare.api.user.membership.update"}},
   };
   return *table;
 }

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "auth/token_policy.h"
 #include "domain/model.h"
 
 namespace cfiam::auth {
@@ -16,7 +17,17 @@ struct Principal {
   std::string client_ip;
 
   bool is_account_token() const { return kind == Kind::kAccountToken; }
-  bool tenant_admin() const { return user && user->tenant_admin; }
+  // A user token with policies acts only within them (intersected with its
+  // user's rights). The API key and a user token without policies (the
+  // bootstrap token) carry the user's full rights.
+  bool restricted() const;
+  // A tenant admin acting with full rights; a restricted token of a tenant
+  // admin is not one (it holds only what its policies grant).
+  bool tenant_admin() const { return user && user->tenant_admin && !restricted(); }
 };
+
+inline bool Principal::restricted() const {
+  return kind == Kind::kUserToken && token && token->policy && !token->policy->grants.empty();
+}
 
 }  // namespace cfiam::auth

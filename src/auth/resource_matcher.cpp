@@ -8,6 +8,7 @@ namespace {
 
 constexpr std::string_view kAccountPrefix = "com.cloudflare.api.account.";
 constexpr std::string_view kZonePrefix = "com.cloudflare.api.account.zone.";
+constexpr std::string_view kUserPrefix = "com.cloudflare.api.user.";
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
@@ -33,27 +34,34 @@ ResourceMatcher ResourceMatcher::Compile(const boost::json::object& resources,
     const std::string path = field + "." + std::string(key);
     if (auto zone = IdAfter(key, kZonePrefix)) {
       if (!IsStar(value)) throw ApiError::Invalid(path, "must be \"*\"");
-      m.entries_.push_back({"", *zone});
+      m.entries_.push_back({"", *zone, ""});
+      continue;
+    }
+    if (auto user = IdAfter(key, kUserPrefix); user && *user != "*") {
+      if (own_account) throw ApiError::Invalid(path, "an account token cannot name a user");
+      if (!IsStar(value)) throw ApiError::Invalid(path, "must be \"*\"");
+      m.entries_.push_back({"", "", *user});
       continue;
     }
     auto account = IdAfter(key, kAccountPrefix);
     if (!account) {
       throw ApiError::Invalid(path,
                               "is not a resource key (com.cloudflare.api.account.<id>, "
-                              "com.cloudflare.api.account.zone.<id> or a '*' form)");
+                              "com.cloudflare.api.account.zone.<id>, "
+                              "com.cloudflare.api.user.<id> or a '*' form)");
     }
     if (own_account && *account != *own_account) {
       throw ApiError::Invalid(path, "an account token may only name its own account");
     }
     if (IsStar(value)) {
-      m.entries_.push_back({*account, ""});
+      m.entries_.push_back({*account, "", ""});
     } else if (value.is_object() && !value.get_object().empty()) {
       for (const auto& [inner_key, inner] : value.get_object()) {
         auto zone = IdAfter(inner_key, kZonePrefix);
         const std::string inner_path = path + "." + std::string(inner_key);
         if (!zone) throw ApiError::Invalid(inner_path, "nested keys must be zone keys");
         if (!IsStar(inner)) throw ApiError::Invalid(inner_path, "must be \"*\"");
-        m.entries_.push_back({*account, *zone});
+        m.entries_.push_back({*account, *zone, ""});
       }
     } else {
       throw ApiError::Invalid(path, "must be \"*\" or an object of zone keys");
@@ -64,6 +72,11 @@ ResourceMatcher ResourceMatcher::Compile(const boost::json::object& resources,
 
 bool ResourceMatcher::Matches(const ResourceRef& ref) const {
   for (const Entry& e : entries_) {
+    if (!e.user.empty() || !ref.user_id.empty()) {
+      // User keys match only user-level resources, and only their own user.
+      if (e.user == ref.user_id) return true;
+      continue;
+    }
     if (e.account.empty()) {
       // Top-level zone key: zones anywhere, never account-level resources.
       if (!ref.zone_id.empty() && (e.zone == "*" || e.zone == ref.zone_id)) return true;

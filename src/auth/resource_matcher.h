@@ -7,6 +7,8 @@
 //   {"com.cloudflare.api.account.zone.*": "*"}        every zone
 //   {"com.cloudflare.api.account.<id>": {"com.cloudflare.api.account.zone.*": "*"}}
 //                                                     every zone of that account (nested)
+//   {"com.cloudflare.api.user.<id>": "*"}             the user itself (user tokens only;
+//                                                     user-scope permission groups)
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -17,10 +19,11 @@
 
 namespace cfiam::auth {
 
-// What a request acts on: an account, or a zone inside one.
+// What a request acts on: an account, or a zone inside one; or a user.
 struct ResourceRef {
   std::string_view account_id;
-  std::string_view zone_id;  // empty for account-level resources
+  std::string_view zone_id;       // empty for account-level resources
+  std::string_view user_id = {};  // set (and the others empty) for user-level resources
 };
 
 class ResourceMatcher {
@@ -33,11 +36,15 @@ class ResourceMatcher {
 
   bool Matches(const ResourceRef& ref) const;
 
- private:
   struct Entry {
-    std::string account;  // account id, "*" for any; empty for top-level zone keys
-    std::string zone;     // empty: the account itself and all its zones; else zone id or "*"
+    std::string account;    // account id, "*" for any; empty for top-level zone and user keys
+    std::string zone;       // empty: the account itself and all its zones; else zone id or "*"
+    std::string user = {};  // the user id of a user key (account and zone then empty)
   };
+  // What the policy names, for ceiling checks that walk every resource.
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
   std::vector<Entry> entries_;
 };
 

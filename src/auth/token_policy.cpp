@@ -278,4 +278,19 @@ bool TokenPolicy::HasAnyAllowIn(std::string_view account_id) const {
   return false;
 }
 
+std::optional<std::vector<std::string>> TokenPolicy::NamedAccounts() const {
+  std::vector<std::string> out;
+  for (const Grant& g : grants) {
+    if (g.deny) continue;
+    for (const ResourceMatcher::Entry& e : g.resources.entries()) {
+      if (e.account == "*" && e.zone.empty()) return std::nullopt;
+      if (e.account.empty() || e.account == "*" || !e.zone.empty()) continue;
+      if (std::find(out.begin(), out.end(), e.account) == out.end() && HasAnyAllowIn(e.account)) {
+        out.push_back(e.account);
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace cfiam::auth

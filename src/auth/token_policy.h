@@ -54,6 +54,9 @@ struct TokenPolicy {
   Decision Decide(std::string_view key, const ResourceRef& ref) const;
   // True when some key allowed in the account is not overridden by a deny.
   bool HasAnyAllowIn(std::string_view account_id) const;
+  // The accounts the allow grants name that keep some allowed key; nullopt
+  // when an allow covers every account (com.cloudflare.api.account.*).
+  std::optional<std::vector<std::string>> NamedAccounts() const;
 };
 
 }  // namespace cfiam::auth

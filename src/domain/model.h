@@ -26,6 +26,13 @@ struct User {
   Micros created_on = 0;
 };
 
+// What a user tells about itself (PATCH /user); nullopt is JSON null.
+struct UserContact {
+  std::optional<std::string> country;
+  std::optional<std::string> zipcode;
+  std::optional<std::string> telephone;
+};
+
 struct Account {
   std::string id;
   std::string name;

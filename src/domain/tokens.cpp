@@ -6,23 +6,27 @@
 #include "util/random.h"
 
 namespace cfiam {
+namespace {
 
-Token TokenService::Load(store::Tx& tx, const std::string& account_id,
-                         const std::string& token_id) {
+// Cloudflare's scannable formats: cfat_ for account tokens, cfut_ for user tokens.
+std::string NewSecret(const TokenOwner& owner) {
+  return owner.kind == "user" ? auth::NewUserTokenSecret() : auth::NewAccountTokenSecret();
+}
+
+}  // namespace
+
+Token TokenService::Load(store::Tx& tx, const TokenOwner& owner, const std::string& token_id) {
   auto token = store_.GetToken(tx, token_id);
-  if (!token || token->owner_kind != "account" || token->account_id != account_id) {
-    throw ApiError::NotFound("Token");
-  }
+  if (!token || !owner.Owns(*token)) throw ApiError::NotFound("Token");
   return *token;
 }
 
-std::pair<Token, std::string> TokenService::Create(const std::string& account_id,
-                                                   TokenDraft draft) {
-  const std::string secret = auth::NewAccountTokenSecret();
+std::pair<Token, std::string> TokenService::Create(const TokenOwner& owner, TokenDraft draft) {
+  const std::string secret = NewSecret(owner);
   Token t;
   t.id = NewId();
-  t.owner_kind = "account";
-  t.account_id = account_id;
+  t.owner_kind = owner.kind;
+  (owner.kind == "account" ? t.account_id : t.user_id) = owner.id;
   t.name = std::move(draft.name);
   t.secret_digest = auth::Sha256Hex(secret);
   t.status = "active";
@@ -32,11 +36,13 @@ std::pair<Token, std::string> TokenService::Create(const std::string& account_id
   t.policies_json = std::move(draft.policies_json);
   t.condition_json = std::move(draft.condition_json);
   t.policy = std::move(draft.policy);
+  const bool account = owner.kind == "account";
+  const std::int64_t quota = account ? kMaxTokensPerAccount : kMaxTokensPerUser;
   auto tx = store_.Write();
-  if (store_.CountAccountTokens(*tx, account_id) >= kMaxTokensPerAccount) {
-    throw ApiError(
-        400, codes::kInvalidRequest,
-        "An account may hold at most " + std::to_string(kMaxTokensPerAccount) + " API tokens");
+  if (store_.CountTokensOf(*tx, owner.kind, owner.id) >= quota) {
+    throw ApiError(400, codes::kInvalidRequest,
+                   std::string(account ? "An account" : "A user") + " may hold at most " +
+                       std::to_string(quota) + " API tokens");
   }
   store_.InsertToken(*tx, t);
   tx->Commit();
@@ -44,21 +50,20 @@ std::pair<Token, std::string> TokenService::Create(const std::string& account_id
   return {std::move(t), secret};
 }
 
-Page<Token> TokenService::List(const std::string& account_id, bool descending, std::int64_t limit,
+Page<Token> TokenService::List(const TokenOwner& owner, bool descending, std::int64_t limit,
                                std::int64_t offset) {
   auto tx = store_.Read();
-  return store_.ListAccountTokens(*tx, account_id, descending, limit, offset);
+  return store_.ListTokensOf(*tx, owner.kind, owner.id, descending, limit, offset);
 }
 
-Token TokenService::Get(const std::string& account_id, const std::string& token_id) {
+Token TokenService::Get(const TokenOwner& owner, const std::string& token_id) {
   auto tx = store_.Read();
-  return Load(*tx, account_id, token_id);
+  return Load(*tx, owner, token_id);
 }
 
-Token TokenService::Update(const std::string& account_id, const std::string& token_id,
-                           TokenDraft draft) {
+Token TokenService::Update(const TokenOwner& owner, const std::string& token_id, TokenDraft draft) {
   auto tx = store_.Write();
-  Token t = Load(*tx, account_id, token_id);
+  Token t = Load(*tx, owner, token_id);
   t.name = std::move(draft.name);
   t.status = draft.status;
   t.not_before = draft.not_before;
@@ -73,27 +78,60 @@ Token TokenService::Update(const std::string& account_id, const std::string& tok
   return t;
 }
 
-void TokenService::Delete(const std::string& account_id, const std::string& token_id) {
+void TokenService::Delete(const TokenOwner& owner, const std::string& token_id) {
   auto tx = store_.Write();
-  Load(*tx, account_id, token_id);
+  Load(*tx, owner, token_id);
   store_.DeleteToken(*tx, token_id);
   tx->Commit();
   directory_.EraseToken(token_id);
   last_used_.Forget(token_id);
 }
 
-std::string TokenService::Roll(const std::string& account_id, const std::string& token_id) {
-  const std::string secret = auth::NewAccountTokenSecret();
+std::string TokenService::Roll(const TokenOwner& owner, const std::string& token_id) {
+  const std::string secret = NewSecret(owner);
   auto tx = store_.Write();
-  Token t = Load(*tx, account_id, token_id);
+  Token t = Load(*tx, owner, token_id);
+  // The stored row has no compiled policy; take it from the live entry. A
+  // token missing there is refused rather than mirrored without a policy
+  // (which would read as a user token's full rights).
+  auto live = directory_.FindTokenById(token_id);
+  if (!live || !live->policy) throw ApiError::NotFound("Token");
+  t.policy = live->policy;
   t.secret_digest = auth::Sha256Hex(secret);
   t.modified_on = NowMicros();
   store_.UpdateToken(*tx, t);
   tx->Commit();
-  // The stored row has no compiled policy; take it from the live entry.
-  if (auto live = directory_.FindTokenById(token_id)) t.policy = live->policy;
   directory_.PutToken(t);
   return secret;
+}
+
+// The account-owned forms.
+
+std::pair<Token, std::string> TokenService::Create(const std::string& account_id,
+                                                   TokenDraft draft) {
+  return Create(TokenOwner::Account(account_id), std::move(draft));
+}
+
+Page<Token> TokenService::List(const std::string& account_id, bool descending, std::int64_t limit,
+                               std::int64_t offset) {
+  return List(TokenOwner::Account(account_id), descending, limit, offset);
+}
+
+Token TokenService::Get(const std::string& account_id, const std::string& token_id) {
+  return Get(TokenOwner::Account(account_id), token_id);
+}
+
+Token TokenService::Update(const std::string& account_id, const std::string& token_id,
+                           TokenDraft draft) {
+  return Update(TokenOwner::Account(account_id), token_id, std::move(draft));
+}
+
+void TokenService::Delete(const std::string& account_id, const std::string& token_id) {
+  Delete(TokenOwner::Account(account_id), token_id);
+}
+
+std::string TokenService::Roll(const std::string& account_id, const std::string& token_id) {
+  return Roll(TokenOwner::Account(account_id), token_id);
 }
 
 std::optional<Micros> TokenService::LastUsedOn(const Token& token) const {

@@ -26,9 +26,23 @@ struct TokenDraft {
   std::shared_ptr<const auth::TokenPolicy> policy;
 };
 
+// Whose tokens: an account's (account-owned tokens) or a user's.
+struct TokenOwner {
+  std::string kind;  // "account" | "user"
+  std::string id;    // the account id or the user id
+
+  static TokenOwner Account(std::string id) { return {"account", std::move(id)}; }
+  static TokenOwner User(std::string id) { return {"user", std::move(id)}; }
+  bool Owns(const Token& t) const {
+    return t.owner_kind == kind && (kind == "account" ? t.account_id : t.user_id) == id;
+  }
+};
+
 class TokenService {
  public:
+  // Cloudflare's documented quotas.
   static constexpr std::int64_t kMaxTokensPerAccount = 500;
+  static constexpr std::int64_t kMaxTokensPerUser = 50;
 
   TokenService(store::Store& store, auth::Directory& directory, auth::LastUsed& last_used)
       : store_(store), directory_(directory), last_used_(last_used) {}
@@ -44,11 +58,21 @@ class TokenService {
   // Replaces the secret; the old one stops working at once. Returns the new one.
   std::string Roll(const std::string& account_id, const std::string& token_id);
 
+  // The same operations for any owner; the account forms above call these.
+  // A token of another owner is 404, exactly like a missing one.
+  std::pair<Token, std::string> Create(const TokenOwner& owner, TokenDraft draft);
+  Page<Token> List(const TokenOwner& owner, bool descending, std::int64_t limit,
+                   std::int64_t offset);
+  Token Get(const TokenOwner& owner, const std::string& token_id);
+  Token Update(const TokenOwner& owner, const std::string& token_id, TokenDraft draft);
+  void Delete(const TokenOwner& owner, const std::string& token_id);
+  std::string Roll(const TokenOwner& owner, const std::string& token_id);
+
   // The token's last use: the newest of the stored value and unflushed uses.
   std::optional<Micros> LastUsedOn(const Token& token) const;
 
  private:
-  Token Load(store::Tx& tx, const std::string& account_id, const std::string& token_id);
+  Token Load(store::Tx& tx, const TokenOwner& owner, const std::string& token_id);
 
   store::Store& store_;
   auth::Directory& directory_;

@@ -67,6 +67,14 @@ Page<Account> Store::ListAccounts(Tx& tx, const AccountQuery& q) {
         "'accepted')";
     params.emplace_back(*q.member_user_id);
   }
+  if (q.only_ids) {
+    std::string marks;
+    for (const std::string& id : *q.only_ids) {
+      marks += marks.empty() ? "?" : ", ?";
+      params.emplace_back(id);
+    }
+    where += marks.empty() ? " AND 0 = 1" : " AND a.id IN (" + marks + ")";
+  }
   if (!q.name_contains.empty()) {
     where += " AND LOWER(a.name) LIKE LOWER(?) ESCAPE '\\'";
     params.emplace_back(ContainsPattern(q.name_contains));

@@ -199,6 +199,13 @@ constexpr Migration kMigrations[] = {
               name TEXT PRIMARY KEY,
               value TEXT NOT NULL))",
      }},
+    // The user's own contact details (PATCH /user); NULL when never set.
+    {5,
+     {
+         "ALTER TABLE users ADD COLUMN country TEXT",
+         "ALTER TABLE users ADD COLUMN zipcode TEXT",
+         "ALTER TABLE users ADD COLUMN telephone TEXT",
+     }},
 };
 
 }  // namespace

@@ -25,6 +25,7 @@ struct AccountQuery {
   bool descending = false;                    // by name
   std::int64_t limit = 20;
   std::int64_t offset = 0;
+  std::optional<std::vector<std::string>> only_ids = {};  // only these (restricted tokens)
 };
 
 struct MemberQuery {
@@ -132,6 +133,10 @@ class Store {
   void InsertUser(Tx& tx, const User& user);
   void SetTenantAdmin(Tx& tx, std::string_view user_id, bool admin);
   void SetApiKeyDigest(Tx& tx, std::string_view user_id, std::string_view digest);
+  // The details only GET/PATCH /user show (not mirrored in the Directory).
+  UserContact GetUserContact(Tx& tx, std::string_view user_id);
+  // Writes names and contact details of an existing user.
+  void UpdateUserDetails(Tx& tx, const User& user, const UserContact& contact);
   void ClearApiKey(Tx& tx, std::string_view user_id);
 
   // Accounts.
@@ -210,6 +215,11 @@ class Store {
   Page<Token> ListAccountTokens(Tx& tx, std::string_view account_id, bool descending,
                                 std::int64_t limit, std::int64_t offset);
   std::int64_t CountAccountTokens(Tx& tx, std::string_view account_id);
+  // The tokens of one owner: `owner_kind` "account" (by account id) or "user"
+  // (by user id), ordered by issue time.
+  Page<Token> ListTokensOf(Tx& tx, std::string_view owner_kind, std::string_view owner_id,
+                           bool descending, std::int64_t limit, std::int64_t offset);
+  std::int64_t CountTokensOf(Tx& tx, std::string_view owner_kind, std::string_view owner_id);
   void SetTokenLastUsed(Tx& tx, std::string_view id, Micros when);
 
   // Subscriptions. Cancelled ones are kept as history but never listed or found.

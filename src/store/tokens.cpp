@@ -84,27 +84,45 @@ void Store::UpdateToken(Tx& tx, const Token& t) {
        t.modified_on, t.policies_json, t.condition_json, t.id});
 }
 
-Page<Token> Store::ListAccountTokens(Tx& tx, std::string_view account_id, bool descending,
-                                     std::int64_t limit, std::int64_t offset) {
+namespace {
+
+// The WHERE clause that picks the tokens of one owner ("account" or "user").
+std::string OwnerFilter(std::string_view owner_kind) {
+  return owner_kind == "account" ? "owner_kind = 'account' AND account_id = ?"
+                                 : "owner_kind = 'user' AND user_id = ?";
+}
+
+}  // namespace
+
+Page<Token> Store::ListTokensOf(Tx& tx, std::string_view owner_kind, std::string_view owner_id,
+                                bool descending, std::int64_t limit, std::int64_t offset) {
   Page<Token> page;
-  page.total = CountAccountTokens(tx, account_id);
+  page.total = CountTokensOf(tx, owner_kind, owner_id);
   const std::string order =
       descending ? " ORDER BY issued_on DESC, id DESC" : " ORDER BY issued_on ASC, id ASC";
-  for (const Row& r : tx.Query("SELECT " + std::string(kTokenColumns) +
-                                   " FROM tokens WHERE owner_kind = 'account' AND account_id = ?" +
-                                   order + " LIMIT ? OFFSET ?",
-                               {std::string(account_id), limit, offset})) {
+  for (const Row& r : tx.Query("SELECT " + std::string(kTokenColumns) + " FROM tokens WHERE " +
+                                   OwnerFilter(owner_kind) + order + " LIMIT ? OFFSET ?",
+                               {std::string(owner_id), limit, offset})) {
     page.items.push_back(ReadToken(r));
   }
   return page;
 }
 
-std::int64_t Store::CountAccountTokens(Tx& tx, std::string_view account_id) {
+std::int64_t Store::CountTokensOf(Tx& tx, std::string_view owner_kind, std::string_view owner_id) {
   return tx
-      .Query("SELECT COUNT(*) FROM tokens WHERE owner_kind = 'account' AND account_id = ?",
-             {std::string(account_id)})
+      .Query("SELECT COUNT(*) FROM tokens WHERE " + OwnerFilter(owner_kind),
+             {std::string(owner_id)})
       .front()
       .Int(0);
+}
+
+Page<Token> Store::ListAccountTokens(Tx& tx, std::string_view account_id, bool descending,
+                                     std::int64_t limit, std::int64_t offset) {
+  return ListTokensOf(tx, "account", account_id, descending, limit, offset);
+}
+
+std::int64_t Store::CountAccountTokens(Tx& tx, std::string_view account_id) {
+  return CountTokensOf(tx, "account", account_id);
 }
 
 void Store::SetTokenLastUsed(Tx& tx, std::string_view id, Micros when) {

@@ -68,3 +68,35 @@ namespace cfiam::store {
 bool Store::HasAnyUser(Tx& tx) { return !tx.Query("SELECT 1 FROM users LIMIT 1").empty(); }
 
 }  // namespace cfiam::store
+
+namespace cfiam::store {
+namespace {
+
+std::optional<std::string> OptStr(const Row& r, size_t i) {
+  if (r.IsNull(i)) return std::nullopt;
+  return r.Str(i);
+}
+
+Value OrNull(const std::optional<std::string>& s) { return s ? Value(*s) : Value(nullptr); }
+
+}  // namespace
+
+UserContact Store::GetUserContact(Tx& tx, std::string_view user_id) {
+  UserContact c;
+  auto rows = tx.Query("SELECT country, zipcode, telephone FROM users WHERE id = ?",
+                       {std::string(user_id)});
+  if (rows.empty()) return c;
+  c.country = OptStr(rows.front(), 0);
+  c.zipcode = OptStr(rows.front(), 1);
+  c.telephone = OptStr(rows.front(), 2);
+  return c;
+}
+
+void Store::UpdateUserDetails(Tx& tx, const User& u, const UserContact& c) {
+  tx.Exec(
+      "UPDATE users SET first_name = ?, last_name = ?, country = ?, zipcode = ?, telephone = ? "
+      "WHERE id = ?",
+      {u.first_name, u.last_name, OrNull(c.country), OrNull(c.zipcode), OrNull(c.telephone), u.id});
+}
+
+}  // namespace cfiam::store

@@ -238,6 +238,13 @@ test('every change route writes exactly one entry, and no secret reaches the log
   seen.push(['DELETE /memberships/{membership_id}', leaveRes]);
   const m2 = await go('POST', `${A}/members`, { email: 'temp@example.com', roles: [ADMIN_ROLE] }, 'POST /accounts/{account_id}/members');
   await go('DELETE', `${A}/members/${m2.id}`, undefined, 'DELETE /accounts/{account_id}/members/{member_id}');
+  // The caller's own user and user-owned tokens: changes outside any account.
+  await go('PATCH', '/user', { first_name: 'Tour' }, 'PATCH /user');
+  const ut = await go('POST', '/user/tokens', { name: 'ut', policies: [{ effect: 'allow', permission_groups: [{ id: PG.settingsRead }], resources: { [`com.cloudflare.api.account.${a}`]: '*' } }] }, 'POST /user/tokens');
+  secrets.push(ut.value);
+  await go('PUT', `/user/tokens/${ut.id}`, { name: 'ut2', policies: ut.policies }, 'PUT /user/tokens/{token_id}');
+  secrets.push(await go('PUT', `/user/tokens/${ut.id}/value`, {}, 'PUT /user/tokens/{token_id}/value'));
+  await go('DELETE', `/user/tokens/${ut.id}`, undefined, 'DELETE /user/tokens/{token_id}');
   const fresh = await srv.call('POST', '/accounts', { body: { name: 'Doomed' } });
   const doomed = expectOk(assert, fresh).id;
   seen.push(['POST /accounts', fresh]);
@@ -249,7 +256,8 @@ test('every change route writes exactly one entry, and no secret reaches the log
     const ray = res.headers.get('cf-ray');
     const found = route === 'DELETE /accounts/{account_id}' || route === 'POST /accounts'
       ? await rawEntries(doomed, ray)
-      : await entries(a, `raw_cf_ray_id=${encodeURIComponent(ray)}`);
+      : route.includes(' /user') ? await rawEntries('', ray)
+        : await entries(a, `raw_cf_ray_id=${encodeURIComponent(ray)}`);
     assert.equal(found.length, 1, `${route}: ${JSON.stringify(found)}`);
     const e = found[0];
     const want = CHANGE_ROUTES.find((r) => `${r.method} ${r.path}` === route);
@@ -262,18 +270,21 @@ test('every change route writes exactly one entry, and no secret reaches the log
   }
   for (const r of CHANGE_ROUTES) assert.ok(covered.has(`${r.method} ${r.path}`), `not exercised: ${r.method} ${r.path}`);
 
-  // No secret handed out in this whole file appears in any entry.
-  const all = JSON.stringify([...(await entries(a)), ...(await entries(acc))]);
+  // No secret handed out in this whole file appears in any entry, in or out of accounts.
+  const outside = execFileSync('sqlite3', ['-json', `${srv.dataDir}/cfiam.db`,
+    "SELECT * FROM audit_log l JOIN audit_details d ON d.id = l.id WHERE l.account_id = ''"], { encoding: 'utf8' });
+  assert.ok(outside.includes('/user/tokens'));
+  const all = JSON.stringify([...(await entries(a)), ...(await entries(acc))]) + outside;
   for (const s of secrets) assert.ok(!all.includes(s), `a secret reached the audit log`);
   assert.ok(all.includes('[REDACTED]'));
 });
 
 // A deleted account's log stays in the store (until retention prunes it) but
 // the API no longer answers for the account, so its last entry is read from
-// the database file itself.
+// the database file itself; so are the entries of changes outside any account
+// (the user and its tokens: account '').
 async function rawEntries(account, ray) {
-  const res = await srv.call('GET', `/accounts/${account}/logs/audit?${WINDOW}`);
-  expectError(assert, res, 404);
+  if (account) expectError(assert, await srv.call('GET', `/accounts/${account}/logs/audit?${WINDOW}`), 404);
   const out = execFileSync('sqlite3', ['-json', `${srv.dataDir}/cfiam.db`,
     `SELECT l.action_type, l.action_result, l.raw_method, l.raw_status_code, d.action_description
        FROM audit_log l JOIN audit_details d ON d.id = l.id

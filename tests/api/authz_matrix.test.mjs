@@ -266,9 +266,9 @@ after(() => stopAndCheck(assert, srv));
 test('the route table is the one this matrix expects', () => {
   assert.ok(ROUTES.length > 0);
   for (const r of ROUTES) {
-    assert.ok(['authenticated', 'tenant_admin', 'account', 'account_any', 'token_verify'].includes(r.access),
+    assert.ok(['authenticated', 'tenant_admin', 'account', 'account_any', 'token_verify', 'user'].includes(r.access),
       `${label(r)}: unknown access ${r.access}`);
-    if (r.access === 'account') assert.ok(r.permission, `${label(r)} has no permission key`);
+    if (r.access === 'account' || r.access === 'user') assert.ok(r.permission, `${label(r)} has no permission key`);
   }
   // Every account route has an exact probe (a new route falls back to a weaker generic one).
   const unknown = [...accountRoutes, ...anyRoutes].filter((r) => !PROBES[label(r)]).map(label);
@@ -364,7 +364,7 @@ test('GET /accounts with an account token is 400 1001; memberships belong to use
   for (const tok of [tokens['allow Account Settings Read'], tokens.unrelated, tokens['deny only']]) {
     expectError(assert, await srv.call('GET', '/accounts', { token: tok }), 400, 1001);
   }
-  const authenticated = ROUTES.filter((r) => r.access === 'authenticated' && r.path.startsWith('/memberships'));
+  const authenticated = ROUTES.filter((r) => r.access === 'user' && r.path.startsWith('/memberships'));
   assert.equal(authenticated.length, 4);
   const tok = tokens['allow Account Settings Write'];
   for (const r of authenticated) {

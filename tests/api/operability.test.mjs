@@ -131,6 +131,20 @@ test('auth outcomes: ip refused, missing permission, ceiling refused each count 
   }
 });
 
+test('auth outcomes: a request beyond --rate-limit counts as rate_limited', async () => {
+  const srv = await startServer({ args: ['--rate-limit', '2/1m'] });
+  try {
+    expectOk(assert, await srv.call('GET', '/accounts'));
+    expectOk(assert, await srv.call('GET', '/accounts'));
+    expectError(assert, await srv.call('GET', '/accounts'), 429, 971);
+    const text = await scrape(srv.url);
+    assert.equal(sample(text, 'cfiam_auth_outcomes_total', 'outcome="rate_limited"'), 1);
+    assert.equal(sample(text, 'cfiam_http_requests_total', 'route="/accounts",method="GET",status="429"'), 1);
+  } finally {
+    await stopAndCheck(assert, srv);
+  }
+});
+
 test('--metrics-listen serves /metrics on its own listener only', async () => {
   const srv = await startServer({ args: ['--metrics-listen', '127.0.0.1:0'] });
   try {

@@ -1,4 +1,4 @@
-// New secrets use Cloudflare's scannable format: cfat_ (account tokens), cfk_
+// New secrets use Cloudflare's scannable format: cfat_ (account tokens), cfut_ (user tokens), cfk_
 // (global API keys), 40 alphanumerics and a CRC-32 checksum; pre-2026 secrets
 // (the harness's bootstrap token is one) keep working.
 import { test, before, after } from 'node:test';
@@ -41,4 +41,15 @@ test('global API keys are cfk_ secrets', () => {
   const out = spawnSync(BIN, ['admin', 'api-key', '--email', 'keys@example.com', '--data-dir', srv.dataDir], { encoding: 'utf8' });
   assert.equal(out.status, 0, out.stderr);
   assertScannable(out.stdout.trim(), 'cfk_');
+});
+
+test('user tokens are created and rolled as cfut_ secrets that authenticate', async () => {
+  const created = expectOk(assert, await srv.call('POST', '/user/tokens', { body: {
+    name: 'mine', policies: [{ effect: 'allow', permission_groups: [{ id: 'c1fde68c7bcc44588cbb6ddbc16d6480' }],
+      resources: { [`com.cloudflare.api.account.${acc}`]: '*' } }] } }));
+  assertScannable(created.value, 'cfut_');
+  expectOk(assert, await srv.call('GET', '/user/tokens/verify', { token: created.value }));
+  const rolled = expectOk(assert, await srv.call('PUT', `/user/tokens/${created.id}/value`, { body: {} }));
+  assertScannable(rolled, 'cfut_');
+  expectOk(assert, await srv.call('GET', `/accounts/${acc}`, { token: rolled }));
 });

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include "util/api_error.h"
 
 namespace cfiam::auth {
@@ -216,6 +218,45 @@ TEST_F(AuthorizerTest, EraseAccountForgetsItsIamObjects) {
   EXPECT_EQ(directory_.FindResourceGroup(all_), nullptr);
   EXPECT_TRUE(directory_.GroupsOfMember(m.id).empty());
   EXPECT_NE(directory_.FindResourceGroup(foreign_), nullptr);
+}
+
+// A user token with policies holds the intersection of its policies and its
+// user's rights; without policies (the bootstrap token) the user's full rights.
+TEST_F(AuthorizerTest, RestrictedUserTokenHoldsTheIntersection) {
+  Member m = MakeMember();
+  m.role_ids = {read_only_};
+  directory_.PutMember(m);
+  std::string billing_read_group;
+  for (const TokenPermissionGroup& g : catalog_.permission_groups()) {
+    if (g.name == "Billing Read") billing_read_group = g.id;
+  }
+  const auto policies = boost::json::parse(
+      R"([{"effect":"allow","permission_groups":[{"id":")" + billing_read_group +
+      R"("}],"resources":{"com.cloudflare.api.account.)" + std::string(kAccount) + R"(":"*"}}])");
+  boost::json::array canonical;
+  boost::json::object condition;
+  auto token = std::make_shared<Token>();
+  token->owner_kind = "user";
+  token->user_id = user_->id;
+  token->policy = std::make_shared<TokenPolicy>(
+      TokenPolicy::Parse(&policies, nullptr, catalog_, std::nullopt, canonical, condition));
+  principal_.kind = Principal::Kind::kUserToken;
+  principal_.token = token;
+  ASSERT_TRUE(principal_.restricted());
+  EXPECT_EQ(Check("#billing:read"), 0u);  // the role and the token both hold it
+  EXPECT_EQ(Check(kRead), 403u);          // the role holds it, the token does not
+  EXPECT_EQ(Check(""), 0u);               // account details: some grant there
+  EXPECT_EQ(Check("#billing:read", kOther), 404u);
+  EXPECT_FALSE(authorizer_.UserAllows(principal_, "com.cloudflare.api.user.read"));
+  // A tenant admin's restricted token is not a tenant admin.
+  user_->tenant_admin = true;
+  EXPECT_FALSE(principal_.tenant_admin());
+  EXPECT_EQ(Check(kEdit), 403u);
+  // Without policies: the user's full rights.
+  token->policy = std::make_shared<TokenPolicy>();
+  EXPECT_FALSE(principal_.restricted());
+  EXPECT_TRUE(principal_.tenant_admin());
+  EXPECT_TRUE(authorizer_.UserAllows(principal_, "com.cloudflare.api.token.create"));
 }
 
 }  // namespace

@@ -65,7 +65,9 @@ TEST(ResourceMatcher, RejectsMalformedKeysAndValues) {
   for (const std::string& bad : {
            std::string(R"({})"),
            std::string(R"({"com.cloudflare.api.account.xyz":"*"})"),
-           std::string(R"({"com.cloudflare.api.user.)" + A + R"(":"*"})"),
+           // A user key is valid only for user tokens (UserKeyCoversOnlyThatUser)
+           // and only with a user id.
+           std::string(R"({"com.cloudflare.api.user.xyz":"*"})"),
            R"({")" + Key(A) + R"(":"read"})",
            R"({")" + Key(A) + R"(":{}})",
            R"({")" + Key(A) + R"(":{")" + Key(B) + R"(":"*"}})",
@@ -81,6 +83,27 @@ TEST(ResourceMatcher, RejectsMalformedKeysAndValues) {
       EXPECT_EQ(e.errors()[0].pointer.rfind("/resources", 0), 0u) << e.errors()[0].pointer;
     }
   }
+}
+
+}  // namespace
+}  // namespace cfiam::auth
+
+namespace cfiam::auth {
+namespace {
+
+TEST(ResourceMatcher, UserKeyCoversOnlyThatUser) {
+  const std::string user(32, 'e');
+  auto m = Compile(R"({"com.cloudflare.api.user.)" + user + R"(":"*"})");
+  EXPECT_TRUE(m.Matches({"", "", user}));
+  EXPECT_FALSE(m.Matches({"", "", std::string(32, 'f')}));
+  EXPECT_FALSE(m.Matches({A, ""}));
+  ASSERT_EQ(m.entries().size(), 1u);
+  EXPECT_EQ(m.entries()[0].user, user);
+  // Account keys never cover a user, and account tokens cannot name one.
+  EXPECT_FALSE(Compile(R"({"com.cloudflare.api.account.*":"*"})").Matches({"", "", user}));
+  EXPECT_THROW(Compile(R"({"com.cloudflare.api.user.)" + user + R"(":"*"})", A), ApiError);
+  EXPECT_THROW(Compile(R"({"com.cloudflare.api.user.)" + user + R"(":{"x":"*"}})"), ApiError);
+  EXPECT_THROW(Compile(R"({"com.cloudflare.api.user.*":"*"})"), ApiError);
 }
 
 }  // namespace

@@ -1,0 +1,39 @@
+// The wire form of API tokens, shared by the account-owned (tokens_api.cpp)
+// and user-owned (user_tokens_api.cpp) families: rendering, reading create
+// and update bodies, verification and the permission-group catalog. Ceiling
+// checks (what the caller may hand out) stay with each family.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/route.h"
+#include "domain/tokens.h"
+
+namespace cfiam::api {
+
+// "expired" once expires_on has passed, else the stored status.
+std::string EffectiveStatus(const Token& t);
+boost::json::object RenderToken(const Token& t, const TokenService& tokens);
+
+// Reads a create body: name, not_before/expires_on, policies and condition,
+// compiled against the catalog. `own_account` is set for account-owned
+// tokens (every resource must be that account). Throws 400 naming the field.
+TokenDraft ReadCreateBody(const Context& ctx, std::optional<std::string_view> own_account);
+// Reads an update body over `current`: absent fields keep their stored value,
+// JSON null clears a time or the condition.
+TokenDraft ReadUpdateBody(const Context& ctx, const Token& current,
+                          std::optional<std::string_view> own_account);
+// 400 unless the roll body is absent or {}.
+void CheckRollBody(const Context& ctx);
+
+// The result and message of a successful tokens/verify for `t`.
+Reply VerifyReply(const Token& t);
+
+// The token permission groups, filtered by the `name` and `scope` query
+// parameters; `account_level_only` drops the user-scope groups.
+Reply PermissionGroupsReply(const Context& ctx, bool account_level_only);
+
+}  // namespace cfiam::api
