@@ -41,8 +41,9 @@ std::size_t LastUsed::Flush(store::Store& store) {
     batch.swap(pending_);
   }
   if (batch.empty()) return 0;
+  std::vector<std::pair<std::string, Micros>> uses(batch.begin(), batch.end());
   auto tx = store.Write();
-  for (const auto& [id, when] : batch) store.SetTokenLastUsed(*tx, id, when);
+  store.SetTokensLastUsed(*tx, uses);
   tx->Commit();
   return batch.size();
 }

@@ -220,7 +220,10 @@ class Store {
   Page<Token> ListTokensOf(Tx& tx, std::string_view owner_kind, std::string_view owner_id,
                            bool descending, std::int64_t limit, std::int64_t offset);
   std::int64_t CountTokensOf(Tx& tx, std::string_view owner_kind, std::string_view owner_id);
-  void SetTokenLastUsed(Tx& tx, std::string_view id, Micros when);
+  // Records last uses (token id, time) in one statement per chunk of
+  // kLastUsedChunk; a stored later time wins, unknown ids are ignored.
+  void SetTokensLastUsed(Tx& tx, const std::vector<std::pair<std::string, Micros>>& uses);
+  static constexpr std::size_t kLastUsedChunk = 500;
 
   // Subscriptions. Cancelled ones are kept as history but never listed or found.
   void InsertSubscription(Tx& tx, const Subscription& sub);

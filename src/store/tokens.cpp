@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "store/store.h"
 
 namespace cfiam::store {
@@ -125,11 +127,25 @@ std::int64_t Store::CountAccountTokens(Tx& tx, std::string_view account_id) {
   return CountTokensOf(tx, "account", account_id);
 }
 
-void Store::SetTokenLastUsed(Tx& tx, std::string_view id, Micros when) {
-  tx.Exec(
-      "UPDATE tokens SET last_used_on = ? WHERE id = ? AND (last_used_on IS NULL OR last_used_on < "
-      "?)",
-      {when, std::string(id), when});
+void Store::SetTokensLastUsed(Tx& tx, const std::vector<std::pair<std::string, Micros>>& uses) {
+  // Set-based: a flush of N uses is N / kLastUsedChunk statements, not N.
+  // The CTE + correlated subquery form is plain SQL (no UPDATE ... FROM).
+  for (std::size_t start = 0; start < uses.size(); start += kLastUsedChunk) {
+    const std::size_t n = std::min(kLastUsedChunk, uses.size() - start);
+    std::string sql = "WITH v(id, t) AS (VALUES ";
+    Params params;
+    params.reserve(2 * n);
+    for (std::size_t i = 0; i < n; ++i) {
+      sql += i ? ", (?, ?)" : "(?, ?)";
+      params.emplace_back(uses[start + i].first);
+      params.emplace_back(uses[start + i].second);
+    }
+    sql +=
+        ") UPDATE tokens SET last_used_on = (SELECT v.t FROM v WHERE v.id = tokens.id) "
+        "WHERE id IN (SELECT id FROM v) AND (last_used_on IS NULL OR last_used_on < "
+        "(SELECT v.t FROM v WHERE v.id = tokens.id))";
+    tx.Exec(sql, params);
+  }
 }
 
 void Store::DeleteUnrecordedBootstrapTokens(Tx& tx, std::string_view keep_id) {

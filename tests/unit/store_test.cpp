@@ -146,6 +146,41 @@ TEST_F(StoreTest, UniqueViolationsAreConstraintErrors) {
   }
 }
 
+// The last-used flush writes a whole batch in a few statements; a stored
+// later time wins and unknown ids are ignored. 1,201 uses span three chunks.
+TEST_F(StoreTest, LastUsedFlushIsSetBasedAndKeepsTheLatest) {
+  Account a = MakeAccount("Used");
+  std::vector<std::pair<std::string, Micros>> uses;
+  {
+    auto tx = store_->Write();
+    for (int i = 0; i < 1200; ++i) {
+      Token t;
+      t.id = NewId();
+      t.owner_kind = "account";
+      t.account_id = a.id;
+      t.name = "t";
+      t.secret_digest = RandomHex(32);
+      t.issued_on = t.modified_on = 1;
+      if (i == 0) t.last_used_on = 5000;  // stored later than the flushed use
+      store_->InsertToken(*tx, t);
+      uses.emplace_back(t.id, 1000 + i);
+    }
+    tx->Commit();
+  }
+  uses.emplace_back(NewId(), 42);  // a token deleted meanwhile
+  ASSERT_GT(uses.size(), 2 * Store::kLastUsedChunk);
+  {
+    auto tx = store_->Write();
+    store_->SetTokensLastUsed(*tx, uses);
+    tx->Commit();
+  }
+  auto tx = store_->Read();
+  EXPECT_EQ(store_->GetToken(*tx, uses[0].first)->last_used_on, 5000);
+  for (int i : {1, 499, 500, 501, 1000, 1199}) {
+    EXPECT_EQ(store_->GetToken(*tx, uses[i].first)->last_used_on, 1000 + i) << i;
+  }
+}
+
 TEST_F(StoreTest, ConcurrentWritersSerialize) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
