@@ -98,16 +98,7 @@ void Timestamp(LineWriter& w, std::int64_t micros) {
   LineWriter date(buf, sizeof buf);
   std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
   const unsigned sod = static_cast<unsigned>(secs - days * 86400);
-  // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-  days += 719468;
-  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(days - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
+  const auto [y, m, d] = CivilFromDays(days);
   date.Digits(static_cast<unsigned>(y), 4);
   date.Put('-');
   date.Digits(m, 2);

@@ -11,6 +11,14 @@ namespace cfiam {
 
 using Micros = std::int64_t;
 
+// A proleptic Gregorian date.
+struct Civil {
+  std::int64_t y;
+  unsigned m, d;
+};
+// The date `days` after 1970-01-01 (Howard Hinnant's civil_from_days).
+Civil CivilFromDays(std::int64_t days);
+
 Micros NowMicros();
 // "2026-11-21T12:00:00.123456Z"; fractional part omitted when zero.
 std::string FormatRfc3339(Micros t);
