@@ -344,8 +344,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         static_cast<bhttp::status>(res.status), version_ ? version_ : 11);
     msg->set(bhttp::field::content_type, "application/json");
     msg->set(bhttp::field::server, "cfiam");
-    msg->set("cf-ray", ray);
-    for (auto& [name, value] : res.headers) msg->set(name, value);
+    // insert, not set: these names are unique here, and set() first searches
+    // the fields to erase an earlier one (a cost on every request).
+    msg->insert("cf-ray", ray);
+    for (auto& [name, value] : res.headers) msg->insert(name, value);
     msg->body() = std::move(res.body);
     msg->keep_alive(keep_alive_ && !srv_.stopping.load());
     msg->prepare_payload();
