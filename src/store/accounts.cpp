@@ -1,3 +1,5 @@
+#include "store/list_counts.h"
+#include "store/seek.h"
 #include "store/sql_text.h"
 #include "store/store.h"
 
@@ -44,6 +46,7 @@ void Store::InsertAccount(Tx& tx, const Account& a) {
       "parent_org_id, parent_org_name, unit_id, created_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {a.id, a.name, a.type, Opt(a.abuse_contact_email), std::int64_t{a.enforce_twofactor},
        Opt(a.parent_org_id), Opt(a.parent_org_name), Opt(a.unit_id), a.created_on});
+  AddCount(tx, "", "accounts", 1);
 }
 
 void Store::UpdateAccount(Tx& tx, const Account& a) {
@@ -55,38 +58,63 @@ void Store::UpdateAccount(Tx& tx, const Account& a) {
 }
 
 bool Store::DeleteAccount(Tx& tx, std::string_view id) {
-  return tx.Exec("DELETE FROM accounts WHERE id = ?", {std::string(id)}) > 0;
+  const Params by_id{std::string(id)};
+  if (tx.Query("SELECT 1 FROM accounts WHERE id = ?", by_id).empty()) return false;
+  // The cascade removes the account's members: uncount them from their users'
+  // lists, and drop the lists the account and its groups own.
+  for (const Row& r :
+       tx.Query("SELECT user_id, status FROM members WHERE account_id = ?", by_id)) {
+    AddCount(tx, r.Str(0), "memberships", -1);
+    AddCount(tx, r.Str(0), "memberships:" + r.Str(1), -1);
+  }
+  tx.Exec(
+      "DELETE FROM list_counts WHERE owner_id IN (SELECT id FROM user_groups WHERE account_id = ?)",
+      by_id);
+  DropCounts(tx, id);
+  AddCount(tx, "", "accounts", -1);
+  return tx.Exec("DELETE FROM accounts WHERE id = ?", by_id) > 0;
 }
 
 Page<Account> Store::ListAccounts(Tx& tx, const AccountQuery& q) {
-  std::string where = " WHERE 1 = 1";
-  Params params;
+  // By name: index accounts_name (name, id) holds the order.
+  OrderedList list{"accounts a", " WHERE 1 = 1", {},          "a.name", false, q.descending,
+                   "a.id",       q.descending};
   if (q.member_user_id) {
-    where +=
+    list.where +=
         " AND a.id IN (SELECT m.account_id FROM members m WHERE m.user_id = ? AND m.status = "
         "'accepted')";
-    params.emplace_back(*q.member_user_id);
+    list.params.emplace_back(*q.member_user_id);
   }
   if (q.only_ids) {
     std::string marks;
     for (const std::string& id : *q.only_ids) {
       marks += marks.empty() ? "?" : ", ?";
-      params.emplace_back(id);
+      list.params.emplace_back(id);
     }
-    where += marks.empty() ? " AND 0 = 1" : " AND a.id IN (" + marks + ")";
+    list.where += marks.empty() ? " AND 0 = 1" : " AND a.id IN (" + marks + ")";
   }
   if (!q.name_contains.empty()) {
-    where += " AND LOWER(a.name) LIKE LOWER(?) ESCAPE '\\'";
-    params.emplace_back(ContainsPattern(q.name_contains));
+    list.where += " AND LOWER(a.name) LIKE LOWER(?) ESCAPE '\\'";
+    list.params.emplace_back(ContainsPattern(q.name_contains));
   }
   Page<Account> page;
-  page.total = tx.Query("SELECT COUNT(*) FROM accounts a" + where, params).front().Int(0);
-  const std::string order =
-      q.descending ? " ORDER BY a.name DESC, a.id DESC" : " ORDER BY a.name ASC, a.id ASC";
+  // Kept counts where the filter is a kept list: every account, or the
+  // accounts a user is an accepted member of. A token's id list or a name
+  // substring is counted over what it matches.
+  if (q.only_ids || !q.name_contains.empty()) {
+    page.total = tx.Query("SELECT COUNT(*) FROM accounts a" + list.where, list.params).front().Int(0);
+  } else if (q.member_user_id) {
+    page.total = CountOf(tx, *q.member_user_id, "memberships:accepted");
+  } else {
+    page.total = CountOf(tx, "", "accounts");
+  }
+  auto seek = SeekTo(tx, list, q.offset);
+  if (!seek) return page;
+  Params params = list.params;
+  params.insert(params.end(), seek->second.begin(), seek->second.end());
   params.emplace_back(q.limit);
-  params.emplace_back(q.offset);
   for (const Row& r : tx.Query("SELECT " + std::string(kAccountColumns) + " FROM accounts a" +
-                                   where + order + " LIMIT ? OFFSET ?",
+                                   list.where + seek->first + OrderBy(list) + " LIMIT ?",
                                params)) {
     page.items.push_back(ReadAccount(r));
   }
