@@ -95,7 +95,9 @@ Reply List(Context& ctx) {
   q.limit = page.per_page;
   q.offset = page.offset();
   auto result = ctx.services.members.List(q);
-  return PageReply(result, page, [&](const auto& m) { return RenderMember(m, ctx.services); });
+  RenderMemo memo;
+  return PageReply(result, page,
+                   [&](const auto& m) { return RenderMember(m, ctx.services, &memo); });
 }
 
 Reply Get(Context& ctx) {

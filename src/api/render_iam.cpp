@@ -41,13 +41,38 @@ json::object RenderResourceGroup(const ResourceGroup& g) {
           {"meta", json::object{{"key", "editable"}, {"value", "true"}}}};
 }
 
-json::array RenderPolicies(const std::vector<Policy>& policies, const Services& services) {
+const json::object& RenderMemo::Role(const auth::Role& role) {
+  auto it = roles_.find(&role);
+  if (it == roles_.end()) it = roles_.emplace(&role, RenderRole(role)).first;
+  return it->second;
+}
+
+const json::object& RenderMemo::PermissionGroup(const auth::Role& role) {
+  auto it = permission_groups_.find(&role);
+  if (it == permission_groups_.end()) {
+    it = permission_groups_.emplace(&role, RenderPermissionGroup(role)).first;
+  }
+  return it->second;
+}
+
+const json::object& RenderMemo::ResourceGroup(const cfiam::ResourceGroup& group) {
+  auto it = resource_groups_.find(group.id);
+  if (it == resource_groups_.end()) {
+    it = resource_groups_.emplace(group.id, RenderResourceGroup(group)).first;
+  }
+  return it->second;
+}
+
+json::array RenderPolicies(const std::vector<Policy>& policies, const Services& services,
+                           RenderMemo* memo) {
+  RenderMemo own;
+  if (!memo) memo = &own;
   json::array out;
   for (const Policy& p : policies) {
     json::array pgs;
     for (const std::string& id : p.permission_group_ids) {
       if (const auth::Role* role = services.catalog.FindRole(id)) {
-        pgs.push_back(RenderPermissionGroup(*role));
+        pgs.push_back(memo->PermissionGroup(*role));
       } else {
         pgs.push_back(json::object{{"id", id}});
       }
@@ -55,7 +80,7 @@ json::array RenderPolicies(const std::vector<Policy>& policies, const Services& 
     json::array rgs;
     for (const std::string& id : p.resource_group_ids) {
       if (auto g = services.directory.FindResourceGroup(id)) {
-        rgs.push_back(RenderResourceGroup(*g));
+        rgs.push_back(memo->ResourceGroup(*g));
       } else {
         rgs.push_back(json::object{{"id", id}});
       }
@@ -68,11 +93,14 @@ json::array RenderPolicies(const std::vector<Policy>& policies, const Services& 
   return out;
 }
 
-json::object RenderMember(const store::MemberWithUser& mu, const Services& services) {
+json::object RenderMember(const store::MemberWithUser& mu, const Services& services,
+                          RenderMemo* memo) {
+  RenderMemo own;
+  if (!memo) memo = &own;
   const Member& m = mu.member;
   json::array roles;
   for (const std::string& id : m.role_ids) {
-    if (const auth::Role* role = services.catalog.FindRole(id)) roles.push_back(RenderRole(*role));
+    if (const auth::Role* role = services.catalog.FindRole(id)) roles.push_back(memo->Role(*role));
   }
   return {{"id", m.id},
           {"email", mu.user.email},
@@ -83,7 +111,7 @@ json::object RenderMember(const store::MemberWithUser& mu, const Services& servi
                                 {"last_name", mu.user.last_name},
                                 {"two_factor_authentication_enabled", mu.user.two_factor}}},
           {"roles", std::move(roles)},
-          {"policies", RenderPolicies(m.policies, services)}};
+          {"policies", RenderPolicies(m.policies, services, memo)}};
 }
 
 json::object RenderAccount(const Account& a) {

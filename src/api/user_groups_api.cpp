@@ -18,10 +18,11 @@ namespace {
 
 constexpr std::size_t kNameMax = 255;
 
-json::object RenderGroup(const UserGroup& g, const Services& services) {
+json::object RenderGroup(const UserGroup& g, const Services& services,
+                         RenderMemo* memo = nullptr) {
   return {{"id", g.id},
           {"name", g.name},
-          {"policies", RenderPolicies(g.policies, services)},
+          {"policies", RenderPolicies(g.policies, services, memo)},
           {"created_on", FormatRfc3339(g.created_on)},
           {"modified_on", FormatRfc3339(g.modified_on)}};
 }
@@ -54,7 +55,9 @@ Reply List(Context& ctx) {
   q.limit = page.per_page;
   q.offset = page.offset();
   auto result = ctx.services.user_groups.List(q);
-  return PageReply(result, page, [&](const UserGroup& g) { return RenderGroup(g, ctx.services); });
+  RenderMemo memo;
+  return PageReply(result, page,
+                   [&](const UserGroup& g) { return RenderGroup(g, ctx.services, &memo); });
 }
 
 Reply Get(Context& ctx) {
