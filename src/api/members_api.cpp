@@ -96,8 +96,9 @@ Reply List(Context& ctx) {
   q.offset = page.offset();
   auto result = ctx.services.members.List(q);
   RenderMemo memo;
-  return PageReply(result, page,
-                   [&](const auto& m) { return RenderMember(m, ctx.services, &memo); });
+  return PageReply(result, page, [&](const store::MemberWithUser& m, const json::storage_ptr& sp) {
+    return RenderMember(m, ctx.services, &memo, sp);
+  });
 }
 
 Reply Get(Context& ctx) {

@@ -44,11 +44,14 @@ class RenderMemo {
 // from the catalog and the in-memory directory (no disk reads). A list passes
 // its page's memo.
 boost::json::array RenderPolicies(const std::vector<Policy>& policies, const Services& services,
-                                  RenderMemo* memo = nullptr);
+                                  RenderMemo* memo = nullptr,
+                                  const boost::json::storage_ptr& sp = {});
 
 // {id, email, status, user {...}, roles: [...], policies: [...]}
+// With `sp`, built in that storage (a page's arena, see PageReply).
 boost::json::object RenderMember(const store::MemberWithUser& m, const Services& services,
-                                 RenderMemo* memo = nullptr);
+                                 RenderMemo* memo = nullptr,
+                                 const boost::json::storage_ptr& sp = {});
 
 // {id, name, type, settings, created_on[, managed_by]}
 boost::json::object RenderAccount(const Account& account);

@@ -19,12 +19,15 @@ namespace {
 constexpr std::size_t kNameMax = 255;
 
 json::object RenderGroup(const UserGroup& g, const Services& services,
-                         RenderMemo* memo = nullptr) {
-  return {{"id", g.id},
-          {"name", g.name},
-          {"policies", RenderPolicies(g.policies, services, memo)},
-          {"created_on", FormatRfc3339(g.created_on)},
-          {"modified_on", FormatRfc3339(g.modified_on)}};
+                         RenderMemo* memo = nullptr, const json::storage_ptr& sp = {}) {
+  json::object o(sp);
+  o.reserve(5);
+  o.emplace("id", g.id);
+  o.emplace("name", g.name);
+  o.emplace("policies", RenderPolicies(g.policies, services, memo, sp));
+  o.emplace("created_on", FormatRfc3339(g.created_on));
+  o.emplace("modified_on", FormatRfc3339(g.modified_on));
+  return o;
 }
 
 json::object RenderGroupMember(const store::MemberWithUser& m) {
@@ -56,8 +59,9 @@ Reply List(Context& ctx) {
   q.offset = page.offset();
   auto result = ctx.services.user_groups.List(q);
   RenderMemo memo;
-  return PageReply(result, page,
-                   [&](const UserGroup& g) { return RenderGroup(g, ctx.services, &memo); });
+  return PageReply(result, page, [&](const UserGroup& g, const json::storage_ptr& sp) {
+    return RenderGroup(g, ctx.services, &memo, sp);
+  });
 }
 
 Reply Get(Context& ctx) {
