@@ -56,12 +56,6 @@ SELECT account_id, 'members', COUNT(*) FROM members WHERE account_id = '$account
 INSERT OR REPLACE INTO list_counts (owner_id, list, n)
 SELECT account_id, 'members:' || status, COUNT(*) FROM members WHERE account_id = '$account'
 GROUP BY account_id, status;
-INSERT INTO list_counts (owner_id, list, n)
-SELECT user_id, 'memberships', 1 FROM members WHERE account_id = '$account'
-  AND user_id IN (SELECT id FROM users WHERE email LIKE 'bench%');
-INSERT INTO list_counts (owner_id, list, n)
-SELECT user_id, 'memberships:' || status, 1 FROM members WHERE account_id = '$account'
-  AND user_id IN (SELECT id FROM users WHERE email LIKE 'bench%');
 INSERT INTO member_roles (member_id, role_id)
 SELECT id, '$admin_role' FROM members WHERE account_id = '$account' AND user_id IN
   (SELECT id FROM users WHERE email LIKE 'bench%');

@@ -60,13 +60,7 @@ void Store::UpdateAccount(Tx& tx, const Account& a) {
 bool Store::DeleteAccount(Tx& tx, std::string_view id) {
   const Params by_id{std::string(id)};
   if (tx.Query("SELECT 1 FROM accounts WHERE id = ?", by_id).empty()) return false;
-  // The cascade removes the account's members: uncount them from their users'
-  // lists, and drop the lists the account and its groups own.
-  for (const Row& r :
-       tx.Query("SELECT user_id, status FROM members WHERE account_id = ?", by_id)) {
-    AddCount(tx, r.Str(0), "memberships", -1);
-    AddCount(tx, r.Str(0), "memberships:" + r.Str(1), -1);
-  }
+  // Drop the lists the account and its groups own (the rows go by cascade).
   tx.Exec(
       "DELETE FROM list_counts WHERE owner_id IN (SELECT id FROM user_groups WHERE account_id = ?)",
       by_id);
@@ -98,16 +92,13 @@ Page<Account> Store::ListAccounts(Tx& tx, const AccountQuery& q) {
     list.params.emplace_back(ContainsPattern(q.name_contains));
   }
   Page<Account> page;
-  // Kept counts where the filter is a kept list: every account, or the
-  // accounts a user is an accepted member of. A token's id list or a name
-  // substring is counted over what it matches.
-  if (q.only_ids || !q.name_contains.empty()) {
-    page.total = tx.Query("SELECT COUNT(*) FROM accounts a" + list.where, list.params).front().Int(0);
-  } else if (q.member_user_id) {
-    page.total = CountOf(tx, *q.member_user_id, "memberships:accepted");
-  } else {
-    page.total = CountOf(tx, "", "accounts");
-  }
+  // Every account: the kept count. A user's accounts (their memberships, few),
+  // a token's id list or a name substring: counted over what they match.
+  page.total = q.member_user_id || q.only_ids || !q.name_contains.empty()
+                   ? tx.Query("SELECT COUNT(*) FROM accounts a" + list.where, list.params)
+                         .front()
+                         .Int(0)
+                   : CountOf(tx, "", "accounts");
   auto seek = SeekTo(tx, list, q.offset);
   if (!seek) return page;
   Params params = list.params;

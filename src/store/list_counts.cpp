@@ -27,13 +27,9 @@ void DropCounts(Tx& tx, std::string_view owner_id) {
   tx.Exec("DELETE FROM list_counts WHERE owner_id = ?", {std::string(owner_id)});
 }
 
-void CountMember(Tx& tx, std::string_view account_id, std::string_view user_id,
-                 std::string_view status, std::int64_t delta) {
-  const std::string by_status = ":" + std::string(status);
+void CountMember(Tx& tx, std::string_view account_id, std::string_view status, std::int64_t delta) {
   AddCount(tx, account_id, "members", delta);
-  AddCount(tx, account_id, "members" + by_status, delta);
-  AddCount(tx, user_id, "memberships", delta);
-  AddCount(tx, user_id, "memberships" + by_status, delta);
+  AddCount(tx, account_id, "members:" + std::string(status), delta);
 }
 
 }  // namespace cfiam::store

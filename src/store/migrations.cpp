@@ -253,10 +253,6 @@ constexpr Migration kMigrations[] = {
          "SELECT account_id, 'members', COUNT(*) FROM members GROUP BY account_id",
          "INSERT INTO list_counts (owner_id, list, n) "
          "SELECT account_id, 'members:' || status, COUNT(*) FROM members GROUP BY account_id, status",
-         "INSERT INTO list_counts (owner_id, list, n) "
-         "SELECT user_id, 'memberships', COUNT(*) FROM members GROUP BY user_id",
-         "INSERT INTO list_counts (owner_id, list, n) "
-         "SELECT user_id, 'memberships:' || status, COUNT(*) FROM members GROUP BY user_id, status",
          "INSERT INTO list_counts (owner_id, list, n) SELECT account_id, 'account_tokens', COUNT(*) "
          "FROM tokens WHERE owner_kind = 'account' GROUP BY account_id",
          "INSERT INTO list_counts (owner_id, list, n) SELECT user_id, 'user_tokens', COUNT(*) "
