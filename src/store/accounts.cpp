@@ -47,6 +47,7 @@ void Store::InsertAccount(Tx& tx, const Account& a) {
       {a.id, a.name, a.type, Opt(a.abuse_contact_email), std::int64_t{a.enforce_twofactor},
        Opt(a.parent_org_id), Opt(a.parent_org_name), Opt(a.unit_id), a.created_on});
   AddCount(tx, "", "accounts", 1);
+  LogChange(tx, ChangeKind::kAccount, a.id, a.id);
 }
 
 void Store::UpdateAccount(Tx& tx, const Account& a) {
@@ -55,6 +56,7 @@ void Store::UpdateAccount(Tx& tx, const Account& a) {
       "parent_org_id = ?, parent_org_name = ?, unit_id = ? WHERE id = ?",
       {a.name, a.type, Opt(a.abuse_contact_email), std::int64_t{a.enforce_twofactor},
        Opt(a.parent_org_id), Opt(a.parent_org_name), Opt(a.unit_id), a.id});
+  LogChange(tx, ChangeKind::kAccount, a.id, a.id);
 }
 
 bool Store::DeleteAccount(Tx& tx, std::string_view id) {
@@ -66,7 +68,11 @@ bool Store::DeleteAccount(Tx& tx, std::string_view id) {
       by_id);
   DropCounts(tx, id);
   AddCount(tx, "", "accounts", -1);
-  return tx.Exec("DELETE FROM accounts WHERE id = ?", by_id) > 0;
+  // One entry: erasing the account from memory erases everything under it,
+  // as the foreign keys' cascades do here.
+  if (tx.Exec("DELETE FROM accounts WHERE id = ?", by_id) == 0) return false;
+  LogChange(tx, ChangeKind::kAccount, id, id);
+  return true;
 }
 
 Page<Account> Store::ListAccounts(Tx& tx, const AccountQuery& q) {

@@ -2,6 +2,7 @@
 // docs/emulator.md). Portable SQL: ON CONFLICT upserts run on SQLite >= 3.24
 // and PostgreSQL.
 #include "store/store.h"
+#include "util/clock.h"
 
 namespace cfiam::store {
 
@@ -21,9 +22,25 @@ void Store::SeedUser(Tx& tx, const User& u) {
       "UPDATE user_group_members SET member_email = ? WHERE member_id IN "
       "(SELECT id FROM members WHERE user_id = ?)",
       {u.email, u.id});
+  LogChange(tx, ChangeKind::kUser, u.id);
 }
 
 void Store::ResetToFresh(Tx& tx) {
+  // The change log names what goes, set-based, before it goes: an account
+  // entry covers everything under it.
+  const std::int64_t now = NowMicros();  // (a Value here trips GCC 12 -Wmaybe-uninitialized)
+  tx.Exec(
+      "INSERT INTO change_log (kind, id, account_id, user_id, time) "
+      "SELECT 'account', id, id, '', ? FROM accounts",
+      {now});
+  tx.Exec(
+      "INSERT INTO change_log (kind, id, account_id, user_id, time) "
+      "SELECT 'user', id, '', '', ? FROM users WHERE tenant_admin = 0",
+      {now});
+  tx.Exec(
+      "INSERT INTO change_log (kind, id, account_id, user_id, time) "
+      "SELECT 'token', id, '', '', ? FROM tokens WHERE owner_kind <> 'user' OR name <> 'bootstrap'",
+      {now});
   // Accounts first: their cascades remove members, policies, groups, account
   // tokens, subscriptions and SSO connectors.
   tx.Exec("DELETE FROM accounts");

@@ -4,6 +4,7 @@
 #include "store/policies.h"
 #include "store/seek.h"
 #include "store/store.h"
+#include "util/clock.h"
 
 namespace cfiam::store {
 namespace {
@@ -84,6 +85,7 @@ void Store::InsertMember(Tx& tx, const Member& m) {
   CountMember(tx, m.account_id, m.status, 1);
   WriteRoles(tx, m);
   if (!m.policies.empty()) ReplacePolicies(tx, PolicyOwner::kMember, m.id, m.policies);
+  LogChange(tx, ChangeKind::kMember, m.id, m.account_id, m.user_id);
 }
 
 std::optional<Member> Store::FindMember(Tx& tx, std::string_view account_id,
@@ -108,6 +110,7 @@ void Store::UpdateMember(Tx& tx, const Member& m) {
   tx.Exec("UPDATE members SET status = ? WHERE id = ?", {m.status, m.id});
   WriteRoles(tx, m);
   ReplacePolicies(tx, PolicyOwner::kMember, m.id, m.policies);
+  LogChange(tx, ChangeKind::kMember, m.id, m.account_id, m.user_id);
 }
 
 bool Store::DeleteMember(Tx& tx, std::string_view member_id) {
@@ -120,6 +123,11 @@ bool Store::DeleteMember(Tx& tx, std::string_view member_id) {
       "UPDATE list_counts SET n = n - 1 WHERE list = 'group_members' AND owner_id IN "
       "(SELECT user_group_id FROM user_group_members WHERE member_id = ?)",
       by_id);
+  // Logged first: the entry names the (account, user) pair the row held.
+  tx.Exec(
+      "INSERT INTO change_log (kind, id, account_id, user_id, time) "
+      "SELECT 'member', id, account_id, user_id, ? FROM members WHERE id = ?",
+      {NowMicros(), std::string(member_id)});
   return tx.Exec("DELETE FROM members WHERE id = ?", by_id) > 0;
 }
 

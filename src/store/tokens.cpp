@@ -3,6 +3,7 @@
 #include "store/list_counts.h"
 #include "store/seek.h"
 #include "store/store.h"
+#include "util/clock.h"
 
 namespace cfiam::store {
 namespace {
@@ -68,6 +69,7 @@ void Store::InsertToken(Tx& tx, const Token& t) {
            OptTime(t.last_used_on), t.policies_json, t.condition_json});
   const auto [owner, list] = CountedAs(t.owner_kind, t.account_id, t.user_id);
   AddCount(tx, owner, list, 1);
+  LogChange(tx, ChangeKind::kToken, t.id, t.account_id, t.user_id);
 }
 
 std::optional<Token> Store::FindTokenByDigest(Tx& tx, std::string_view digest) {
@@ -88,7 +90,9 @@ std::vector<Token> Store::ListAllTokens(Tx& tx) {
 
 bool Store::DeleteToken(Tx& tx, std::string_view id) {
   UncountTokens(tx, "id = ?", {std::string(id)});
-  return tx.Exec("DELETE FROM tokens WHERE id = ?", {std::string(id)}) > 0;
+  if (tx.Exec("DELETE FROM tokens WHERE id = ?", {std::string(id)}) == 0) return false;
+  LogChange(tx, ChangeKind::kToken, id);
+  return true;
 }
 
 }  // namespace cfiam::store
@@ -108,6 +112,7 @@ void Store::UpdateToken(Tx& tx, const Token& t) {
       "modified_on = ?, policies_json = ?, condition_json = ? WHERE id = ?",
       {t.name, t.secret_digest, t.status, OptTime(t.not_before), OptTime(t.expires_on),
        t.modified_on, t.policies_json, t.condition_json, t.id});
+  LogChange(tx, ChangeKind::kToken, t.id, t.account_id, t.user_id);
 }
 
 namespace {
@@ -179,6 +184,10 @@ void Store::DeleteUnrecordedBootstrapTokens(Tx& tx, std::string_view keep_id) {
   const std::string where =
       "owner_kind = 'user' AND name = 'bootstrap' AND policies_json = '[]' AND id <> ?";
   UncountTokens(tx, where, {std::string(keep_id)});
+  tx.Exec(
+      "INSERT INTO change_log (kind, id, account_id, user_id, time) "
+      "SELECT 'token', id, '', COALESCE(user_id, ''), ? FROM tokens WHERE " + where,
+      {NowMicros(), std::string(keep_id)});
   tx.Exec("DELETE FROM tokens WHERE " + where, {std::string(keep_id)});
 }
 

@@ -34,7 +34,7 @@ class StoreListsTest : public ::testing::Test {
   // Runs `f(tx)` in a committed write transaction.
   template <class F>
   void Write(F&& f) {
-    auto tx = store_->BeginOwn(true);
+    auto tx = store_->Write();
     f(*tx);
     tx->Commit();
   }
@@ -68,7 +68,7 @@ class StoreListsTest : public ::testing::Test {
   // Every page (and one past the end) of every member order, direction and
   // status filter of `account_id`, against the oracle.
   void CheckMembers(const std::string& account_id) {
-    auto tx = store_->BeginOwn(false);
+    auto tx = store_->Read();
     for (const std::string& order : std::vector<std::string>{"", "user.first_name", "user.last_name", "user.email", "status"}) {
       const std::string column = order.empty()      ? "m.created_on"
                                  : order == "status" ? "m.status"
@@ -124,7 +124,7 @@ class StoreListsTest : public ::testing::Test {
 
   // Every page of a user's memberships (newest first, ties by id), each status.
   void CheckMemberships(const std::string& user_id) {
-    auto tx = store_->BeginOwn(false);
+    auto tx = store_->Read();
     for (const std::optional<std::string>& status :
          {std::optional<std::string>{}, std::optional<std::string>{"accepted"}}) {
       std::string where = " WHERE user_id = ?";
@@ -198,7 +198,7 @@ TEST_F(StoreListsTest, MemberPagesMatchTheOracleAcrossInsertsDeletesAndRenames) 
 TEST_F(StoreListsTest, PastTheEndIsAnEmptyPageWithTheTotal) {
   const Account a = NewAccount("A");
   for (int i = 0; i < 3; ++i) AddMember(a.id, i);
-  auto tx = store_->BeginOwn(false);
+  auto tx = store_->Read();
   MemberQuery q;
   q.account_id = a.id;
   q.limit = 5;
@@ -226,7 +226,7 @@ TEST_F(StoreListsTest, MembershipsAndAccountCountsFollowAccountDeletes) {
   }
   CheckMemberships(u.id);
   {
-    auto tx = store_->BeginOwn(false);
+    auto tx = store_->Read();
     AccountQuery q;
     EXPECT_EQ(store_->ListAccounts(*tx, q).total, 3);
     q.member_user_id = u.id;
@@ -234,7 +234,7 @@ TEST_F(StoreListsTest, MembershipsAndAccountCountsFollowAccountDeletes) {
   }
   Write([&](Tx& tx) { EXPECT_TRUE(store_->DeleteAccount(tx, a.id)); });
   CheckMemberships(u.id);
-  auto tx = store_->BeginOwn(false);
+  auto tx = store_->Read();
   AccountQuery q;
   q.limit = 1;
   q.offset = 1;
@@ -267,7 +267,7 @@ TEST_F(StoreListsTest, TokenPagesMatchTheOracleAcrossInsertsAndDeletes) {
     tokens.push_back(t);
   };
   const auto check = [&] {
-    auto tx = store_->BeginOwn(false);
+    auto tx = store_->Read();
     for (const std::string& kind : std::vector<std::string>{"account", "user"}) {
       const std::string owner = kind == "account" ? a.id : u.id;
       const std::string filter = kind == "account" ? "owner_kind = 'account' AND account_id = ?"
@@ -327,7 +327,7 @@ TEST_F(StoreListsTest, UserGroupsAndTheirMembersPageAndCount) {
     u.email = "aaa@example.com";
     store_->SeedUser(tx, u);
   });
-  auto tx = store_->BeginOwn(false);
+  auto tx = store_->Read();
   for (const bool desc : {false, true}) {
     const std::string dir = desc ? " DESC" : " ASC";
     for (std::int64_t offset = 0; offset <= 11; offset += 4) {
@@ -385,7 +385,7 @@ TEST_F(StoreListsTest, ResetStartsTheCountsOver) {
   Write([&](Tx& tx) { store_->ResetToFresh(tx); });
   const Account b = NewAccount("B");
   AddMember(b.id, 9);
-  auto tx = store_->BeginOwn(false);
+  auto tx = store_->Read();
   EXPECT_EQ(store_->ListAccounts(*tx, {}).total, 1);
   MemberQuery q;
   q.account_id = b.id;
