@@ -44,10 +44,18 @@ WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $member
 INSERT INTO users (id, email, first_name, last_name, two_factor, tenant_admin, created_on)
 SELECT lower(hex(randomblob(16))), 'bench' || i || '@example.com', 'First' || i, 'Last' || i, 0, 0,
        $now + i FROM n;
-INSERT INTO members (id, account_id, user_id, status, created_on)
+INSERT INTO members (id, account_id, user_id, status, created_on, user_email, user_first_name,
+                     user_last_name)
 SELECT lower(hex(randomblob(16))), '$account', id,
-       CASE WHEN created_on % 3 = 0 THEN 'pending' ELSE 'accepted' END, created_on
+       CASE WHEN created_on % 3 = 0 THEN 'pending' ELSE 'accepted' END, created_on,
+       email, first_name, last_name
 FROM users WHERE email LIKE 'bench%';
+-- The kept list sizes (store/list_counts.h) the server's own inserts maintain.
+INSERT OR REPLACE INTO list_counts (owner_id, list, n)
+SELECT account_id, 'members', COUNT(*) FROM members WHERE account_id = '$account' GROUP BY account_id;
+INSERT OR REPLACE INTO list_counts (owner_id, list, n)
+SELECT account_id, 'members:' || status, COUNT(*) FROM members WHERE account_id = '$account'
+GROUP BY account_id, status;
 INSERT INTO member_roles (member_id, role_id)
 SELECT id, '$admin_role' FROM members WHERE account_id = '$account' AND user_id IN
   (SELECT id FROM users WHERE email LIKE 'bench%');

@@ -17,12 +17,15 @@ flavor="${1:-release}"
 # port (see below: its system service is never started).
 # openssl, curl: the TLS tests make a throw-away CA with the CLI and call the
 # server with curl. util-linux: prlimit, for the descriptor-limit tests.
+# nginx-light: bench/compare.sh serves the same bytes with it from a temp
+# directory on a loopback port (its system service is never started: see the
+# policy-rc.d below).
 packages=(
   g++ cmake make pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libssl-dev libgtest-dev
   wrk dnsmasq-base sqlite3 prometheus
-  openssl curl util-linux
+  openssl curl util-linux nginx-light
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -48,7 +51,7 @@ if ((${#missing[@]})); then
     "apt prints nothing meanwhile)" >&2
   echo "setup: apt-get update..." >&2
   $sudo apt-get update -qq
-  # Debian's prometheus package would start its system service: a policy-rc.d
+  # Debian's prometheus and nginx packages would start their system services: a policy-rc.d
   # that refuses every start keeps invoke-rc.d (and deb-systemd-invoke) from
   # doing so while we install, unless the machine already has one.
   policy=""
@@ -63,9 +66,9 @@ if ((${#missing[@]})); then
   [ -z "$policy" ] || $sudo rm -f "$policy"
   [ "$status" -eq 0 ] || exit "$status"
   echo "setup: packages installed" >&2
-  # Under a running systemd, also keep it from starting at boot.
+  # Under a running systemd, also keep them from starting at boot.
   if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
-    $sudo systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+    $sudo systemctl disable --now prometheus.service nginx.service >/dev/null 2>&1 || true
   fi
 fi
 

@@ -96,7 +96,10 @@ Reply List(Context& ctx) {
   q.limit = page.per_page;
   q.offset = page.offset();
   auto result = ctx.services.members.List(ctx.tx(), q);
-  return PageReply(result, page, [&](const auto& m) { return RenderMember(m, ctx.services); });
+  RenderMemo memo;
+  return PageReply(result, page, [&](const store::MemberWithUser& m, const json::storage_ptr& sp) {
+    return RenderMember(m, ctx.services, &memo, sp);
+  });
 }
 
 Reply Get(Context& ctx) {

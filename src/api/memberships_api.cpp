@@ -23,7 +23,7 @@ const std::string& CallerId(const Context& ctx) {
   return ctx.principal.user->id;
 }
 
-json::object RenderMembership(const Member& m, Context& ctx) {
+json::object RenderMembership(const Member& m, Context& ctx, RenderMemo* memo = nullptr) {
   json::array role_names;
   json::object permissions;
   for (const std::string& id : m.role_ids) {
@@ -44,7 +44,7 @@ json::object RenderMembership(const Member& m, Context& ctx) {
           {"api_access_enabled", nullptr},
           {"roles", std::move(role_names)},
           {"permissions", std::move(permissions)},
-          {"policies", RenderPolicies(m.policies, ctx.services)}};
+          {"policies", RenderPolicies(m.policies, ctx.services, memo)}};
 }
 
 Reply List(Context& ctx) {
@@ -53,7 +53,8 @@ Reply List(Context& ctx) {
   const auto status = EnumParam(ctx.query, "status", {"accepted", "pending", "rejected"});
   auto result =
       ctx.services.members.ListMemberships(ctx.tx(), user_id, status, page.per_page, page.offset());
-  return PageReply(result, page, [&](const Member& m) { return RenderMembership(m, ctx); });
+  RenderMemo memo;
+  return PageReply(result, page, [&](const Member& m) { return RenderMembership(m, ctx, &memo); });
 }
 
 Reply Get(Context& ctx) {

@@ -2,8 +2,11 @@
 // parameters and the `result_info` block the SDKs read.
 #pragma once
 
+#include <boost/json/array.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <type_traits>
 
 #include "api/query.h"
 #include "api/route.h"
@@ -38,11 +41,26 @@ boost::json::object SinglePageInfo(std::size_t count);
 bool Descending(const QueryParams& q);
 
 // The reply for one page of a listing: each item rendered, plus result_info.
+// A renderer that takes a storage_ptr builds its item in the page's arena: a
+// page is thousands of small JSON nodes (a member with the admin role is ~40
+// objects), and malloc/free of each was half of a page's CPU time. The arena
+// lives as long as the reply's value (shared ownership) and is freed at once.
 template <class T, class Render>
 Reply PageReply(const Page<T>& page, const PageParams& params, Render&& render) {
-  boost::json::array items;
+  constexpr bool kInArena =
+      std::is_invocable_v<Render&, const T&, const boost::json::storage_ptr&>;
+  // (A container keeps the storage it was made with, even across assignment.)
+  boost::json::array items(
+      kInArena ? boost::json::make_shared_resource<boost::json::monotonic_resource>()
+               : boost::json::storage_ptr());
   items.reserve(page.items.size());
-  for (const T& item : page.items) items.push_back(render(item));
+  for (const T& item : page.items) {
+    if constexpr (kInArena) {
+      items.push_back(render(item, items.storage()));
+    } else {
+      items.push_back(render(item));
+    }
+  }
   const std::size_t count = items.size();
   return {std::move(items), PageInfo(params, count, page.total), {}};
 }

@@ -41,49 +41,90 @@ json::object RenderResourceGroup(const ResourceGroup& g) {
           {"meta", json::object{{"key", "editable"}, {"value", "true"}}}};
 }
 
-json::array RenderPolicies(const std::vector<Policy>& policies, const Services& services) {
-  json::array out;
+const json::object& RenderMemo::Role(const auth::Role& role) {
+  auto it = roles_.find(&role);
+  if (it == roles_.end()) it = roles_.emplace(&role, RenderRole(role)).first;
+  return it->second;
+}
+
+const json::object& RenderMemo::PermissionGroup(const auth::Role& role) {
+  auto it = permission_groups_.find(&role);
+  if (it == permission_groups_.end()) {
+    it = permission_groups_.emplace(&role, RenderPermissionGroup(role)).first;
+  }
+  return it->second;
+}
+
+const json::object& RenderMemo::ResourceGroup(const cfiam::ResourceGroup& group) {
+  auto it = resource_groups_.find(group.id);
+  if (it == resource_groups_.end()) {
+    it = resource_groups_.emplace(group.id, RenderResourceGroup(group)).first;
+  }
+  return it->second;
+}
+
+json::array RenderPolicies(const std::vector<Policy>& policies, const Services& services,
+                           RenderMemo* memo, const json::storage_ptr& sp) {
+  RenderMemo own;
+  if (!memo) memo = &own;
+  json::array out(sp);
   for (const Policy& p : policies) {
-    json::array pgs;
+    json::array pgs(sp);
     for (const std::string& id : p.permission_group_ids) {
       if (const auth::Role* role = services.catalog.FindRole(id)) {
-        pgs.push_back(RenderPermissionGroup(*role));
+        pgs.push_back(json::value(memo->PermissionGroup(*role), sp));
       } else {
-        pgs.push_back(json::object{{"id", id}});
+        pgs.push_back(json::object({{"id", id}}, sp));
       }
     }
-    json::array rgs;
+    json::array rgs(sp);
     for (const std::string& id : p.resource_group_ids) {
       if (auto g = services.directory.FindResourceGroup(id)) {
-        rgs.push_back(RenderResourceGroup(*g));
+        rgs.push_back(json::value(memo->ResourceGroup(*g), sp));
       } else {
-        rgs.push_back(json::object{{"id", id}});
+        rgs.push_back(json::object({{"id", id}}, sp));
       }
     }
-    out.push_back(json::object{{"id", p.id},
-                               {"access", p.access},
-                               {"permission_groups", std::move(pgs)},
-                               {"resource_groups", std::move(rgs)}});
+    json::object o(sp);
+    o.reserve(4);
+    o.emplace("id", p.id);
+    o.emplace("access", p.access);
+    o.emplace("permission_groups", std::move(pgs));
+    o.emplace("resource_groups", std::move(rgs));
+    out.push_back(std::move(o));
   }
   return out;
 }
 
-json::object RenderMember(const store::MemberWithUser& mu, const Services& services) {
+json::object RenderMember(const store::MemberWithUser& mu, const Services& services,
+                          RenderMemo* memo, const json::storage_ptr& sp) {
+  RenderMemo own;
+  if (!memo) memo = &own;
   const Member& m = mu.member;
-  json::array roles;
+  json::array roles(sp);
   for (const std::string& id : m.role_ids) {
-    if (const auth::Role* role = services.catalog.FindRole(id)) roles.push_back(RenderRole(*role));
+    // Copied straight into `sp` (an implicit conversion would first copy
+    // into the default storage).
+    if (const auth::Role* role = services.catalog.FindRole(id)) {
+      roles.push_back(json::value(memo->Role(*role), sp));
+    }
   }
-  return {{"id", m.id},
-          {"email", mu.user.email},
-          {"status", m.status},
-          {"user", json::object{{"id", mu.user.id},
-                                {"email", mu.user.email},
-                                {"first_name", mu.user.first_name},
-                                {"last_name", mu.user.last_name},
-                                {"two_factor_authentication_enabled", mu.user.two_factor}}},
-          {"roles", std::move(roles)},
-          {"policies", RenderPolicies(m.policies, services)}};
+  json::object user(sp);
+  user.reserve(5);
+  user.emplace("id", mu.user.id);
+  user.emplace("email", mu.user.email);
+  user.emplace("first_name", mu.user.first_name);
+  user.emplace("last_name", mu.user.last_name);
+  user.emplace("two_factor_authentication_enabled", mu.user.two_factor);
+  json::object o(sp);
+  o.reserve(6);
+  o.emplace("id", m.id);
+  o.emplace("email", mu.user.email);
+  o.emplace("status", m.status);
+  o.emplace("user", std::move(user));
+  o.emplace("roles", std::move(roles));
+  o.emplace("policies", RenderPolicies(m.policies, services, memo, sp));
+  return o;
 }
 
 json::object RenderAccount(const Account& a) {

@@ -5,7 +5,9 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "api/services.h"
@@ -23,12 +25,33 @@ std::string RoleLabel(const auth::Role& role);
 // {id, name, scope: [{key, objects: [{key}]}], meta: {key, value}}
 boost::json::object RenderResourceGroup(const ResourceGroup& group);
 
+// The parts many rows of one page share (a role, a permission group, a
+// resource group), rendered once per page and copied into each row. Scoped to
+// one reply: resource groups may change between requests.
+class RenderMemo {
+ public:
+  const boost::json::object& Role(const auth::Role& role);
+  const boost::json::object& PermissionGroup(const auth::Role& role);
+  const boost::json::object& ResourceGroup(const cfiam::ResourceGroup& group);
+
+ private:
+  std::unordered_map<const auth::Role*, boost::json::object> roles_;
+  std::unordered_map<const auth::Role*, boost::json::object> permission_groups_;
+  std::unordered_map<std::string, boost::json::object> resource_groups_;
+};
+
 // [{id, access, permission_groups: [...], resource_groups: [...]}], expanded
-// from the catalog and the in-memory directory (no disk reads).
-boost::json::array RenderPolicies(const std::vector<Policy>& policies, const Services& services);
+// from the catalog and the in-memory directory (no disk reads). A list passes
+// its page's memo.
+boost::json::array RenderPolicies(const std::vector<Policy>& policies, const Services& services,
+                                  RenderMemo* memo = nullptr,
+                                  const boost::json::storage_ptr& sp = {});
 
 // {id, email, status, user {...}, roles: [...], policies: [...]}
-boost::json::object RenderMember(const store::MemberWithUser& m, const Services& services);
+// With `sp`, built in that storage (a page's arena, see PageReply).
+boost::json::object RenderMember(const store::MemberWithUser& m, const Services& services,
+                                 RenderMemo* memo = nullptr,
+                                 const boost::json::storage_ptr& sp = {});
 
 // {id, name, type, settings, created_on[, managed_by]}
 boost::json::object RenderAccount(const Account& account);

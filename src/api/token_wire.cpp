@@ -69,18 +69,25 @@ std::string EffectiveStatus(const Token& t) {
   return t.status;
 }
 
-json::object RenderToken(const Token& t, const TokenService& tokens) {
-  json::object o{{"id", t.id},
-                 {"name", t.name},
-                 {"status", EffectiveStatus(t)},
-                 {"issued_on", FormatRfc3339(t.issued_on)},
-                 {"modified_on", FormatRfc3339(t.modified_on)},
-                 {"policies", json::parse(t.policies_json)}};
+json::object RenderToken(const Token& t, const TokenService& tokens, const json::storage_ptr& sp) {
+  json::object o(sp);
+  o.reserve(10);
+  o.emplace("id", t.id);
+  o.emplace("name", t.name);
+  o.emplace("status", EffectiveStatus(t));
+  o.emplace("issued_on", FormatRfc3339(t.issued_on));
+  o.emplace("modified_on", FormatRfc3339(t.modified_on));
+  o.emplace("policies", json::parse(t.policies_json, sp));
   if (auto used = tokens.LastUsedOn(t)) o["last_used_on"] = FormatRfc3339(*used);
   if (t.not_before) o["not_before"] = FormatRfc3339(*t.not_before);
   if (t.expires_on) o["expires_on"] = FormatRfc3339(*t.expires_on);
-  json::value condition = json::parse(t.condition_json);
-  if (condition.is_object() && !condition.get_object().empty()) o["condition"] = condition;
+  // Most tokens have no condition ("{}"): skip parsing it.
+  if (t.condition_json != "{}") {
+    json::value condition = json::parse(t.condition_json, sp);
+    if (condition.is_object() && !condition.get_object().empty()) {
+      o["condition"] = std::move(condition);
+    }
+  }
   return o;
 }
 

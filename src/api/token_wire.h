@@ -16,7 +16,9 @@ namespace cfiam::api {
 
 // "expired" once expires_on has passed, else the stored status.
 std::string EffectiveStatus(const Token& t);
-boost::json::object RenderToken(const Token& t, const TokenService& tokens);
+// With `sp`, built in that storage (a page's arena, see PageReply).
+boost::json::object RenderToken(const Token& t, const TokenService& tokens,
+                                const boost::json::storage_ptr& sp = {});
 
 // Reads a create body: name, not_before/expires_on, policies and condition,
 // compiled against the catalog. `own_account` is set for account-owned

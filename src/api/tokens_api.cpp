@@ -54,8 +54,9 @@ Reply List(Context& ctx) {
   const bool desc = Descending(ctx.query);
   auto result = ctx.services.tokens.List(ctx.tx(), TokenOwner::Account(ctx.Param("account_id")),
                                          desc, page.per_page, page.offset());
-  return PageReply(result, page,
-                   [&](const Token& t) { return RenderToken(t, ctx.services.tokens); });
+  return PageReply(result, page, [&](const Token& t, const json::storage_ptr& sp) {
+    return RenderToken(t, ctx.services.tokens, sp);
+  });
 }
 
 Reply Get(Context& ctx) {

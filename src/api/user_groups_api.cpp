@@ -18,12 +18,16 @@ namespace {
 
 constexpr std::size_t kNameMax = 255;
 
-json::object RenderGroup(const UserGroup& g, const Services& services) {
-  return {{"id", g.id},
-          {"name", g.name},
-          {"policies", RenderPolicies(g.policies, services)},
-          {"created_on", FormatRfc3339(g.created_on)},
-          {"modified_on", FormatRfc3339(g.modified_on)}};
+json::object RenderGroup(const UserGroup& g, const Services& services,
+                         RenderMemo* memo = nullptr, const json::storage_ptr& sp = {}) {
+  json::object o(sp);
+  o.reserve(5);
+  o.emplace("id", g.id);
+  o.emplace("name", g.name);
+  o.emplace("policies", RenderPolicies(g.policies, services, memo, sp));
+  o.emplace("created_on", FormatRfc3339(g.created_on));
+  o.emplace("modified_on", FormatRfc3339(g.modified_on));
+  return o;
 }
 
 json::object RenderGroupMember(const store::MemberWithUser& m) {
@@ -55,7 +59,10 @@ Reply List(Context& ctx) {
   q.limit = page.per_page;
   q.offset = page.offset();
   auto result = ctx.services.user_groups.List(ctx.tx(), q);
-  return PageReply(result, page, [&](const UserGroup& g) { return RenderGroup(g, ctx.services); });
+  RenderMemo memo;
+  return PageReply(result, page, [&](const UserGroup& g, const json::storage_ptr& sp) {
+    return RenderGroup(g, ctx.services, &memo, sp);
+  });
 }
 
 Reply Get(Context& ctx) {

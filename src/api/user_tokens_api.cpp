@@ -66,8 +66,9 @@ Reply List(Context& ctx) {
   const PageParams page = ParsePaging(ctx.query, {20, 5, 50});
   const bool desc = Descending(ctx.query);
   auto result = ctx.services.tokens.List(ctx.tx(), Owner(ctx), desc, page.per_page, page.offset());
-  return PageReply(result, page,
-                   [&](const Token& t) { return RenderToken(t, ctx.services.tokens); });
+  return PageReply(result, page, [&](const Token& t, const json::storage_ptr& sp) {
+    return RenderToken(t, ctx.services.tokens, sp);
+  });
 }
 
 Reply Get(Context& ctx) {

@@ -1,3 +1,5 @@
+#include "store/list_counts.h"
+#include "store/seek.h"
 #include "store/sql_text.h"
 #include "store/store.h"
 
@@ -44,6 +46,7 @@ void Store::InsertAccount(Tx& tx, const Account& a) {
       "parent_org_id, parent_org_name, unit_id, created_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {a.id, a.name, a.type, Opt(a.abuse_contact_email), std::int64_t{a.enforce_twofactor},
        Opt(a.parent_org_id), Opt(a.parent_org_name), Opt(a.unit_id), a.created_on});
+  AddCount(tx, "", "accounts", 1);
   LogChange(tx, ChangeKind::kAccount, a.id, a.id);
 }
 
@@ -57,42 +60,58 @@ void Store::UpdateAccount(Tx& tx, const Account& a) {
 }
 
 bool Store::DeleteAccount(Tx& tx, std::string_view id) {
+  const Params by_id{std::string(id)};
+  if (tx.Query("SELECT 1 FROM accounts WHERE id = ?", by_id).empty()) return false;
+  // Drop the lists the account and its groups own (the rows go by cascade).
+  tx.Exec(
+      "DELETE FROM list_counts WHERE owner_id IN (SELECT id FROM user_groups WHERE account_id = ?)",
+      by_id);
+  DropCounts(tx, id);
+  AddCount(tx, "", "accounts", -1);
   // One entry: erasing the account from memory erases everything under it,
   // as the foreign keys' cascades do here.
-  if (tx.Exec("DELETE FROM accounts WHERE id = ?", {std::string(id)}) == 0) return false;
+  if (tx.Exec("DELETE FROM accounts WHERE id = ?", by_id) == 0) return false;
   LogChange(tx, ChangeKind::kAccount, id, id);
   return true;
 }
 
 Page<Account> Store::ListAccounts(Tx& tx, const AccountQuery& q) {
-  std::string where = " WHERE 1 = 1";
-  Params params;
+  // By name: index accounts_name (name, id) holds the order.
+  OrderedList list{"accounts a", " WHERE 1 = 1", {},          "a.name", false, q.descending,
+                   "a.id",       q.descending};
   if (q.member_user_id) {
-    where +=
+    list.where +=
         " AND a.id IN (SELECT m.account_id FROM members m WHERE m.user_id = ? AND m.status = "
         "'accepted')";
-    params.emplace_back(*q.member_user_id);
+    list.params.emplace_back(*q.member_user_id);
   }
   if (q.only_ids) {
     std::string marks;
     for (const std::string& id : *q.only_ids) {
       marks += marks.empty() ? "?" : ", ?";
-      params.emplace_back(id);
+      list.params.emplace_back(id);
     }
-    where += marks.empty() ? " AND 0 = 1" : " AND a.id IN (" + marks + ")";
+    list.where += marks.empty() ? " AND 0 = 1" : " AND a.id IN (" + marks + ")";
   }
   if (!q.name_contains.empty()) {
-    where += " AND LOWER(a.name) LIKE LOWER(?) ESCAPE '\\'";
-    params.emplace_back(ContainsPattern(q.name_contains));
+    list.where += " AND LOWER(a.name) LIKE LOWER(?) ESCAPE '\\'";
+    list.params.emplace_back(ContainsPattern(q.name_contains));
   }
   Page<Account> page;
-  page.total = tx.Query("SELECT COUNT(*) FROM accounts a" + where, params).front().Int(0);
-  const std::string order =
-      q.descending ? " ORDER BY a.name DESC, a.id DESC" : " ORDER BY a.name ASC, a.id ASC";
+  // Every account: the kept count. A user's accounts (their memberships, few),
+  // a token's id list or a name substring: counted over what they match.
+  page.total = q.member_user_id || q.only_ids || !q.name_contains.empty()
+                   ? tx.Query("SELECT COUNT(*) FROM accounts a" + list.where, list.params)
+                         .front()
+                         .Int(0)
+                   : CountOf(tx, "", "accounts");
+  auto seek = SeekTo(tx, list, q.offset);
+  if (!seek) return page;
+  Params params = list.params;
+  params.insert(params.end(), seek->second.begin(), seek->second.end());
   params.emplace_back(q.limit);
-  params.emplace_back(q.offset);
   for (const Row& r : tx.Query("SELECT " + std::string(kAccountColumns) + " FROM accounts a" +
-                                   where + order + " LIMIT ? OFFSET ?",
+                                   list.where + seek->first + OrderBy(list) + " LIMIT ?",
                                params)) {
     page.items.push_back(ReadAccount(r));
   }

@@ -13,13 +13,22 @@ void Store::SeedUser(Tx& tx, const User& u) {
       "ON CONFLICT (id) DO UPDATE SET email = excluded.email, first_name = excluded.first_name, "
       "last_name = excluded.last_name, two_factor = excluded.two_factor",
       {u.id, u.email, u.first_name, u.last_name, std::int64_t{u.two_factor}, u.created_on});
+  // Members (and group memberships) keep a copy of their user's sort keys.
+  tx.Exec(
+      "UPDATE members SET user_email = ?, user_first_name = ?, user_last_name = ? "
+      "WHERE user_id = ?",
+      {u.email, u.first_name, u.last_name, u.id});
+  tx.Exec(
+      "UPDATE user_group_members SET member_email = ? WHERE member_id IN "
+      "(SELECT id FROM members WHERE user_id = ?)",
+      {u.email, u.id});
   LogChange(tx, ChangeKind::kUser, u.id);
 }
 
 void Store::ResetToFresh(Tx& tx) {
   // The change log names what goes, set-based, before it goes: an account
   // entry covers everything under it.
-  const Value now = NowMicros();
+  const std::int64_t now = NowMicros();  // (a Value here trips GCC 12 -Wmaybe-uninitialized)
   tx.Exec(
       "INSERT INTO change_log (kind, id, account_id, user_id, time) "
       "SELECT 'account', id, id, '', ? FROM accounts",
@@ -39,6 +48,11 @@ void Store::ResetToFresh(Tx& tx) {
   tx.Exec("DELETE FROM tokens WHERE owner_kind <> 'user' OR name <> 'bootstrap'");
   tx.Exec("DELETE FROM audit_details");
   tx.Exec("DELETE FROM audit_log");
+  // What is left is users without accounts: only their tokens are counted.
+  tx.Exec("DELETE FROM list_counts");
+  tx.Exec(
+      "INSERT INTO list_counts (owner_id, list, n) SELECT user_id, 'user_tokens', COUNT(*) "
+      "FROM tokens WHERE owner_kind = 'user' GROUP BY user_id");
 }
 
 }  // namespace cfiam::store

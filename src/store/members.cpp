@@ -1,6 +1,8 @@
 #include <unordered_map>
 
+#include "store/list_counts.h"
 #include "store/policies.h"
+#include "store/seek.h"
 #include "store/store.h"
 #include "util/clock.h"
 
@@ -72,9 +74,15 @@ void WriteRoles(Tx& tx, const Member& m) {
 }  // namespace
 
 void Store::InsertMember(Tx& tx, const Member& m) {
+  // The user's sort keys are copied from the user row (a missing user leaves
+  // them NULL and the insert fails as the foreign key would).
   tx.Exec(
-      "INSERT INTO members (id, account_id, user_id, status, created_on) VALUES (?, ?, ?, ?, ?)",
-      {m.id, m.account_id, m.user_id, m.status, m.created_on});
+      "INSERT INTO members (id, account_id, user_id, status, created_on, user_email, "
+      "user_first_name, user_last_name) VALUES (?, ?, ?, ?, ?, "
+      "(SELECT email FROM users WHERE id = ?), (SELECT first_name FROM users WHERE id = ?), "
+      "(SELECT last_name FROM users WHERE id = ?))",
+      {m.id, m.account_id, m.user_id, m.status, m.created_on, m.user_id, m.user_id, m.user_id});
+  CountMember(tx, m.account_id, m.status, 1);
   WriteRoles(tx, m);
   if (!m.policies.empty()) ReplacePolicies(tx, PolicyOwner::kMember, m.id, m.policies);
   LogChange(tx, ChangeKind::kMember, m.id, m.account_id, m.user_id);
@@ -94,6 +102,11 @@ std::optional<Member> Store::GetMember(Tx& tx, std::string_view member_id) {
 }
 
 void Store::UpdateMember(Tx& tx, const Member& m) {
+  for (const Row& r : tx.Query("SELECT account_id, status FROM members WHERE id = ?", {m.id})) {
+    if (r.Str(1) == m.status) continue;
+    CountMember(tx, r.Str(0), r.Str(1), -1);
+    CountMember(tx, r.Str(0), m.status, 1);
+  }
   tx.Exec("UPDATE members SET status = ? WHERE id = ?", {m.status, m.id});
   WriteRoles(tx, m);
   ReplacePolicies(tx, PolicyOwner::kMember, m.id, m.policies);
@@ -101,36 +114,54 @@ void Store::UpdateMember(Tx& tx, const Member& m) {
 }
 
 bool Store::DeleteMember(Tx& tx, std::string_view member_id) {
+  const Params by_id{std::string(member_id)};
+  for (const Row& r : tx.Query("SELECT account_id, status FROM members WHERE id = ?", by_id)) {
+    CountMember(tx, r.Str(0), r.Str(1), -1);
+  }
+  // The cascade removes it from its user groups.
+  tx.Exec(
+      "UPDATE list_counts SET n = n - 1 WHERE list = 'group_members' AND owner_id IN "
+      "(SELECT user_group_id FROM user_group_members WHERE member_id = ?)",
+      by_id);
   // Logged first: the entry names the (account, user) pair the row held.
   tx.Exec(
       "INSERT INTO change_log (kind, id, account_id, user_id, time) "
       "SELECT 'member', id, account_id, user_id, ? FROM members WHERE id = ?",
       {NowMicros(), std::string(member_id)});
-  return tx.Exec("DELETE FROM members WHERE id = ?", {std::string(member_id)}) > 0;
+  return tx.Exec("DELETE FROM members WHERE id = ?", by_id) > 0;
 }
 
 Page<MemberWithUser> Store::ListMembers(Tx& tx, const MemberQuery& q) {
-  std::string where = " WHERE m.account_id = ?";
-  Params params{q.account_id};
+  OrderedList list;
+  list.from = "members m";
+  list.where = " WHERE m.account_id = ?";
+  list.params = {q.account_id};
   if (q.status) {
-    where += " AND m.status = ?";
-    params.emplace_back(*q.status);
+    list.where += " AND m.status = ?";
+    list.params.emplace_back(*q.status);
   }
+  // The order column comes from a fixed list, never from the client's text;
+  // each has an index (account_id[, status], column, id), see migration 7.
+  list.key = "m.created_on";
+  list.key_is_int = true;
+  if (q.order == "user.first_name" || q.order == "user.last_name" || q.order == "user.email" ||
+      q.order == "status") {
+    list.key = q.order == "status" ? "m.status" : "m.user_" + q.order.substr(5);
+    list.key_is_int = false;
+  }
+  list.key_desc = list.id_desc = q.descending;
+  list.id = "m.id";
   Page<MemberWithUser> page;
-  page.total = tx.Query("SELECT COUNT(*) FROM members m" + where, params).front().Int(0);
-  // The order column comes from a fixed list, never from the client's text.
-  std::string column = "m.created_on";
-  if (q.order == "user.first_name") column = "u.first_name";
-  if (q.order == "user.last_name") column = "u.last_name";
-  if (q.order == "user.email") column = "u.email";
-  if (q.order == "status") column = "m.status";
-  const std::string dir = q.descending ? " DESC" : " ASC";
+  page.total = CountOf(tx, q.account_id, q.status ? "members:" + *q.status : "members");
+  auto seek = SeekTo(tx, list, q.offset);
+  if (!seek) return page;
+  Params params = list.params;
+  params.insert(params.end(), seek->second.begin(), seek->second.end());
   params.emplace_back(q.limit);
-  params.emplace_back(q.offset);
   for (const Row& r :
        tx.Query("SELECT " + std::string(kMemberColumns) + ", " + std::string(kUserColumns) +
-                    " FROM members m JOIN users u ON u.id = m.user_id" + where + " ORDER BY " +
-                    column + dir + ", m.id" + dir + " LIMIT ? OFFSET ?",
+                    " FROM members m JOIN users u ON u.id = m.user_id" + list.where + seek->first +
+                    OrderBy(list) + " LIMIT ?",
                 params)) {
     page.items.push_back({ReadMemberRow(r), ReadUserAt(r, 5)});
   }
@@ -162,18 +193,24 @@ std::vector<std::string> Store::AcceptedHolderCandidates(Tx& tx, std::string_vie
 Page<Member> Store::ListMembershipsOfUser(Tx& tx, std::string_view user_id,
                                           const std::optional<std::string>& status,
                                           std::int64_t limit, std::int64_t offset) {
-  std::string where = " WHERE m.user_id = ?";
-  Params params{std::string(user_id)};
+  // Newest first, ties by id ascending: index members_user (user_id,
+  // created_on DESC, id).
+  OrderedList list{"members m", " WHERE m.user_id = ?", {std::string(user_id)}, "m.created_on",
+                   true, true, "m.id", false};
   if (status) {
-    where += " AND m.status = ?";
-    params.emplace_back(*status);
+    list.where += " AND m.status = ?";
+    list.params.emplace_back(*status);
   }
   Page<Member> page;
-  page.total = tx.Query("SELECT COUNT(*) FROM members m" + where, params).front().Int(0);
+  // Not kept (see store/list_counts.h): a user's rows of index members_user.
+  page.total = tx.Query("SELECT COUNT(*) FROM members m" + list.where, list.params).front().Int(0);
+  auto seek = SeekTo(tx, list, offset);
+  if (!seek) return page;
+  Params params = list.params;
+  params.insert(params.end(), seek->second.begin(), seek->second.end());
   params.emplace_back(limit);
-  params.emplace_back(offset);
-  for (const Row& r : tx.Query("SELECT " + std::string(kMemberColumns) + " FROM members m" + where +
-                                   " ORDER BY m.created_on DESC, m.id LIMIT ? OFFSET ?",
+  for (const Row& r : tx.Query("SELECT " + std::string(kMemberColumns) + " FROM members m" +
+                                   list.where + seek->first + OrderBy(list) + " LIMIT ?",
                                params)) {
     page.items.push_back(ReadMemberRow(r));
   }
@@ -185,19 +222,30 @@ Page<Member> Store::ListMembershipsOfUser(Tx& tx, std::string_view user_id,
 
 Page<MemberWithUser> Store::ListUserGroupMembers(Tx& tx, std::string_view group_id, bool descending,
                                                  std::int64_t limit, std::int64_t offset) {
-  const Params by_group{std::string(group_id)};
+  // By email: a group's members are distinct users of one account, so emails
+  // are unique in it and the id tie-break never applies (its direction, once
+  // fixed ascending, cannot change the order). Index user_group_members_email.
+  OrderedList list{"user_group_members g",
+                   " WHERE g.user_group_id = ?",
+                   {std::string(group_id)},
+                   "g.member_email",
+                   false,
+                   descending,
+                   "g.member_id",
+                   descending};
   Page<MemberWithUser> page;
-  page.total = tx.Query("SELECT COUNT(*) FROM user_group_members WHERE user_group_id = ?", by_group)
-                   .front()
-                   .Int(0);
-  const std::string dir = descending ? " DESC" : " ASC";
+  page.total = CountOf(tx, group_id, "group_members");
+  auto seek = SeekTo(tx, list, offset);
+  if (!seek) return page;
+  Params params = list.params;
+  params.insert(params.end(), seek->second.begin(), seek->second.end());
+  params.emplace_back(limit);
   for (const Row& r :
        tx.Query("SELECT " + std::string(kMemberColumns) + ", " + std::string(kUserColumns) +
                     " FROM user_group_members g JOIN members m ON m.id = g.member_id"
-                    " JOIN users u ON u.id = m.user_id WHERE g.user_group_id = ?"
-                    " ORDER BY u.email" +
-                    dir + ", m.id LIMIT ? OFFSET ?",
-                {std::string(group_id), limit, offset})) {
+                    " JOIN users u ON u.id = m.user_id" +
+                    list.where + seek->first + OrderBy(list) + " LIMIT ?",
+                params)) {
     page.items.push_back({ReadMemberRow(r), ReadUserAt(r, 5)});
   }
   return page;

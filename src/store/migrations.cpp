@@ -10,7 +10,7 @@ namespace {
 
 struct Migration {
   int version;
-  std::string_view statements[16];
+  std::string_view statements[40];
 };
 
 // Portable SQL only (SQLite and PostgreSQL): TEXT ids, BIGINT microsecond
@@ -218,6 +218,62 @@ constexpr Migration kMigrations[] = {
               account_id TEXT NOT NULL DEFAULT '',
               user_id TEXT NOT NULL DEFAULT '',
               time BIGINT NOT NULL))",
+     }},
+    // Issue 15: every list reads one page, not the whole account. Members
+    // carry a copy of their user's sort keys (email, names; the store updates
+    // it with the user) so every member order has an index in that order,
+    // with and without the status filter; tokens get their list order; and
+    // list_counts keeps each list's size, maintained by the store's mutators
+    // in the same transaction, so result_info.total_count is one row read.
+    {7,
+     {
+         "ALTER TABLE members ADD COLUMN user_email TEXT NOT NULL DEFAULT ''",
+         "ALTER TABLE members ADD COLUMN user_first_name TEXT NOT NULL DEFAULT ''",
+         "ALTER TABLE members ADD COLUMN user_last_name TEXT NOT NULL DEFAULT ''",
+         R"(UPDATE members SET
+              user_email = (SELECT u.email FROM users u WHERE u.id = members.user_id),
+              user_first_name = (SELECT u.first_name FROM users u WHERE u.id = members.user_id),
+              user_last_name = (SELECT u.last_name FROM users u WHERE u.id = members.user_id))",
+         "ALTER TABLE user_group_members ADD COLUMN member_email TEXT NOT NULL DEFAULT ''",
+         R"(UPDATE user_group_members SET member_email =
+              (SELECT m.user_email FROM members m WHERE m.id = user_group_members.member_id))",
+         "CREATE INDEX members_account_email ON members (account_id, user_email, id)",
+         "CREATE INDEX members_account_first ON members (account_id, user_first_name, id)",
+         "CREATE INDEX members_account_last ON members (account_id, user_last_name, id)",
+         "CREATE INDEX members_account_status ON members (account_id, status, id)",
+         "CREATE INDEX members_status_created ON members (account_id, status, created_on, id)",
+         "CREATE INDEX members_status_email ON members (account_id, status, user_email, id)",
+         "CREATE INDEX members_status_first ON members (account_id, status, user_first_name, id)",
+         "CREATE INDEX members_status_last ON members (account_id, status, user_last_name, id)",
+         "DROP INDEX members_user",
+         "CREATE INDEX members_user ON members (user_id, created_on DESC, id)",
+         "DROP INDEX tokens_account",
+         "CREATE INDEX tokens_account ON tokens (account_id, owner_kind, issued_on, id)",
+         "DROP INDEX tokens_user",
+         "CREATE INDEX tokens_user ON tokens (user_id, owner_kind, issued_on, id)",
+         "CREATE INDEX user_group_members_email ON user_group_members "
+         "(user_group_id, member_email, member_id)",
+         "CREATE INDEX resource_groups_name ON resource_groups (account_id, name_key, id)",
+         // owner_id: an account, user or user group id ('' for server-wide
+         // lists); list: see store/list_counts.h.
+         R"(CREATE TABLE list_counts (
+              owner_id TEXT NOT NULL,
+              list TEXT NOT NULL,
+              n BIGINT NOT NULL,
+              PRIMARY KEY (owner_id, list)))",
+         "INSERT INTO list_counts (owner_id, list, n) SELECT '', 'accounts', COUNT(*) FROM accounts",
+         "INSERT INTO list_counts (owner_id, list, n) "
+         "SELECT account_id, 'members', COUNT(*) FROM members GROUP BY account_id",
+         "INSERT INTO list_counts (owner_id, list, n) "
+         "SELECT account_id, 'members:' || status, COUNT(*) FROM members GROUP BY account_id, status",
+         "INSERT INTO list_counts (owner_id, list, n) SELECT account_id, 'account_tokens', COUNT(*) "
+         "FROM tokens WHERE owner_kind = 'account' GROUP BY account_id",
+         "INSERT INTO list_counts (owner_id, list, n) SELECT user_id, 'user_tokens', COUNT(*) "
+         "FROM tokens WHERE owner_kind = 'user' GROUP BY user_id",
+         "INSERT INTO list_counts (owner_id, list, n) "
+         "SELECT account_id, 'user_groups', COUNT(*) FROM user_groups GROUP BY account_id",
+         "INSERT INTO list_counts (owner_id, list, n) SELECT user_group_id, 'group_members', "
+         "COUNT(*) FROM user_group_members GROUP BY user_group_id",
      }},
 };
 

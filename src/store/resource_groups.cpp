@@ -1,3 +1,6 @@
+#include <unordered_map>
+
+#include "store/policies.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/text.h"
@@ -72,7 +75,22 @@ std::vector<ResourceGroup> Store::ListResourceGroups(Tx& tx, std::string_view ac
   }
   std::vector<ResourceGroup> out;
   for (const Row& r : tx.Query(sql + " ORDER BY name_key, id", params)) {
-    out.push_back(ReadGroup(tx, r));
+    out.push_back({r.Str(0), r.Str(1), r.Str(2), r.Str(3), {}, r.Int(4), r.Int(5)});
+  }
+  // Every group's objects in one query per chunk of groups (not one per group).
+  constexpr std::size_t kChunk = 500;
+  std::unordered_map<std::string, ResourceGroup*> by_id;
+  for (ResourceGroup& g : out) by_id.emplace(g.id, &g);
+  for (std::size_t start = 0; start < out.size(); start += kChunk) {
+    const std::size_t n = std::min(kChunk, out.size() - start);
+    Params ids;
+    for (std::size_t i = start; i < start + n; ++i) ids.emplace_back(out[i].id);
+    for (const Row& o : tx.Query("SELECT resource_group_id, object_key FROM resource_group_objects "
+                                 "WHERE resource_group_id IN (" +
+                                     Placeholders(n) + ") ORDER BY resource_group_id, position",
+                                 ids)) {
+      by_id.at(o.Str(0))->objects.push_back(o.Str(1));
+    }
   }
   return out;
 }

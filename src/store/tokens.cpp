@@ -1,5 +1,7 @@
 #include <algorithm>
 
+#include "store/list_counts.h"
+#include "store/seek.h"
 #include "store/store.h"
 #include "util/clock.h"
 
@@ -38,6 +40,25 @@ Token ReadToken(const Row& r) {
 
 Value OrNull(const std::string& s) { return s.empty() ? Value(nullptr) : Value(s); }
 
+// The list_counts list and owner a token is counted under.
+std::pair<std::string, std::string_view> CountedAs(const std::string& owner_kind,
+                                                  const std::string& account_id,
+                                                  const std::string& user_id) {
+  if (owner_kind == "account") return {account_id, "account_tokens"};
+  return {user_id, "user_tokens"};
+}
+
+// Uncounts the tokens a DELETE with this WHERE clause is about to remove.
+void UncountTokens(Tx& tx, const std::string& where, const Params& params) {
+  for (const Row& r : tx.Query("SELECT owner_kind, account_id, user_id, COUNT(*) FROM tokens "
+                               "WHERE " +
+                                   where + " GROUP BY owner_kind, account_id, user_id",
+                               params)) {
+    const auto [owner, list] = CountedAs(r.Str(0), r.Str(1), r.Str(2));
+    AddCount(tx, owner, list, -r.Int(3));
+  }
+}
+
 }  // namespace
 
 void Store::InsertToken(Tx& tx, const Token& t) {
@@ -46,6 +67,8 @@ void Store::InsertToken(Tx& tx, const Token& t) {
           {t.id, t.owner_kind, OrNull(t.user_id), OrNull(t.account_id), t.name, t.secret_digest,
            t.status, OptTime(t.not_before), OptTime(t.expires_on), t.issued_on, t.modified_on,
            OptTime(t.last_used_on), t.policies_json, t.condition_json});
+  const auto [owner, list] = CountedAs(t.owner_kind, t.account_id, t.user_id);
+  AddCount(tx, owner, list, 1);
   LogChange(tx, ChangeKind::kToken, t.id, t.account_id, t.user_id);
 }
 
@@ -66,6 +89,7 @@ std::vector<Token> Store::ListAllTokens(Tx& tx) {
 }
 
 bool Store::DeleteToken(Tx& tx, std::string_view id) {
+  UncountTokens(tx, "id = ?", {std::string(id)});
   if (tx.Exec("DELETE FROM tokens WHERE id = ?", {std::string(id)}) == 0) return false;
   LogChange(tx, ChangeKind::kToken, id);
   return true;
@@ -103,24 +127,27 @@ std::string OwnerFilter(std::string_view owner_kind) {
 
 Page<Token> Store::ListTokensOf(Tx& tx, std::string_view owner_kind, std::string_view owner_id,
                                 bool descending, std::int64_t limit, std::int64_t offset) {
+  // Indexes tokens_account / tokens_user: (owner, owner_kind, issued_on, id).
+  const OrderedList list{"tokens",   " WHERE " + OwnerFilter(owner_kind), {std::string(owner_id)},
+                         "issued_on", true,       descending,
+                         "id",       descending};
   Page<Token> page;
   page.total = CountTokensOf(tx, owner_kind, owner_id);
-  const std::string order =
-      descending ? " ORDER BY issued_on DESC, id DESC" : " ORDER BY issued_on ASC, id ASC";
-  for (const Row& r : tx.Query("SELECT " + std::string(kTokenColumns) + " FROM tokens WHERE " +
-                                   OwnerFilter(owner_kind) + order + " LIMIT ? OFFSET ?",
-                               {std::string(owner_id), limit, offset})) {
+  auto seek = SeekTo(tx, list, offset);
+  if (!seek) return page;
+  Params params = list.params;
+  params.insert(params.end(), seek->second.begin(), seek->second.end());
+  params.emplace_back(limit);
+  for (const Row& r : tx.Query("SELECT " + std::string(kTokenColumns) + " FROM tokens" +
+                                   list.where + seek->first + OrderBy(list) + " LIMIT ?",
+                               params)) {
     page.items.push_back(ReadToken(r));
   }
   return page;
 }
 
 std::int64_t Store::CountTokensOf(Tx& tx, std::string_view owner_kind, std::string_view owner_id) {
-  return tx
-      .Query("SELECT COUNT(*) FROM tokens WHERE " + OwnerFilter(owner_kind),
-             {std::string(owner_id)})
-      .front()
-      .Int(0);
+  return CountOf(tx, owner_id, owner_kind == "account" ? "account_tokens" : "user_tokens");
 }
 
 Page<Token> Store::ListAccountTokens(Tx& tx, std::string_view account_id, bool descending,
@@ -154,15 +181,14 @@ void Store::SetTokensLastUsed(Tx& tx, const std::vector<std::pair<std::string, M
 }
 
 void Store::DeleteUnrecordedBootstrapTokens(Tx& tx, std::string_view keep_id) {
+  const std::string where =
+      "owner_kind = 'user' AND name = 'bootstrap' AND policies_json = '[]' AND id <> ?";
+  UncountTokens(tx, where, {std::string(keep_id)});
   tx.Exec(
       "INSERT INTO change_log (kind, id, account_id, user_id, time) "
-      "SELECT 'token', id, '', COALESCE(user_id, ''), ? FROM tokens WHERE owner_kind = 'user' AND "
-      "name = 'bootstrap' AND policies_json = '[]' AND id <> ?",
+      "SELECT 'token', id, '', COALESCE(user_id, ''), ? FROM tokens WHERE " + where,
       {NowMicros(), std::string(keep_id)});
-  tx.Exec(
-      "DELETE FROM tokens WHERE owner_kind = 'user' AND name = 'bootstrap' AND "
-      "policies_json = '[]' AND id <> ?",
-      {std::string(keep_id)});
+  tx.Exec("DELETE FROM tokens WHERE " + where, {std::string(keep_id)});
 }
 
 }  // namespace cfiam::store

@@ -1,4 +1,8 @@
+#include <unordered_map>
+
+#include "store/list_counts.h"
 #include "store/policies.h"
+#include "store/seek.h"
 #include "store/sql_text.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -29,6 +33,32 @@ UserGroup ReadGroup(Tx& tx, const Row& r) {
   return g;
 }
 
+// A page of groups with their policies and member ids in a fixed number of
+// queries (not four per group).
+std::vector<UserGroup> ReadGroups(Tx& tx, const std::vector<Row>& rows) {
+  std::vector<UserGroup> out;
+  out.reserve(rows.size());
+  std::vector<std::string> ids;
+  std::unordered_map<std::string, std::size_t> at;
+  for (const Row& r : rows) {
+    out.push_back({r.Str(0), r.Str(1), r.Str(2), {}, {}, r.Int(3), r.Int(4)});
+    ids.push_back(out.back().id);
+    at.emplace(out.back().id, out.size() - 1);
+  }
+  if (ids.empty()) return out;
+  for (auto& [id, policies] : ReadPoliciesOf(tx, PolicyOwner::kUserGroup, ids)) {
+    out[at.at(id)].policies = std::move(policies);
+  }
+  for (const Row& m : tx.Query("SELECT user_group_id, member_id FROM user_group_members "
+                               "WHERE user_group_id IN (" +
+                                   Placeholders(ids.size()) +
+                                   ") ORDER BY user_group_id, member_id",
+                               Params(ids.begin(), ids.end()))) {
+    out[at.at(m.Str(0))].member_ids.push_back(m.Str(1));
+  }
+  return out;
+}
+
 }  // namespace
 
 void Store::InsertUserGroup(Tx& tx, const UserGroup& g) {
@@ -36,6 +66,7 @@ void Store::InsertUserGroup(Tx& tx, const UserGroup& g) {
       "INSERT INTO user_groups (id, account_id, name, name_key, created_on, modified_on) "
       "VALUES (?, ?, ?, ?, ?, ?)",
       {g.id, g.account_id, g.name, ToLower(g.name), g.created_on, g.modified_on});
+  AddCount(tx, g.account_id, "user_groups", 1);
   ReplacePolicies(tx, PolicyOwner::kUserGroup, g.id, g.policies);
   SetUserGroupMembers(tx, g.id, g.member_ids, g.modified_on);  // logs the change
 }
@@ -56,38 +87,49 @@ std::optional<UserGroup> Store::GetUserGroup(Tx& tx, std::string_view account_id
 }
 
 Page<UserGroup> Store::ListUserGroups(Tx& tx, const UserGroupQuery& q) {
-  std::string where = " WHERE g.account_id = ?";
-  Params params{q.account_id};
+  // Index user_groups_name (account_id, name_key, id) holds the order.
+  OrderedList list{"user_groups g", " WHERE g.account_id = ?", {q.account_id}, "g.name_key",
+                   false, q.descending, "g.id", q.descending};
   if (q.id) {
-    where += " AND g.id = ?";
-    params.emplace_back(*q.id);
+    list.where += " AND g.id = ?";
+    list.params.emplace_back(*q.id);
   }
   if (q.name) {
-    where += " AND g.name_key = ?";
-    params.emplace_back(ToLower(*q.name));
+    list.where += " AND g.name_key = ?";
+    list.params.emplace_back(ToLower(*q.name));
   }
   if (q.name_contains) {
-    where += " AND g.name_key LIKE ? ESCAPE '\\'";
-    params.emplace_back(ContainsPattern(ToLower(*q.name_contains)));
+    list.where += " AND g.name_key LIKE ? ESCAPE '\\'";
+    list.params.emplace_back(ContainsPattern(ToLower(*q.name_contains)));
   }
   Page<UserGroup> page;
-  page.total = tx.Query("SELECT COUNT(*) FROM user_groups g" + where, params).front().Int(0);
-  const std::string dir = q.descending ? " DESC" : " ASC";
+  // Unfiltered, the kept count; an id or exact name matches at most one row
+  // (by a unique index); only a substring filter must count what it matches.
+  page.total = q.id || q.name || q.name_contains
+                   ? tx.Query("SELECT COUNT(*) FROM user_groups g" + list.where, list.params)
+                         .front()
+                         .Int(0)
+                   : CountOf(tx, q.account_id, "user_groups");
+  auto seek = SeekTo(tx, list, q.offset);
+  if (!seek) return page;
+  Params params = list.params;
+  params.insert(params.end(), seek->second.begin(), seek->second.end());
   params.emplace_back(q.limit);
-  params.emplace_back(q.offset);
-  for (const Row& r : tx.Query("SELECT " + std::string(kColumns) + where + " ORDER BY g.name_key" +
-                                   dir + ", g.id" + dir + " LIMIT ? OFFSET ?",
-                               params)) {
-    page.items.push_back(ReadGroup(tx, r));
-  }
+  page.items = ReadGroups(tx, tx.Query("SELECT " + std::string(kColumns) + list.where +
+                                           seek->first + OrderBy(list) + " LIMIT ?",
+                                       params));
   return page;
 }
 
 bool Store::DeleteUserGroup(Tx& tx, std::string_view id) {
+  const Params by_id{std::string(id)};
+  for (const Row& r : tx.Query("SELECT account_id FROM user_groups WHERE id = ?", by_id)) {
+    AddCount(tx, r.Str(0), "user_groups", -1);
+  }
+  DropCounts(tx, id);
   LogUserGroup(tx, id);
-  return tx.Exec("DELETE FROM user_groups WHERE id = ?", {std::string(id)}) > 0;
+  return tx.Exec("DELETE FROM user_groups WHERE id = ?", by_id) > 0;
 }
-
 bool Store::UserGroupNameTaken(Tx& tx, std::string_view account_id, std::string_view name,
                                std::string_view except_id) {
   return !tx.Query("SELECT 1 FROM user_groups WHERE account_id = ? AND name_key = ? AND id <> ?",
@@ -100,8 +142,14 @@ void Store::SetUserGroupMembers(Tx& tx, std::string_view group_id,
   const std::string gid(group_id);
   tx.Exec("DELETE FROM user_group_members WHERE user_group_id = ?", {gid});
   for (const std::string& m : member_ids) {
-    tx.Exec("INSERT INTO user_group_members (user_group_id, member_id) VALUES (?, ?)", {gid, m});
+    // The member's email is the list's order (a missing member leaves it NULL
+    // and the insert fails as the foreign key would).
+    tx.Exec(
+        "INSERT INTO user_group_members (user_group_id, member_id, member_email) "
+        "VALUES (?, ?, (SELECT user_email FROM members WHERE id = ?))",
+        {gid, m, m});
   }
+  PutCount(tx, gid, "group_members", static_cast<std::int64_t>(member_ids.size()));
   tx.Exec("UPDATE user_groups SET modified_on = ? WHERE id = ?", {modified_on, gid});
   LogUserGroup(tx, gid);
 }

@@ -108,6 +108,9 @@ void Store::UpdateUserDetails(Tx& tx, const User& u, const UserContact& c) {
       "UPDATE users SET first_name = ?, last_name = ?, country = ?, zipcode = ?, telephone = ? "
       "WHERE id = ?",
       {u.first_name, u.last_name, OrNull(c.country), OrNull(c.zipcode), OrNull(c.telephone), u.id});
+  // Members keep a copy of their user's names: the member lists' order.
+  tx.Exec("UPDATE members SET user_first_name = ?, user_last_name = ? WHERE user_id = ?",
+          {u.first_name, u.last_name, u.id});
   LogChange(tx, ChangeKind::kUser, u.id);
 }
 
