@@ -345,9 +345,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     msg->set(bhttp::field::content_type, "application/json");
     msg->set(bhttp::field::server, "cfiam");
     // insert, not set: these names are unique here, and set() first searches
-    // the fields to erase an earlier one (a cost on every request).
+    // the fields to erase an earlier one (a cost on every request). Only a
+    // handler's own Content-Type (e.g. /metrics) replaces the default.
     msg->insert("cf-ray", ray);
-    for (auto& [name, value] : res.headers) msg->insert(name, value);
+    for (auto& [name, value] : res.headers) {
+      if (beast::iequals(name, "Content-Type")) {
+        msg->set(bhttp::field::content_type, value);
+      } else {
+        msg->insert(name, value);
+      }
+    }
     msg->body() = std::move(res.body);
     msg->keep_alive(keep_alive_ && !srv_.stopping.load());
     msg->prepare_payload();
