@@ -304,7 +304,7 @@ bool Dispatcher::RefuseBeforeBody(http::Request& request, http::Response& respon
 http::Response Dispatcher::RunLimited(http::Request& request, Routed& routed,
                                       const auth::Principal& principal) {
   const std::string owner =
-      principal.is_account_token() ? "a:" + principal.token->account_id : "u:" + principal.user->id;
+      principal.is_account_token() ? "a:" + principal.token.account_id().str() : "u:" + principal.user->id;
   auth::RateLimiter& limiter = services_.rate_limiter;
   const auth::RateLimiter::Verdict verdict = limiter.Hit(owner, NowMicros());
   if (!verdict.allowed) obs::metrics::CountAuthz(obs::metrics::Outcome::kRateLimited);
@@ -392,6 +392,12 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
       // the change commits on (a revocation that committed meanwhile holds).
       const auth::Principal principal = services_.authenticator.Authenticate(creds);
       change.principal = &principal;
+      // Before the handler: a change may delete or rename the token itself.
+      if (principal.token) {
+        if (auto t = services_.store.GetToken(unit.tx(), principal.token.id().view())) {
+          change.actor_token_name = std::move(t->name);
+        }
+      }
       for (const auto& [name, value] : routed.match.params) {
         if (name == "account_id") change.account_id = value;
         if (name == "membership_id" && principal.user) {

@@ -19,6 +19,9 @@ class BorrowedTx : public Tx {
   std::vector<Row> Query(std::string_view sql, const Params& params) override {
     return unit_.tx().Query(sql, params);
   }
+  void QueryEach(std::string_view sql, const Params& params, const RowFn& fn) override {
+    unit_.tx().QueryEach(sql, params, fn);
+  }
   void Commit() override { unit_.changed_ = true; }
 
  private:
