@@ -303,8 +303,13 @@ bool Dispatcher::RefuseBeforeBody(http::Request& request, http::Response& respon
 // response, errors included, carries the rate-limit headers.
 http::Response Dispatcher::RunLimited(http::Request& request, Routed& routed,
                                       const auth::Principal& principal) {
-  const std::string owner =
-      principal.is_account_token() ? "a:" + principal.token.account_id().str() : "u:" + principal.user->id;
+  std::string owner;
+  if (principal.is_account_token()) {
+    owner.reserve(2 + principal.token.account_id().size);
+    owner.append("a:").append(principal.token.account_id().view());
+  } else {
+    owner = "u:" + principal.user->id;
+  }
   auth::RateLimiter& limiter = services_.rate_limiter;
   const auth::RateLimiter::Verdict verdict = limiter.Hit(owner, NowMicros());
   if (!verdict.allowed) obs::metrics::CountAuthz(obs::metrics::Outcome::kRateLimited);

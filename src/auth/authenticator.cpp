@@ -68,7 +68,6 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
       throw InvalidToken("Cannot use the access token from location: " +
                          std::string(creds.client_ip));
     }
-    if (last_used_) last_used_->Touch(ToText(token->id).view(), now);
     Principal p;
     p.client_ip = std::string(creds.client_ip);
     if (token->account_owned) {
@@ -82,6 +81,7 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
       }
     }
     p.token = std::move(token);  // hand over the reference (no count round trip)
+    if (last_used_) last_used_->Touch(p.token.id().view(), now);
     return p;
   }
   if (creds.has_auth_email || creds.has_auth_key) {

@@ -3,20 +3,33 @@
 namespace cfiam::auth {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;  // upper case is not how the server writes hex
-}
+// Table-driven both ways: every request decodes or renders a few ids.
+// 0xff marks a character that is not lowercase hex (upper case is not how
+// the server writes hex).
+constexpr std::array<std::uint8_t, 256> kHexValue = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (auto& v : t) v = 0xff;
+  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<std::uint8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<std::uint8_t>(c - 'a' + 10);
+  return t;
+}();
+
+constexpr std::array<std::array<char, 2>, 256> kHexPair = [] {
+  constexpr char kDigits[] = "0123456789abcdef";
+  std::array<std::array<char, 2>, 256> t{};
+  for (int i = 0; i < 256; ++i) t[i] = {kDigits[i >> 4], kDigits[i & 15]};
+  return t;
+}();
 
 bool DecodeHex(std::string_view hex, std::uint8_t* out) {
+  std::uint8_t bad = 0;
   for (std::size_t i = 0; i < hex.size() / 2; ++i) {
-    const int hi = HexValue(hex[2 * i]);
-    const int lo = HexValue(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+    const std::uint8_t hi = kHexValue[static_cast<unsigned char>(hex[2 * i])];
+    const std::uint8_t lo = kHexValue[static_cast<unsigned char>(hex[2 * i + 1])];
+    bad |= hi | lo;
+    out[i] = static_cast<std::uint8_t>(hi << 4 | (lo & 15));
   }
-  return true;
+  return (bad & 0xf0) == 0;
 }
 
 }  // namespace
@@ -42,10 +55,8 @@ std::optional<IdKey> IdKey::From(std::string_view id) {
 IdText ToText(const IdKey& id) {
   IdText t;
   if (id.tag == IdKey::kHex) {
-    static constexpr char kHexChars[] = "0123456789abcdef";
     for (std::size_t i = 0; i < id.bytes.size(); ++i) {
-      t.chars[2 * i] = kHexChars[id.bytes[i] >> 4];
-      t.chars[2 * i + 1] = kHexChars[id.bytes[i] & 15];
+      std::memcpy(&t.chars[2 * i], kHexPair[id.bytes[i]].data(), 2);
     }
     t.size = 32;
   } else {

@@ -22,19 +22,26 @@ class TokenRef {
  public:
   TokenRef() = default;
   TokenRef(std::nullptr_t) {}
-  TokenRef(std::shared_ptr<const LiveToken> live) : live_(std::move(live)) {}
+  // The ids are rendered once here: a request reads them several times
+  // (last use, rate limit, metrics, the handler).
+  TokenRef(std::shared_ptr<const LiveToken> live) : live_(std::move(live)) {
+    if (!live_) return;
+    id_ = ToText(live_->id);
+    if (live_->account_owned) account_id_ = ToText(live_->owner);
+  }
   template <class T>
     requires std::is_convertible_v<T*, const Token*>
-  TokenRef(std::shared_ptr<T> full) : full_(std::move(full)) {}
+  TokenRef(std::shared_ptr<T> full) : full_(std::move(full)) {
+    if (!full_) return;
+    id_ = Text(full_->id);
+    account_id_ = Text(full_->account_id);
+  }
 
   explicit operator bool() const { return live_ || full_; }
-  IdText id() const { return live_ ? ToText(live_->id) : Text(full_->id); }
+  const IdText& id() const { return id_; }
   bool account_owned() const { return live_ ? live_->account_owned : full_->owner_kind == "account"; }
   // The owning account of an account token; empty for a user token.
-  IdText account_id() const {
-    if (live_) return live_->account_owned ? ToText(live_->owner) : IdText{};
-    return Text(full_->account_id);
-  }
+  const IdText& account_id() const { return account_id_; }
   const TokenPolicy* policy() const { return live_ ? live_->policy.get() : full_->policy.get(); }
   bool active() const { return live_ ? live_->active : full_->status == "active"; }
   std::optional<Micros> not_before() const {
@@ -56,6 +63,8 @@ class TokenRef {
 
   std::shared_ptr<const LiveToken> live_;
   std::shared_ptr<const Token> full_;
+  IdText id_;
+  IdText account_id_;
 };
 
 struct Principal {
