@@ -72,7 +72,9 @@ policy() {
   echo "{\"name\":\"$2\",\"policies\":[{\"effect\":\"allow\",\"permission_groups\":[{\"id\":\"c1fde68c7bcc44588cbb6ddbc16d6480\"}],\"resources\":{\"com.cloudflare.api.account.$1\":\"*\"}}]}"
 }
 
-# run SIZE: sets RESULT to "<start_s> <rss_mib> <verify_rps> <create_ms> <delete_ms> <shutdown_s> <non2xx>"
+# run SIZE: sets RESULT to "<start_s> <rss_mib> <verify_rps> <create_ms> <delete_ms> <shutdown_s>
+# <non2xx> <idle_shutdown_s>": shutdown_s after the traffic includes the final
+# last_used flush; idle_shutdown_s is a stop right after start-up.
 run() {
   local size=$1
   DATA="$(mktemp -d /tmp/cfiam-scale-XXXXXX)"
@@ -93,6 +95,13 @@ run() {
   local start_s rss_kb
   start_s=$(printf '%.2f' "$(echo "$t1 - $t0" | bc)")
   rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$PID/status")
+  # Shut down once before any traffic (the snapshot alone), then start again.
+  local idle_stop
+  t0=$(now_s)
+  stop
+  t1=$(now_s)
+  idle_stop=$(printf '%.2f' "$(echo "$t1 - $t0" | bc)")
+  start
 
   local out rps non2xx
   out=$(SCALE_SECRETS="$DATA/secrets" "${WRK_PIN[@]}" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" \
@@ -119,18 +128,18 @@ run() {
   t0=$(now_s)
   stop
   t1=$(now_s)
-  RESULT=$(printf '%s %d %s %.2f %.2f %.2f %s' "$start_s" $((rss_kb / 1024)) "$rps" \
+  RESULT=$(printf '%s %d %s %.2f %.2f %.2f %s %s' "$start_s" $((rss_kb / 1024)) "$rps" \
     "$(echo "$creates * 1000" | bc)" "$(echo "$deletes * 1000" | bc)" "$(echo "$t1 - $t0" | bc)" \
-    "${non2xx:-0}")
+    "${non2xx:-0}" "$idle_stop")
   rm -rf "$DATA"
   DATA=""
 }
 
 run 1000
-read -r s1 m1 v1 c1 d1 x1 e1 <<<"$RESULT"
-echo "tokens=1000 start_s=$s1 rss_mib=$m1 verify_rps=$v1 create_ms=$c1 delete_account_ms=$d1 shutdown_s=$x1 non2xx=$e1"
+read -r s1 m1 v1 c1 d1 x1 e1 i1 <<<"$RESULT"
+echo "tokens=1000 start_s=$s1 rss_mib=$m1 verify_rps=$v1 create_ms=$c1 delete_account_ms=$d1 shutdown_s=$x1 idle_shutdown_s=$i1 non2xx=$e1"
 run "$N"
-read -r sN mN vN cN dN xN eN <<<"$RESULT"
-echo "tokens=$N start_s=$sN rss_mib=$mN verify_rps=$vN create_ms=$cN delete_account_ms=$dN shutdown_s=$xN non2xx=$eN"
+read -r sN mN vN cN dN xN eN iN <<<"$RESULT"
+echo "tokens=$N start_s=$sN rss_mib=$mN verify_rps=$vN create_ms=$cN delete_account_ms=$dN shutdown_s=$xN idle_shutdown_s=$iN non2xx=$eN"
 ratio=$(python3 -c "print(f'{$vN / $v1:.2f}')")
 echo "tokens=$N start_s=$sN rss_mib=$mN verify_ratio=$ratio create_ms=$cN delete_account_ms=$dN"
