@@ -236,6 +236,34 @@ void Directory::PutUser(const User& user, std::optional<std::string> api_key_dig
   user_api_keys_[*id] = *digest;
 }
 
+void Directory::ReplaceUser(const User& user, const std::optional<std::string>& api_key_digest) {
+  auto id = IdKey::From(user.id);
+  if (!id) return;
+  std::lock_guard lock(write_mu_);
+  users_.Put(std::make_shared<const Keyed<IdKey, User>>(Keyed<IdKey, User>{*id, user}));
+  std::optional<DigestKey> digest;
+  if (api_key_digest) digest = DigestKey::FromHex(*api_key_digest);
+  if (auto old = user_api_keys_.find(*id); old != user_api_keys_.end()) {
+    if (!digest || old->second != *digest) api_keys_.Take(old->second);
+    user_api_keys_.erase(old);
+  }
+  if (!digest) return;
+  api_keys_.Put(
+      std::make_shared<const Keyed<DigestKey, IdKey>>(Keyed<DigestKey, IdKey>{*digest, *id}));
+  user_api_keys_[*id] = *digest;
+}
+
+void Directory::EraseUser(std::string_view user_id) {
+  auto id = IdKey::From(user_id);
+  if (!id) return;
+  std::lock_guard lock(write_mu_);
+  if (auto old = user_api_keys_.find(*id); old != user_api_keys_.end()) {
+    api_keys_.Take(old->second);
+    user_api_keys_.erase(old);
+  }
+  users_.Take(*id);
+}
+
 void Directory::ReplaceUsers(std::vector<std::pair<User, std::optional<std::string>>> users) {
   std::unordered_map<IdKey, bool, KeyHash> fresh;  // user -> has a key
   std::unordered_map<DigestKey, IdKey, KeyHash> fresh_keys;

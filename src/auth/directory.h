@@ -1,8 +1,9 @@
 // Directory: the in-memory authorization snapshot — what authentication and
 // authorization read (users, credentials, accounts, memberships, and the IAM
 // resource groups and user groups that member policies reach), so the hot
-// path never touches the disk. Loaded from the store at start-up; changes are
-// applied through Put*/Erase* in commit order.
+// path never touches the disk. Loaded from the store at start-up; after that
+// only auth::ChangeFeed changes it, applying committed change-log entries in
+// commit order through Put*/Erase*.
 //
 // Compact: tokens are LiveToken entries (binary digest and ids, no name or
 // JSON text) whose compiled policies are interned — tokens with the same
@@ -67,6 +68,10 @@ class Directory {
                                            std::string_view user_id) const;
 
   void PutUser(const User& user, std::optional<std::string> api_key_digest = std::nullopt);
+  // Sets the user and makes `api_key_digest` its only API key (none when nullopt).
+  void ReplaceUser(const User& user, const std::optional<std::string>& api_key_digest);
+  // Forgets the user and its API key.
+  void EraseUser(std::string_view user_id);
   // Replaces users and API keys with `users` (changes made outside this
   // process, e.g. `cfiam admin api-key`). REQUIRES: read under the store's
   // writer lock so no in-process change is overwritten by an older snapshot.

@@ -32,6 +32,11 @@ struct IdKey {
   static constexpr std::uint8_t kHex = 0xff;
 
   bool operator==(const IdKey&) const = default;
+  // Equal to the id written as text (false for text that is no id of ours).
+  bool operator==(std::string_view id) const {
+    auto k = From(id);
+    return k && *k == *this;
+  }
   static std::optional<IdKey> From(std::string_view id);
 };
 

@@ -46,6 +46,9 @@ TEST(Keys, IdsAndDigestsRoundTrip) {
   ASSERT_TRUE(key);
   EXPECT_EQ(key->tag, IdKey::kHex);
   EXPECT_EQ(ToText(*key).view(), id);
+  EXPECT_TRUE(*key == id);
+  EXPECT_FALSE(*key == NewId());
+  EXPECT_FALSE(*key == "not an id of ours at all, too long");
   auto short_key = IdKey::From("acc");
   ASSERT_TRUE(short_key);
   EXPECT_EQ(ToText(*short_key).view(), "acc");
