@@ -40,7 +40,7 @@ Reply List(Context& ctx) {
   const auth::Principal& p = ctx.principal;
   if (!p.user->tenant_admin) q.member_user_id = p.user->id;
   // A restricted user token lists only the accounts its policies name.
-  if (p.restricted()) q.only_ids = p.token->policy->NamedAccounts();
+  if (p.restricted()) q.only_ids = p.token.policy()->NamedAccounts();
   if (auto name = ctx.query.Get("name")) q.name_contains = std::string(*name);
   q.descending = Descending(ctx.query);
   q.limit = page.per_page;

@@ -354,8 +354,13 @@ bool Dispatcher::RefuseBeforeBody(http::Request& request, http::Response& respon
 // response, errors included, carries the rate-limit headers.
 http::Response Dispatcher::RunLimited(http::Request& request, Routed& routed,
                                       const auth::Principal& principal) {
-  const std::string owner =
-      principal.is_account_token() ? "a:" + principal.token->account_id : "u:" + principal.user->id;
+  std::string owner;
+  if (principal.is_account_token()) {
+    owner.reserve(2 + principal.token.account_id().size);
+    owner.append("a:").append(principal.token.account_id().view());
+  } else {
+    owner = "u:" + principal.user->id;
+  }
   auth::RateLimiter& limiter = services_.rate_limiter;
   const auth::RateLimiter::Verdict verdict = limiter.Hit(owner, NowMicros());
   if (!verdict.allowed) obs::metrics::CountAuthz(obs::metrics::Outcome::kRateLimited);
@@ -460,6 +465,12 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
       // a revocation acknowledged meanwhile holds for this change.
       const auth::Principal principal = services_.authenticator.Authenticate(creds);
       change.principal = &principal;
+      // Before the handler: a change may delete or rename the token itself.
+      if (principal.token) {
+        if (auto t = services_.store.GetToken(unit.tx(), principal.token.id().view())) {
+          change.actor_token_name = std::move(t->name);
+        }
+      }
       for (const auto& [name, value] : routed.match.params) {
         if (name == "account_id") change.account_id = value;
         if (name == "membership_id" && principal.user) {

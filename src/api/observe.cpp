@@ -43,7 +43,7 @@ void ObservePrincipal(const auth::Principal& p) {
   // inside its unit of work, and a request must count once.
   obs::metrics::CountAuthz(obs::metrics::Outcome::kAuthenticated);
   if (p.is_account_token()) {
-    obs::NoteActor("account", p.token->account_id);
+    obs::NoteActor("account", p.token.account_id().view());
   } else if (p.user) {
     obs::NoteActor("user", p.user->id);
   }

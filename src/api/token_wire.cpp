@@ -134,10 +134,12 @@ void CheckRollBody(const Context& ctx) {
   }
 }
 
-Reply VerifyReply(const Token& t) {
-  json::object out{{"id", t.id}, {"status", EffectiveStatus(t)}};
-  if (t.not_before) out["not_before"] = FormatRfc3339(*t.not_before);
-  if (t.expires_on) out["expires_on"] = FormatRfc3339(*t.expires_on);
+Reply VerifyReply(const auth::TokenRef& t) {
+  // The token authenticated just now, so it is active and not yet expired
+  // (EffectiveStatus would say the same).
+  json::object out{{"id", t.id().view()}, {"status", t.active() ? "active" : "disabled"}};
+  if (auto nb = t.not_before()) out["not_before"] = FormatRfc3339(*nb);
+  if (auto exp = t.expires_on()) out["expires_on"] = FormatRfc3339(*exp);
   json::array messages{
       json::object{{"code", 10000}, {"message", "This API Token is valid and active"}}};
   return {std::move(out), {}, std::move(messages)};

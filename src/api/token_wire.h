@@ -32,7 +32,7 @@ TokenDraft ReadUpdateBody(const Context& ctx, const Token& current,
 void CheckRollBody(const Context& ctx);
 
 // The result and message of a successful tokens/verify for `t`.
-Reply VerifyReply(const Token& t);
+Reply VerifyReply(const auth::TokenRef& t);
 
 // The token permission groups, filtered by the `name` and `scope` query
 // parameters; `account_level_only` drops the user-scope groups.

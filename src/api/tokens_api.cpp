@@ -101,10 +101,10 @@ Reply Roll(Context& ctx) {
 
 Reply Verify(Context& ctx) {
   const auth::Principal& p = ctx.principal;
-  if (!p.is_account_token() || p.token->account_id != ctx.Param("account_id")) {
+  if (!p.is_account_token() || p.token.account_id().view() != ctx.Param("account_id")) {
     throw ApiError(401, codes::kInvalidApiToken, "Invalid API Token");
   }
-  return VerifyReply(*p.token);
+  return VerifyReply(p.token);
 }
 
 Reply PermissionGroups(Context& ctx) { return PermissionGroupsReply(ctx, true); }

@@ -107,7 +107,7 @@ Reply Verify(Context& ctx) {
   if (p.kind != auth::Principal::Kind::kUserToken || !p.token) {
     throw ApiError(401, codes::kInvalidApiToken, "Invalid API Token");
   }
-  return VerifyReply(*p.token);
+  return VerifyReply(p.token);
 }
 
 Reply PermissionGroups(Context& ctx) { return PermissionGroupsReply(ctx, false); }

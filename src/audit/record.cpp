@@ -57,19 +57,19 @@ std::string StringField(const json::value* v, std::string_view name) {
   return std::string(f->as_string());
 }
 
-void DescribeActor(const auth::Principal& p, AuditEntry& e) {
+void DescribeActor(const auth::Principal& p, std::string_view token_name, AuditEntry& e) {
   e.actor_ip_address = p.client_ip;
   if (p.token) {
     e.actor_context = "api_token";
-    e.actor_token_id = p.token->id;
-    e.actor_token_name = p.token->name;
+    e.actor_token_id = p.token.id().str();
+    e.actor_token_name = token_name.empty() ? p.token.name() : token_name;
   } else {
     e.actor_context = "api_key";
   }
   if (p.is_account_token()) {
     // An account-owned token acts as the account itself.
     e.actor_type = "account";
-    e.actor_id = p.token->account_id;
+    e.actor_id = p.token.account_id().str();
   } else {
     e.actor_type = "user";
     if (p.user) {
@@ -112,7 +112,7 @@ AuditEntry Describe(const ChangeRequest& change, unsigned status, const json::va
   e.action_description = std::string(change.description);
   e.action_result = ok ? "success" : "failure";
 
-  if (change.principal) DescribeActor(*change.principal, e);
+  if (change.principal) DescribeActor(*change.principal, change.actor_token_name, e);
 
   e.raw_cf_ray_id = std::string(change.ray);
   e.raw_method = std::string(change.method);

@@ -33,6 +33,10 @@ struct ChangeRequest {
   // result. Empty when there is none.
   std::string account_id;
   std::string account_name;
+  // The name of the principal's token, read from the store by the
+  // dispatcher (the in-memory snapshot keeps no names). When empty, the
+  // name a principal built from a whole Token carries.
+  std::string actor_token_name;
 };
 
 // The entry for `change` answered with `status`. On success `result` is the

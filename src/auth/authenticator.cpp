@@ -38,19 +38,22 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
       throw Failure::Unauthenticated(Failure::Auth::kMalformedBearer,
                                      "Invalid format for Authorization header");
     }
-    const HexDigest digest = Sha256HexDigest(h.substr(kBearer.size()));
-    auto token = directory_.FindTokenByDigest(digest.view());
+    const DigestKey digest = Sha256Key(h.substr(kBearer.size()));
+    auto token = directory_.FindTokenByDigest(digest);
     // The map lookup is by digest; the final comparison is constant-time anyway.
-    if (!token || !DigestEqual(token->secret_digest, digest.view())) {
+    const auto bytes = [](const DigestKey& d) {
+      return std::string_view(reinterpret_cast<const char*>(d.bytes.data()), d.bytes.size());
+    };
+    if (!token || !DigestEqual(bytes(token->digest), bytes(digest))) {
       CountAuthz(Outcome::kUnknownToken);
       throw InvalidToken();
     }
     const Micros now = NowMicros();
-    if (token->expires_on && now >= *token->expires_on) {
+    if (now >= token->expires_on) {
       CountAuthz(Outcome::kExpired);
       throw InvalidToken();
     }
-    if (token->status != "active" || (token->not_before && now < *token->not_before)) {
+    if (!token->active || now < token->not_before) {
       CountAuthz(Outcome::kInactive);
       throw InvalidToken();
     }
@@ -59,20 +62,20 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
       throw InvalidToken("Cannot use the access token from location: " +
                          std::string(creds.client_ip));
     }
-    if (last_used_) last_used_->Touch(token->id, now);
     Principal p;
     p.client_ip = std::string(creds.client_ip);
-    if (token->owner_kind == "account") {
+    if (token->account_owned) {
       p.kind = Principal::Kind::kAccountToken;
     } else {
       p.kind = Principal::Kind::kUserToken;
-      p.user = directory_.FindUser(token->user_id);
+      p.user = directory_.FindUser(token->owner);
       if (!p.user) {
         CountAuthz(Outcome::kUnknownToken);  // its user is gone
         throw InvalidToken();
       }
     }
     p.token = std::move(token);  // hand over the reference (no count round trip)
+    if (last_used_) last_used_->Touch(p.token.id().view(), now);
     return p;
   }
   if (creds.has_auth_email || creds.has_auth_key) {

@@ -79,10 +79,10 @@ Authorizer::Verdict Authorizer::Check(const Principal& p, std::string_view accou
   if (p.tenant_admin()) return Verdict::kAllowed;
   if (p.is_account_token()) {
     // An account token acts as its account and only there.
-    if (!p.token || p.token->account_id != account_id || !p.token->policy) {
+    if (!p.token || p.token.account_id().view() != account_id || !p.token.policy()) {
       return Verdict::kInvisible;
     }
-    const TokenPolicy& policy = *p.token->policy;
+    const TokenPolicy& policy = *p.token.policy();
     if (key.empty()) return policy.HasAnyAllowIn(account_id) ? Verdict::kAllowed : Verdict::kDenied;
     return policy.Decide(key, {account_id, ""}) == TokenPolicy::Decision::kAllow ? Verdict::kAllowed
                                                                                  : Verdict::kDenied;
@@ -91,7 +91,7 @@ Authorizer::Verdict Authorizer::Check(const Principal& p, std::string_view accou
   if (user == Verdict::kInvisible || !p.restricted()) return user;
   // A restricted user token: the intersection of its policies and its user's
   // rights. An account its policies never reach is invisible to it.
-  const TokenPolicy& policy = *p.token->policy;
+  const TokenPolicy& policy = *p.token.policy();
   if (!policy.HasAnyAllowIn(account_id)) return Verdict::kInvisible;
   if (user == Verdict::kDenied) return user;
   if (key.empty()) return Verdict::kAllowed;
@@ -111,7 +111,7 @@ Authorizer::Verdict Authorizer::UserVerdict(const Principal& p, std::string_view
 bool Authorizer::UserAllows(const Principal& p, std::string_view key) const {
   if (!p.user || p.is_account_token()) return false;
   if (!p.restricted()) return true;  // a user holds every right over itself
-  return p.token->policy->Decide(key, {"", "", p.user->id}) == TokenPolicy::Decision::kAllow;
+  return p.token.policy()->Decide(key, {"", "", p.user->id}) == TokenPolicy::Decision::kAllow;
 }
 
 void Authorizer::RequireUser(const Principal& p, std::string_view key) const {

@@ -53,7 +53,7 @@ void Ceiling::RequireToken(const Principal& p, std::string_view account_id,
     if (g.deny) continue;
     for (const std::string& key : g.keys) RequireKey(p, account_id, key, "it to a token");
   }
-  if (p.token) RequireWithinCaller(*p.token, limits);
+  if (p.token) RequireWithinCaller(p.token, limits);
 }
 
 void Ceiling::RequireUserToken(const Principal& p, const TokenPolicy* policy,
@@ -75,7 +75,7 @@ void Ceiling::RequireUserToken(const Principal& p, const TokenPolicy* policy,
       }
     }
   }
-  if (p.token) RequireWithinCaller(*p.token, limits);
+  if (p.token) RequireWithinCaller(p.token, limits);
 }
 
 void Ceiling::RequireUserEntry(const Principal& p, const ResourceMatcher::Entry& e,
@@ -104,24 +104,26 @@ void Ceiling::RequireUserEntry(const Principal& p, const ResourceMatcher::Entry&
   }
   // A probe without an account id matches only the caller's own wildcards.
   if (p.restricted() &&
-      p.token->policy->Decide(key, {"", e.zone}) != TokenPolicy::Decision::kAllow) {
+      p.token.policy()->Decide(key, {"", e.zone}) != TokenPolicy::Decision::kAllow) {
     throw Exceeds("The calling token does not hold the permission " + key +
                   " on every account, so it cannot grant it to a token on every account");
   }
 }
 
-void Ceiling::RequireWithinCaller(const Token& caller, const TokenLimits& limits) {
+void Ceiling::RequireWithinCaller(const TokenRef& caller, const TokenLimits& limits) {
   // The caller is valid now, so now >= its not_before: a token without one
   // starts now and lies inside; an explicit earlier start does not.
-  if (caller.not_before && limits.not_before && *limits.not_before < *caller.not_before) {
+  const auto not_before = caller.not_before();
+  const auto expires_on = caller.expires_on();
+  if (not_before && limits.not_before && *limits.not_before < *not_before) {
     throw Exceeds("not_before: a token cannot be valid before the token that makes it");
   }
-  if (caller.expires_on && (!limits.expires_on || *limits.expires_on > *caller.expires_on)) {
+  if (expires_on && (!limits.expires_on || *limits.expires_on > *expires_on)) {
     throw Exceeds("expires_on: a token cannot outlive the token that makes it (" +
-                  FormatRfc3339(*caller.expires_on) + ")");
+                  FormatRfc3339(*expires_on) + ")");
   }
   static const IpCondition kNone;
-  const IpCondition& mine = caller.policy ? caller.policy->ip : kNone;
+  const IpCondition& mine = caller.policy() ? caller.policy()->ip : kNone;
   const IpCondition& theirs = limits.ip ? *limits.ip : kNone;
   if (!mine.in().empty()) {
     if (theirs.in().empty()) {

@@ -75,7 +75,7 @@ class Ceiling {
   void RequireKey(const Principal& p, std::string_view account_id, const std::string& key,
                   std::string_view what) const;
   void RequireRole(const Principal& p, std::string_view account_id, const Role& role) const;
-  static void RequireWithinCaller(const Token& caller, const TokenLimits& limits);
+  static void RequireWithinCaller(const TokenRef& caller, const TokenLimits& limits);
   void RequireUserEntry(const Principal& p, const ResourceMatcher::Entry& entry,
                         const std::string& key,
                         const std::vector<std::string>& member_accounts) const;

@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 
@@ -37,7 +38,7 @@ EVP_MD_CTX* ThreadCtx() {
 
 }  // namespace
 
-HexDigest Sha256HexDigest(std::string_view secret) {
+DigestKey Sha256Key(std::string_view secret) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_MD_CTX* ctx = ThreadCtx();
@@ -46,11 +47,18 @@ HexDigest Sha256HexDigest(std::string_view secret) {
       EVP_DigestFinal_ex(ctx, md, &len) != 1 || len != 32) {
     throw std::runtime_error("SHA-256 failed");
   }
+  DigestKey out;
+  std::copy(md, md + 32, out.bytes.begin());
+  return out;
+}
+
+HexDigest Sha256HexDigest(std::string_view secret) {
+  const DigestKey md = Sha256Key(secret);
   static constexpr char kHex[] = "0123456789abcdef";
   HexDigest out;
   for (unsigned i = 0; i < 32; ++i) {
-    out.chars[2 * i] = kHex[md[i] >> 4];
-    out.chars[2 * i + 1] = kHex[md[i] & 15];
+    out.chars[2 * i] = kHex[md.bytes[i] >> 4];
+    out.chars[2 * i + 1] = kHex[md.bytes[i] & 15];
   }
   return out;
 }

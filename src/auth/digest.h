@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "auth/keys.h"
+
 namespace cfiam::auth {
 
 // A lowercase hex SHA-256 held inline, so the per-request credential check
@@ -14,6 +16,8 @@ struct HexDigest {
   std::string_view view() const { return {chars.data(), chars.size()}; }
 };
 
+// SHA-256 of `secret` as bytes (the snapshot's lookup key).
+DigestKey Sha256Key(std::string_view secret);
 // Lowercase hex SHA-256 of `secret`.
 HexDigest Sha256HexDigest(std::string_view secret);
 // The same as a string (for storing).

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -34,6 +35,20 @@ class Row {
   std::vector<Value> cols_;
 };
 
+// One row of a streaming query (Tx::QueryEach): its text columns are views
+// into the engine's buffers, valid only during the callback, so a million-row
+// load allocates nothing per column.
+class RowView {
+ public:
+  virtual bool IsNull(size_t i) const = 0;
+  virtual std::string_view Str(size_t i) const = 0;  // NULL reads as ""
+  virtual std::int64_t Int(size_t i) const = 0;      // NULL reads as 0
+
+ protected:
+  ~RowView() = default;
+};
+using RowFn = std::function<void(const RowView&)>;
+
 class DbError : public std::runtime_error {
  public:
   enum class Kind { kConstraint, kBusy, kOther };
@@ -50,6 +65,10 @@ class Tx {
   // Runs a statement; returns the number of rows it changed.
   virtual std::int64_t Exec(std::string_view sql, const Params& params = {}) = 0;
   virtual std::vector<Row> Query(std::string_view sql, const Params& params = {}) = 0;
+  // Calls `fn` for each row of a query, in order, without keeping the rows.
+  // The default runs Query() (correct for any engine, not lean); engines
+  // override it to stream from their own buffers.
+  virtual void QueryEach(std::string_view sql, const Params& params, const RowFn& fn);
   // Durably commits (the data survives a crash once this returns).
   virtual void Commit() = 0;
 };

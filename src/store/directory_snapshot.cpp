@@ -39,9 +39,12 @@ DirectorySnapshot Store::LoadDirectory(Tx& tx) {
       snap.members[it->second].role_ids.push_back(r.Str(1));
     }
   }
-  // Per-owner reads: the snapshot is taken once at start-up.
-  for (Member& m : snap.members) m.policies = ReadPolicies(tx, PolicyOwner::kMember, m.id);
-  snap.tokens = ListAllTokens(tx);
+  // Every member's policies in three queries, not three per member.
+  for (auto& [member_id, policies] : ReadAllPolicies(tx, PolicyOwner::kMember)) {
+    if (auto it = index.find(member_id); it != index.end()) {
+      snap.members[it->second].policies = std::move(policies);
+    }
+  }
   for (const Row& r : tx.Query("SELECT id, account_id FROM resource_groups")) {
     if (auto g = GetResourceGroup(tx, r.Str(1), r.Str(0))) snap.resource_groups.push_back(*g);
   }
@@ -49,6 +52,19 @@ DirectorySnapshot Store::LoadDirectory(Tx& tx) {
     if (auto g = GetUserGroup(tx, r.Str(1), r.Str(0))) snap.user_groups.push_back(*g);
   }
   return snap;
+}
+
+void Store::EachDirectoryToken(Tx& tx, const std::function<void(const TokenRow&)>& fn) {
+  const auto time = [](const RowView& r, size_t i) {
+    return r.IsNull(i) ? std::nullopt : std::optional<Micros>(r.Int(i));
+  };
+  tx.QueryEach(
+      "SELECT id, owner_kind, user_id, account_id, secret_digest, status, not_before, "
+      "expires_on, policies_json, condition_json FROM tokens",
+      {}, [&](const RowView& r) {
+        fn(TokenRow{r.Str(0), r.Str(1), r.Str(2), r.Str(3), r.Str(4), r.Str(5), time(r, 6),
+                    time(r, 7), r.Str(8), r.Str(9)});
+      });
 }
 
 }  // namespace cfiam::store

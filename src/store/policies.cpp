@@ -110,4 +110,36 @@ std::unordered_map<std::string, std::vector<Policy>> ReadPoliciesOf(
   return out;
 }
 
+std::unordered_map<std::string, std::vector<Policy>> ReadAllPolicies(Tx& tx, PolicyOwner owner) {
+  std::unordered_map<std::string, std::vector<Policy>> out;
+  const std::string column(Column(owner));
+  std::unordered_map<std::string, Policy*> index;  // pointers: vectors are final below
+  std::vector<std::pair<std::string, Policy>> rows;
+  tx.QueryEach("SELECT id, access, " + column + " FROM policies WHERE " + column +
+                   " IS NOT NULL ORDER BY " + column + ", position",
+               {}, [&](const RowView& r) {
+                 rows.push_back({std::string(r.Str(2)),
+                                 Policy{std::string(r.Str(0)), std::string(r.Str(1)), {}, {}}});
+               });
+  for (auto& [owner_id, policy] : rows) out[owner_id].push_back(std::move(policy));
+  for (auto& [owner_id, list] : out) {
+    for (Policy& p : list) index.emplace(p.id, &p);
+  }
+  if (index.empty()) return out;
+  const auto children = [&](std::string_view table, std::string_view child,
+                            std::vector<std::string> Policy::*field) {
+    tx.QueryEach("SELECT c.policy_id, c." + std::string(child) + " FROM " + std::string(table) +
+                     " c JOIN policies p ON p.id = c.policy_id WHERE p." + column +
+                     " IS NOT NULL ORDER BY c.policy_id, c.position",
+                 {}, [&](const RowView& r) {
+                   if (auto it = index.find(std::string(r.Str(0))); it != index.end()) {
+                     (it->second->*field).emplace_back(r.Str(1));
+                   }
+                 });
+  };
+  children("policy_permission_groups", "permission_group_id", &Policy::permission_group_ids);
+  children("policy_resource_groups", "resource_group_id", &Policy::resource_group_ids);
+  return out;
+}
+
 }  // namespace cfiam::store

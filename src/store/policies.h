@@ -22,6 +22,8 @@ std::vector<Policy> ReadPolicies(Tx& tx, PolicyOwner owner, std::string_view own
 // The policies of many owners in three queries (a page of members).
 std::unordered_map<std::string, std::vector<Policy>> ReadPoliciesOf(
     Tx& tx, PolicyOwner owner, const std::vector<std::string>& owner_ids);
+// The policies of every owner of a kind in three queries (start-up load).
+std::unordered_map<std::string, std::vector<Policy>> ReadAllPolicies(Tx& tx, PolicyOwner owner);
 // "?, ?, ?" with one placeholder per id (REQUIRES: ids non-empty).
 std::string Placeholders(size_t n);
 

@@ -16,4 +16,28 @@ std::int64_t Row::Int(size_t i) const {
   return 0;
 }
 
+namespace {
+
+// A materialized Row seen through the streaming interface.
+class MaterializedRowView final : public RowView {
+ public:
+  explicit MaterializedRowView(const Row& row) : row_(row) {}
+  bool IsNull(size_t i) const override { return row_.IsNull(i); }
+  std::string_view Str(size_t i) const override {
+    text_ = row_.Str(i);
+    return text_;
+  }
+  std::int64_t Int(size_t i) const override { return row_.Int(i); }
+
+ private:
+  const Row& row_;
+  mutable std::string text_;
+};
+
+}  // namespace
+
+void Tx::QueryEach(std::string_view sql, const Params& params, const RowFn& fn) {
+  for (const Row& r : Query(sql, params)) fn(MaterializedRowView(r));
+}
+
 }  // namespace cfiam::store

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -103,12 +104,28 @@ struct AuditQuery {
   std::int64_t limit = 100;
 };
 
+// A stored token as the authorization snapshot reads it: views into the
+// engine's row, valid only during the callback.
+struct TokenRow {
+  std::string_view id;
+  std::string_view owner_kind;
+  std::string_view user_id;
+  std::string_view account_id;
+  std::string_view secret_digest;
+  std::string_view status;
+  std::optional<Micros> not_before;
+  std::optional<Micros> expires_on;
+  std::string_view policies_json;
+  std::string_view condition_json;
+};
+
 // Everything the in-memory auth directory mirrors, read in one snapshot.
 struct DirectorySnapshot {
   std::vector<std::pair<User, std::optional<std::string>>> users;  // with API-key digest
   std::vector<Account> accounts;
   std::vector<Member> members;  // with roles and policies
-  std::vector<Token> tokens;
+  // Tokens are streamed instead (Store::EachDirectoryToken): a million of
+  // them must not be materialized as Token values.
   std::vector<ResourceGroup> resource_groups;
   std::vector<UserGroup> user_groups;  // with policies and member ids
 };
@@ -283,7 +300,10 @@ class Store {
   // Deletes up to `limit` entries with seq <= `upto`; returns how many.
   std::int64_t PruneChanges(Tx& tx, std::int64_t upto, std::int64_t limit);
 
+  // Everything but the tokens, in a fixed number of set-based queries.
   DirectorySnapshot LoadDirectory(Tx& tx);
+  // Streams every token to `fn` in one query.
+  void EachDirectoryToken(Tx& tx, const std::function<void(const TokenRow&)>& fn);
   // Every user with its API-key digest (if any).
   std::vector<std::pair<User, std::optional<std::string>>> ListUsersWithKeys(Tx& tx);
 

@@ -161,7 +161,9 @@ std::int64_t Store::CountAccountTokens(Tx& tx, std::string_view account_id) {
 
 void Store::SetTokensLastUsed(Tx& tx, const std::vector<std::pair<std::string, Micros>>& uses) {
   // Set-based: a flush of N uses is N / kLastUsedChunk statements, not N.
-  // The CTE + correlated subquery form is plain SQL (no UPDATE ... FROM).
+  // UPDATE ... FROM (SQLite >= 3.33 and PostgreSQL alike) joins each row of
+  // v to its token by primary key; correlated subqueries over v instead
+  // scanned all of v twice per token (a 60,000-use flush took 2 s).
   for (std::size_t start = 0; start < uses.size(); start += kLastUsedChunk) {
     const std::size_t n = std::min(kLastUsedChunk, uses.size() - start);
     std::string sql = "WITH v(id, t) AS (VALUES ";
@@ -173,9 +175,8 @@ void Store::SetTokensLastUsed(Tx& tx, const std::vector<std::pair<std::string, M
       params.emplace_back(uses[start + i].second);
     }
     sql +=
-        ") UPDATE tokens SET last_used_on = (SELECT v.t FROM v WHERE v.id = tokens.id) "
-        "WHERE id IN (SELECT id FROM v) AND (last_used_on IS NULL OR last_used_on < "
-        "(SELECT v.t FROM v WHERE v.id = tokens.id))";
+        ") UPDATE tokens SET last_used_on = v.t FROM v WHERE tokens.id = v.id AND "
+        "(tokens.last_used_on IS NULL OR tokens.last_used_on < v.t)";
     tx.Exec(sql, params);
   }
 }

@@ -135,6 +135,39 @@ std::vector<Row> RunQuery(Connection& conn, std::string_view sql, const Params& 
   return rows;
 }
 
+// The current row of a stepping statement.
+class StatementRowView final : public RowView {
+ public:
+  explicit StatementRowView(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  bool IsNull(size_t i) const override {
+    return sqlite3_column_type(stmt_, static_cast<int>(i)) == SQLITE_NULL;
+  }
+  std::string_view Str(size_t i) const override {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, static_cast<int>(i)));
+    if (!p) return {};
+    return {p, static_cast<size_t>(sqlite3_column_bytes(stmt_, static_cast<int>(i)))};
+  }
+  std::int64_t Int(size_t i) const override {
+    return sqlite3_column_int64(stmt_, static_cast<int>(i));
+  }
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+void RunQueryEach(Connection& conn, std::string_view sql, const Params& params, const RowFn& fn) {
+  sqlite3_stmt* stmt = conn.Prepare(sql, params);
+  // The statement is cached: reset it however the callback leaves.
+  struct Reset {
+    sqlite3_stmt* s;
+    ~Reset() { sqlite3_reset(s); }
+  } reset{stmt};
+  const StatementRowView row(stmt);
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) fn(row);
+  if (rc != SQLITE_DONE) Fail(conn.raw(), rc, "query");
+}
+
 class SqliteDb;
 
 // A read transaction on a pooled connection.
@@ -147,6 +180,9 @@ class SqliteReadTx : public Tx {
   }
   std::vector<Row> Query(std::string_view sql, const Params& params) override {
     return RunQuery(*conn_, sql, params);
+  }
+  void QueryEach(std::string_view sql, const Params& params, const RowFn& fn) override {
+    RunQueryEach(*conn_, sql, params, fn);
   }
   void Commit() override {
     conn_->Run("COMMIT");
@@ -174,6 +210,7 @@ class SqliteWriteTx : public Tx {
   ~SqliteWriteTx() override;
   std::int64_t Exec(std::string_view sql, const Params& params) override;
   std::vector<Row> Query(std::string_view sql, const Params& params) override;
+  void QueryEach(std::string_view sql, const Params& params, const RowFn& fn) override;
   void Commit() override;
 
  private:
@@ -363,6 +400,10 @@ std::int64_t SqliteWriteTx::Exec(std::string_view sql, const Params& params) {
 
 std::vector<Row> SqliteWriteTx::Query(std::string_view sql, const Params& params) {
   return RunQuery(*owner_.writer_, sql, params);
+}
+
+void SqliteWriteTx::QueryEach(std::string_view sql, const Params& params, const RowFn& fn) {
+  RunQueryEach(*owner_.writer_, sql, params, fn);
 }
 
 void SqliteWriteTx::Commit() {

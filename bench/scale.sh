@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Scale: the authorization snapshot at N account tokens (issue #11 "Numbers").
+#   bench/scale.sh [N=1000000]
+# For 1,000 tokens and then N, with the same release binary: seeds the tokens
+# straight into the SQLite file while the server is stopped (bench/
+# scale_seed.py: N/450 accounts so none passes the 500-token cap, real random
+# secrets stored as SHA-256 digests, each token's policy with its own id as an
+# API create leaves it), then with the server on core 0 (--threads 1) and wrk
+# on core 1 measures: start-up to /healthz, resident memory after start,
+# tokens/verify req/s with a random token per request (bench/scale_verify.lua),
+# the median latency of creating one token and of deleting one account with
+# its ~450 tokens (API calls, tenant admin), and the time to shut down.
+# The last line is exactly:
+#   tokens=N start_s=S rss_mib=M verify_ratio=R create_ms=C delete_account_ms=D
+# BENCH_BIN=path measures another binary; BENCH_DURATION (8s) and
+# BENCH_CONNECTIONS (64) as in bench/lib.sh.
+cd "$(dirname "$0")/.."
+set -euo pipefail
+N="${1:-1000000}"
+PORT="${BENCH_PORT:-$((20000 + RANDOM % 20000))}"
+URL="http://127.0.0.1:${PORT}"
+DURATION="${BENCH_DURATION:-8s}"
+CONNECTIONS="${BENCH_CONNECTIONS:-64}"
+TOKEN="bench-$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+BIN="${BENCH_BIN:-}"
+if [ -z "$BIN" ]; then
+  scripts/setup.sh release >/dev/null
+  BIN=build/release/cfiam
+fi
+if [ "$(nproc)" -ge 2 ]; then
+  SERVER_PIN=(taskset -c 0)
+  WRK_PIN=(taskset -c 1)
+else
+  SERVER_PIN=()
+  WRK_PIN=()
+fi
+DATA=""
+PID=""
+cleanup() {
+  [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+  [ -n "$DATA" ] && rm -rf "$DATA"
+  return 0
+}
+trap cleanup EXIT
+
+now_s() { date +%s.%N; }
+start() {
+  CFIAM_BOOTSTRAP_TOKEN="$TOKEN" "${SERVER_PIN[@]}" "$BIN" serve --listen "127.0.0.1:${PORT}" \
+    --data-dir "$DATA" --threads 1 2>>"$DATA/server.log" &
+  PID=$!
+  for _ in $(seq 3000); do
+    curl -fs "$URL/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "$PID" 2>/dev/null || break
+    sleep 0.01
+  done
+  echo "server did not start" >&2
+  cat "$DATA/server.log" >&2
+  exit 1
+}
+stop() {
+  kill "$PID"
+  wait "$PID" || true
+  PID=""
+}
+call() {
+  curl -fsS -X "$1" "$URL/client/v4$2" -H "Authorization: Bearer $TOKEN" \
+    -H 'Content-Type: application/json' ${3:+-d "$3"}
+}
+field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+policy() {
+  echo "{\"name\":\"$2\",\"policies\":[{\"effect\":\"allow\",\"permission_groups\":[{\"id\":\"c1fde68c7bcc44588cbb6ddbc16d6480\"}],\"resources\":{\"com.cloudflare.api.account.$1\":\"*\"}}]}"
+}
+
+# run SIZE: sets RESULT to "<start_s> <rss_mib> <verify_rps> <create_ms> <delete_ms> <shutdown_s>
+# <non2xx> <idle_shutdown_s>": shutdown_s after the traffic includes the final
+# last_used flush; idle_shutdown_s is a stop right after start-up.
+run() {
+  local size=$1
+  DATA="$(mktemp -d /tmp/cfiam-scale-XXXXXX)"
+  start
+  local account template
+  account=$(call POST /accounts '{"name":"Template"}' | field '["result"]["id"]')
+  template=$(call POST "/accounts/$account/tokens" "$(policy "$account" template)" | field '["result"]["id"]')
+  stop
+  local t0 t1
+  t0=$(now_s)
+  python3 bench/scale_seed.py "$DATA/cfiam.db" "$size" "$DATA/secrets" "$template" >/dev/null
+  t1=$(now_s)
+  echo "seeded $size tokens in $(echo "$t1 - $t0" | bc) s" >&2
+
+  t0=$(now_s)
+  start
+  t1=$(now_s)
+  local start_s rss_kb
+  start_s=$(printf '%.2f' "$(echo "$t1 - $t0" | bc)")
+  rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$PID/status")
+  # Shut down once before any traffic (the snapshot alone), then start again.
+  local idle_stop
+  t0=$(now_s)
+  stop
+  t1=$(now_s)
+  idle_stop=$(printf '%.2f' "$(echo "$t1 - $t0" | bc)")
+  start
+
+  local out rps non2xx
+  out=$(SCALE_SECRETS="$DATA/secrets" "${WRK_PIN[@]}" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" \
+    --latency -s bench/scale_verify.lua "$URL")
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+  echo "  verify at $size: $rps req/s, p50 $(awk '$1=="50%" {print $2}' <<<"$out"), p99 $(awk '$1=="99%" {print $2}' <<<"$out"), non-2xx ${non2xx:-0}" >&2
+
+  # Create: one token at a time into a seeded account (it has room below the cap).
+  local victim creates deletes
+  mapfile -t seeded < <(cut -d' ' -f1 "$DATA/secrets" | sort -u | head -4)
+  victim=${seeded[0]}
+  creates=$(for i in $(seq 11); do
+    curl -fsS -o /dev/null -w '%{time_total}\n' -X POST "$URL/client/v4/accounts/$victim/tokens" \
+      -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+      -d "$(policy "$victim" "scale-create-$i")"
+  done | median)
+  # Delete: whole seeded accounts, each with its ~450 tokens.
+  deletes=$(for a in "${seeded[@]:1:3}"; do
+    curl -fsS -o /dev/null -w '%{time_total}\n' -X DELETE "$URL/client/v4/accounts/$a" \
+      -H "Authorization: Bearer $TOKEN"
+  done | median)
+
+  t0=$(now_s)
+  stop
+  t1=$(now_s)
+  RESULT=$(printf '%s %d %s %.2f %.2f %.2f %s %s' "$start_s" $((rss_kb / 1024)) "$rps" \
+    "$(echo "$creates * 1000" | bc)" "$(echo "$deletes * 1000" | bc)" "$(echo "$t1 - $t0" | bc)" \
+    "${non2xx:-0}" "$idle_stop")
+  rm -rf "$DATA"
+  DATA=""
+}
+
+run 1000
+read -r s1 m1 v1 c1 d1 x1 e1 i1 <<<"$RESULT"
+echo "tokens=1000 start_s=$s1 rss_mib=$m1 verify_rps=$v1 create_ms=$c1 delete_account_ms=$d1 shutdown_s=$x1 idle_shutdown_s=$i1 non2xx=$e1"
+run "$N"
+read -r sN mN vN cN dN xN eN iN <<<"$RESULT"
+echo "tokens=$N start_s=$sN rss_mib=$mN verify_rps=$vN create_ms=$cN delete_account_ms=$dN shutdown_s=$xN idle_shutdown_s=$iN non2xx=$eN"
+ratio=$(python3 -c "print(f'{$vN / $v1:.2f}')")
+echo "tokens=$N start_s=$sN rss_mib=$mN verify_ratio=$ratio create_ms=$cN delete_account_ms=$dN"
