@@ -234,6 +234,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void ReadHeader() {
     parser_.emplace();
+    route_.reset();
     parser_->header_limit(static_cast<std::uint32_t>(srv_.opt.max_header_bytes));
     parser_->body_limit(srv_.opt.max_body_bytes);
     Tcp().expires_after(srv_.opt.request_timeout);
@@ -265,6 +266,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         unread_input_ = true;
         return Write(std::move(res), std::move(header.ray), false);
       }
+      route_ = std::move(header.route);  // routed once: the body does not change it
     }
     // A chunked body has no announced size: count it at the limit.
     const std::size_t reserve =
@@ -314,6 +316,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (ec) return OnReadError(ec);
     Request req;
     req.raw = parser_->release();
+    req.route = std::move(route_);
     req.client_ip = client_ip_;
     req.ray = srv_.NextRay();
     req.received = std::chrono::steady_clock::now();
@@ -410,7 +413,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::string client_ip_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::size_t reserved_ = 0;  // this request's share of the body budget
+  std::unique_ptr<RouteState> route_;  // what the header check routed, for the whole request
+  std::size_t reserved_ = 0;           // this request's share of the body budget
   bool keep_alive_ = true;
   bool head_ = false;
   bool unread_input_ = false;
