@@ -19,7 +19,7 @@ namespace {
 constexpr std::size_t kEmailMax = 90;
 
 std::string ValidEmail(const ObjectReader& body) {
-  std::string email = ToLower(Trim(body.RequiredString("email")));
+  std::string email = NormalizeEmail(body.RequiredString("email"));
   if (Utf8Length(email) > kEmailMax) {
     throw ApiError::Invalid("email", "must be at most 90 characters");
   }

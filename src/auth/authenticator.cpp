@@ -91,7 +91,7 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
       throw BadHeader(codes::kInvalidKeyHeader, "Invalid format for X-Auth-Key header");
     }
     auto user = directory_.FindUserByApiKeyDigest(Sha256HexDigest(creds.auth_key).view());
-    if (!user || user->email != ToLower(Trim(creds.auth_email))) {
+    if (!user || user->email != NormalizeEmail(creds.auth_email)) {
       CountAuthz(Outcome::kUnknownApiKey);
       throw ApiError(403, codes::kInvalidAccessToken, "Unknown X-Auth-Key or X-Auth-Email");
     }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "util/hex.h"
 
 namespace cfiam::auth {
 namespace {
@@ -46,11 +47,10 @@ HexDigest Sha256HexDigest(std::string_view secret) {
       EVP_DigestFinal_ex(ctx, md, &len) != 1 || len != 32) {
     throw std::runtime_error("SHA-256 failed");
   }
-  static constexpr char kHex[] = "0123456789abcdef";
   HexDigest out;
   for (unsigned i = 0; i < 32; ++i) {
-    out.chars[2 * i] = kHex[md[i] >> 4];
-    out.chars[2 * i + 1] = kHex[md[i] & 15];
+    out.chars[2 * i] = HexDigit(md[i] >> 4);
+    out.chars[2 * i + 1] = HexDigit(md[i]);
   }
   return out;
 }
@@ -62,6 +62,5 @@ std::string Sha256Hex(std::string_view secret) {
 bool DigestEqual(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
-
 
 }  // namespace cfiam::auth

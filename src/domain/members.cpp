@@ -33,11 +33,6 @@ void MemberService::KeepSuperAdmin(store::Tx& tx, const Member& before, const Me
       "role over the whole account; this member is the last one");
 }
 
-store::MemberWithUser MemberService::WithUser(store::Tx& tx, Member m) {
-  auto user = store_.GetUser(tx, m.user_id);
-  return {std::move(m), user.value_or(User{})};
-}
-
 Member MemberService::LoadInAccount(store::Tx& tx, const std::string& account_id,
                                     const std::string& member_id) {
   auto m = store_.GetMember(tx, member_id);
@@ -82,7 +77,7 @@ store::MemberWithUser MemberService::Add(const std::string& account_id, const st
 store::MemberWithUser MemberService::Get(const std::string& account_id,
                                          const std::string& member_id) {
   auto tx = store_.Read();
-  return WithUser(*tx, LoadInAccount(*tx, account_id, member_id));
+  return store_.WithUser(*tx, LoadInAccount(*tx, account_id, member_id));
 }
 
 Page<store::MemberWithUser> MemberService::List(const store::MemberQuery& query) {
@@ -102,7 +97,7 @@ store::MemberWithUser MemberService::Update(const std::string& account_id,
   if (status) after.status = *status;
   KeepSuperAdmin(*tx, before, &after);
   store_.UpdateMember(*tx, after);
-  store::MemberWithUser result = WithUser(*tx, after);
+  store::MemberWithUser result = store_.WithUser(*tx, after);
   tx->Commit();
   directory_.PutMember(after);
   return result;

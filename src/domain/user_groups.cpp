@@ -13,11 +13,6 @@ ApiError DuplicateName(const std::string& name) {
   return ApiError::Conflict("A user group named '" + name + "' already exists in this account");
 }
 
-store::MemberWithUser WithUser(store::Store& store, store::Tx& tx, Member m) {
-  auto user = store.GetUser(tx, m.user_id);
-  return {std::move(m), user.value_or(User{})};
-}
-
 }  // namespace
 
 UserGroup UserGroupService::Load(store::Tx& tx, const std::string& account_id,
@@ -110,7 +105,7 @@ std::vector<store::MemberWithUser> UserGroupService::SetMembers(const std::strin
       unknown += (unknown.empty() ? "" : ", ") + mid;
       continue;
     }
-    named.push_back(WithUser(store_, *tx, std::move(*m)));
+    named.push_back(store_.WithUser(*tx, std::move(*m)));
   }
   if (!unknown.empty()) {
     throw ApiError::Invalid("members", "not members of this account: " + unknown);
@@ -138,7 +133,7 @@ store::MemberWithUser UserGroupService::RemoveMember(const std::string& account_
   if (it == g.member_ids.end()) throw ApiError::NotFound("Member");
   g.member_ids.erase(it);
   auto m = store_.GetMember(*tx, member_id);
-  store::MemberWithUser result = WithUser(store_, *tx, m.value_or(Member{}));
+  store::MemberWithUser result = store_.WithUser(*tx, m.value_or(Member{}));
   g.modified_on = std::max(NowMicros(), g.modified_on + 1);
   store_.SetUserGroupMembers(*tx, id, g.member_ids, g.modified_on);
   tx->Commit();
@@ -156,7 +151,7 @@ store::MemberWithUser UserGroupService::GetMember(const std::string& account_id,
   if (!m || std::find(g.member_ids.begin(), g.member_ids.end(), member_id) == g.member_ids.end()) {
     throw ApiError::NotFound("Member");
   }
-  return WithUser(store_, *tx, std::move(*m));
+  return store_.WithUser(*tx, std::move(*m));
 }
 
 }  // namespace cfiam

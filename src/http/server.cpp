@@ -8,7 +8,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/json.hpp>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
@@ -21,6 +20,8 @@
 #include <vector>
 
 #include "obs/log.h"
+#include "util/error_envelope.h"
+#include "util/hex.h"
 #include "util/random.h"
 
 namespace cfiam::http {
@@ -71,15 +72,6 @@ std::shared_ptr<ssl::context> MakeTlsContext(const std::string& cert, const std:
 
 }  // namespace
 
-std::string ErrorEnvelope(int code, const std::string& message) {
-  boost::json::object err{{"code", code}, {"message", message}};
-  boost::json::object env{{"success", false},
-                          {"errors", boost::json::array{err}},
-                          {"messages", boost::json::array{}},
-                          {"result", nullptr}};
-  return boost::json::serialize(env);
-}
-
 struct Server::Impl {
   Impl(ServerOptions o, Handler h, InlineHandler ih, HeaderCheck hc)
       : opt(std::move(o)),
@@ -103,9 +95,8 @@ struct Server::Impl {
     // unpredictable across restarts.
     std::uint64_t n = ray_base + ray_counter.fetch_add(1, std::memory_order_relaxed);
     // "%016llx-CFI", written by hand: every response pays for it.
-    static constexpr char kHex[] = "0123456789abcdef";
     std::string ray(20, '-');
-    for (int i = 15; i >= 0; --i, n >>= 4) ray[static_cast<std::size_t>(i)] = kHex[n & 15];
+    for (int i = 15; i >= 0; --i, n >>= 4) ray[static_cast<std::size_t>(i)] = HexDigit(n);
     ray.replace(17, 3, "CFI");
     return ray;
   }
@@ -214,7 +205,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Refuse(unsigned status, const std::string& message) {
     keep_alive_ = false;
     unread_input_ = true;
-    Response res{status, ErrorEnvelope(static_cast<int>(status), message), {}};
+    Response res{status, ErrorBody(static_cast<int>(status), message), {}};
     if (status == 503) res.headers.emplace_back("Retry-After", "1");
     Write(std::move(res), srv_.NextRay(), false);
   }
@@ -333,7 +324,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       try {
         res = self->srv_.handler(req);
       } catch (...) {
-        res = {500, ErrorEnvelope(10001, "Internal server error"), {}};
+        res = {500, ErrorBody(10001, "Internal server error"), {}};
       }
       net::post(self->stream_.get_executor(),
                 [self, res = std::move(res), ray = std::move(req.ray)]() mutable {

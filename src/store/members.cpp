@@ -101,6 +101,11 @@ bool Store::DeleteMember(Tx& tx, std::string_view member_id) {
   return tx.Exec("DELETE FROM members WHERE id = ?", {std::string(member_id)}) > 0;
 }
 
+MemberWithUser Store::WithUser(Tx& tx, Member member) {
+  auto user = GetUser(tx, member.user_id);
+  return {std::move(member), user.value_or(User{})};
+}
+
 Page<MemberWithUser> Store::ListMembers(Tx& tx, const MemberQuery& q) {
   std::string where = " WHERE m.account_id = ?";
   Params params{q.account_id};
