@@ -31,7 +31,7 @@ struct ListRequest {
   std::optional<std::string> cursor;  // as sent, not yet verified
 };
 
-// Throws ApiError 400 naming the parameter on any invalid value; `limit`
+// Throws Failure 400 naming the parameter on any invalid value; `limit`
 // must lie within `bounds` (the audit route's declared paging).
 ListRequest ParseListRequest(const api::QueryParams& params,
                              const api::PageBounds& bounds = {kDefaultLimit, 1, kMaxLimit});

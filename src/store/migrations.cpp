@@ -206,6 +206,19 @@ constexpr Migration kMigrations[] = {
          "ALTER TABLE users ADD COLUMN zipcode TEXT",
          "ALTER TABLE users ADD COLUMN telephone TEXT",
      }},
+    // The change log (store/change_log.h): what the in-memory authorization
+    // state must re-read, in commit order. AUTOINCREMENT so a seq is never
+    // reused after pruning (a reader resumes "after seq N").
+    {6,
+     {
+         R"(CREATE TABLE change_log (
+              seq INTEGER PRIMARY KEY AUTOINCREMENT,
+              kind TEXT NOT NULL,
+              id TEXT NOT NULL,
+              account_id TEXT NOT NULL DEFAULT '',
+              user_id TEXT NOT NULL DEFAULT '',
+              time BIGINT NOT NULL))",
+     }},
 };
 
 }  // namespace
