@@ -32,25 +32,16 @@
 #include "store/sqlite/snapshot.h"
 #include "store/store.h"
 #include "util/api_error.h"
+#include "util/options.h"
 #include "util/periodic.h"
 #include "util/text.h"
 
 namespace {
 
-constexpr const char* kUsage = R"(cfiam — a self-hostable Cloudflare Accounts and IAM API server
+// The commands; the serve options follow, generated from their table.
+constexpr const char* kCommands = R"(cfiam — a self-hostable Cloudflare Accounts and IAM API server
 
 Usage:
-  cfiam serve [--listen HOST:PORT] [--data-dir DIR] [--threads N]
-              [--max-connections N] [--request-timeout S] [--idle-timeout S]
-              [--dns-resolver HOST:PORT] [--dns-timeout MS]
-              [--sso-verify-interval MS] [--sso-verify-attempts N]
-              [--sso-blocked-domains LIST]
-              [--audit-retention AGE] [--audit-prune-interval AGE]
-              [--metrics-listen HOST:PORT] [--log-format text|json] [--log-level L]
-              [--seed FILE]
-              [--rate-limit N/WINDOW]
-              [--max-connections-per-ip N] [--max-buffered-bodies MIB]
-              [--tls-cert FILE --tls-key FILE]
   cfiam admin api-key --email E [--data-dir DIR]
                         create or roll a user's global API key (X-Auth-Key) and print
                         it once; a running server picks it up within seconds
@@ -60,67 +51,14 @@ Usage:
   cfiam admin restore FILE [--data-dir DIR]
                         replace the store with the snapshot FILE (server stopped;
                         refused while a server uses the data directory)
-  cfiam routes          print the route table as JSON (method, path, access, permission, audit)
+  cfiam routes          print the route table as JSON (method, path, access, permission,
+                        audit, resource, paging)
   cfiam --help | --version
 
-serve options (each also read from the environment):
-  --listen HOST:PORT   address to listen on (CFIAM_LISTEN; default 127.0.0.1:8787;
-                       IPv6 as [::1]:8787; port 0 picks a free port)
-  --data-dir DIR       where the SQLite database lives (CFIAM_DATA_DIR; default ./data)
-  --threads N          I/O threads (CFIAM_THREADS; default: number of cores)
-  --max-connections N  open connections before new ones get 503 (CFIAM_MAX_CONNECTIONS; 4096;
-                       lowered to fit the descriptor limit, RLIMIT_NOFILE)
-  --request-timeout S  seconds to receive a whole request (CFIAM_REQUEST_TIMEOUT; 30)
-  --idle-timeout S     seconds an idle keep-alive connection stays open (CFIAM_IDLE_TIMEOUT; 60)
-  --seed FILE          load this seed file (accounts, users, members, groups, tokens with
-                       fixed ids and secrets; docs/emulator.md) at start-up (CFIAM_SEED)
+serve options; each also read from its environment variable (a flag wins over it):
+)";
 
-Edge limits and TLS (each also read from the environment):
-  --max-connections-per-ip N  open connections from one client address before new ones
-                       get 503 (CFIAM_MAX_CONNECTIONS_PER_IP; 256)
-  --max-buffered-bodies MIB   request bodies held in memory at once, across all
-                       connections, before new ones get 503 (CFIAM_MAX_BUFFERED_BODIES; 256)
-  --tls-cert FILE      PEM certificate chain; with --tls-key the listener serves HTTPS only
-                       (CFIAM_TLS_CERT); SIGHUP reloads both for new connections
-  --tls-key FILE       PEM private key of --tls-cert (CFIAM_TLS_KEY)
-
-SSO connector domain verification (DNS TXT lookups; each also from the environment):
-  --dns-resolver HOST:PORT   DNS server to ask (CFIAM_DNS_RESOLVER; IPv6 as [::1]:53;
-                             default: the first nameserver of /etc/resolv.conf)
-  --dns-timeout MS           per-try UDP timeout in milliseconds; 2 tries per lookup
-                             (CFIAM_DNS_TIMEOUT; default 2000)
-  --sso-verify-interval MS   milliseconds between lookups of one verification
-                             (CFIAM_SSO_VERIFY_INTERVAL; default 30000)
-  --sso-verify-attempts N    lookups before a verification is "failed"
-                             (CFIAM_SSO_VERIFY_ATTEMPTS; default 10)
-  --sso-blocked-domains LIST comma-separated email domains refused for SSO connectors,
-                             on top of the built-in public mailbox providers
-                             (CFIAM_SSO_BLOCKED_DOMAINS)
-
-Audit log retention (each also from the environment):
-  --audit-retention AGE      entries older than this are deleted in the background
-                             (CFIAM_AUDIT_RETENTION; default 18mo)
-  --audit-prune-interval AGE how often the pruner runs (CFIAM_AUDIT_PRUNE_INTERVAL;
-                             default 10m)
-  AGE is a whole number and a unit: s, m (minutes), h, d, w, mo (calendar
-  months) or y, e.g. 90s, 12h, 30d, 18mo, 1y.
-
-Operations (each also from the environment):
-  --metrics-listen HOST:PORT serve GET /metrics (and /readyz) on this separate listener
-                             only (CFIAM_METRICS_LISTEN; default: GET /metrics on the
-                             main listener, no credentials)
-  --log-format text|json     stderr lines as text or one JSON object each
-                             (CFIAM_LOG_FORMAT; default text)
-  --log-level L              debug, info, warn or error (CFIAM_LOG_LEVEL; default info;
-                             access lines are info)
-
-Rate limit (also from the environment):
-  --rate-limit N/WINDOW      at most N requests per WINDOW per credential owner (a user,
-                             or the account of an account token); beyond it 429 971
-                             with Retry-After until the window ends. WINDOW is a number
-                             and s, m or h; Cloudflare's global limit is 1200/5m
-                             (CFIAM_RATE_LIMIT; default off)
-
+constexpr const char* kUsageTail = R"(
 Bootstrap (environment):
   CFIAM_BOOTSTRAP_TOKEN    make this exact secret a valid API token of the bootstrap user
   CFIAM_BOOTSTRAP_EMAIL    the bootstrap tenant-admin user (default admin@example.com)
@@ -133,39 +71,135 @@ GET /readyz once the store answers queries (503 otherwise).
 )";
 
 struct ServeConfig {
-  std::string listen = "127.0.0.1:8787";
-  std::string data_dir = "./data";
-  unsigned threads = 0;
-  long long max_connections = 4096;
-  long long request_timeout = 30;
-  long long idle_timeout = 60;
+  std::string listen;
+  std::string data_dir;
+  long long threads = 0;  // 0: one per core
+  long long max_connections = 0;
+  long long request_timeout = 0;
+  long long idle_timeout = 0;
   std::optional<std::string> dns_resolver;  // default: /etc/resolv.conf
-  long long dns_timeout_ms = 2000;
-  long long verify_interval_ms = 30000;
-  long long verify_attempts = 10;
+  long long dns_timeout_ms = 0;
+  long long verify_interval_ms = 0;
+  long long verify_attempts = 0;
   std::string blocked_domains;  // comma-separated
-  cfiam::audit::Age audit_retention{18, 0};
-  cfiam::audit::Age audit_prune_interval{0, 600LL * 1000000};
+  cfiam::audit::Age audit_retention;
+  cfiam::audit::Age audit_prune_interval;
   std::optional<std::string> metrics_listen;  // default: /metrics on the main listener
   cfiam::obs::log::Format log_format = cfiam::obs::log::Format::kText;
   cfiam::obs::log::Level log_level = cfiam::obs::log::Level::kInfo;
   std::optional<std::string> seed;          // seed file loaded at start-up
   cfiam::auth::RateLimitPolicy rate_limit;  // off
   // Edge limits and TLS.
-  long long max_connections_per_ip = 256;
-  long long max_buffered_bodies_mib = 256;
+  long long max_connections_per_ip = 0;
+  long long max_buffered_bodies_mib = 0;
   std::string tls_cert;
   std::string tls_key;
 };
 
-std::optional<std::string> Env(const char* name) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return std::nullopt;
-  return std::string(v);
+// Every serve option, once: flag, variable, metavariable, default, help and
+// how its value is read into `c`. Defaults live here (the struct's are
+// overwritten by Parse) so the help cannot disagree with them.
+std::vector<cfiam::options::Option> ServeOptions(ServeConfig& c) {
+  namespace opt = cfiam::options;
+  namespace log = cfiam::obs::log;
+  constexpr long long kDay = 86400000;
+  return {
+      {"--listen", "CFIAM_LISTEN", "HOST:PORT", "127.0.0.1:8787",
+       "address to listen on (IPv6 as [::1]:8787; port 0 picks a free port)", opt::Text(c.listen)},
+      {"--data-dir", "CFIAM_DATA_DIR", "DIR", "./data", "where the SQLite database lives",
+       opt::Text(c.data_dir)},
+      {"--threads", "CFIAM_THREADS", "N", "", "I/O threads (default: number of cores)",
+       opt::Number(c.threads, 1, 256)},
+      {"--max-connections", "CFIAM_MAX_CONNECTIONS", "N", "4096",
+       "open connections before new ones get 503; lowered to fit the\n"
+       "descriptor limit (RLIMIT_NOFILE)",
+       opt::Number(c.max_connections, 1, 1000000)},
+      {"--request-timeout", "CFIAM_REQUEST_TIMEOUT", "S", "30",
+       "seconds to receive a whole request", opt::Number(c.request_timeout, 1, 3600)},
+      {"--idle-timeout", "CFIAM_IDLE_TIMEOUT", "S", "60",
+       "seconds an idle keep-alive connection stays open", opt::Number(c.idle_timeout, 1, 3600)},
+      {"--seed", "CFIAM_SEED", "FILE", "",
+       "load this seed file (accounts, users, members, groups, tokens with\n"
+       "fixed ids and secrets; docs/emulator.md) at start-up",
+       opt::OptionalText(c.seed)},
+
+      {"--max-connections-per-ip", "CFIAM_MAX_CONNECTIONS_PER_IP", "N", "256",
+       "open connections from one client address before new ones get 503",
+       opt::Number(c.max_connections_per_ip, 1, 1000000), "Edge limits and TLS"},
+      {"--max-buffered-bodies", "CFIAM_MAX_BUFFERED_BODIES", "MIB", "256",
+       "request bodies held in memory at once, across all connections,\n"
+       "before new ones get 503",
+       opt::Number(c.max_buffered_bodies_mib, 1, 1 << 20)},
+      {"--tls-cert", "CFIAM_TLS_CERT", "FILE", "",
+       "PEM certificate chain; with --tls-key the listener serves HTTPS\n"
+       "only; SIGHUP reloads both for new connections",
+       opt::Text(c.tls_cert)},
+      {"--tls-key", "CFIAM_TLS_KEY", "FILE", "", "PEM private key of --tls-cert",
+       opt::Text(c.tls_key)},
+
+      {"--dns-resolver", "CFIAM_DNS_RESOLVER", "HOST:PORT", "",
+       "DNS server to ask (IPv6 as [::1]:53; default: the first\n"
+       "nameserver of /etc/resolv.conf)",
+       opt::OptionalText(c.dns_resolver), "SSO connector domain verification (DNS TXT lookups)"},
+      {"--dns-timeout", "CFIAM_DNS_TIMEOUT", "MS", "2000",
+       "per-try UDP timeout in milliseconds; 2 tries per lookup",
+       opt::Number(c.dns_timeout_ms, 10, 60000)},
+      {"--sso-verify-interval", "CFIAM_SSO_VERIFY_INTERVAL", "MS", "30000",
+       "milliseconds between lookups of one verification",
+       opt::Number(c.verify_interval_ms, 10, kDay)},
+      {"--sso-verify-attempts", "CFIAM_SSO_VERIFY_ATTEMPTS", "N", "10",
+       "lookups before a verification is \"failed\"", opt::Number(c.verify_attempts, 1, 1000)},
+      {"--sso-blocked-domains", "CFIAM_SSO_BLOCKED_DOMAINS", "LIST", "",
+       "comma-separated email domains refused for SSO connectors,\n"
+       "on top of the built-in public mailbox providers",
+       opt::Text(c.blocked_domains)},
+
+      {"--audit-retention", "CFIAM_AUDIT_RETENTION", "AGE", "18mo",
+       "entries older than this are deleted in the background; AGE is a\n"
+       "whole number and a unit: s, m (minutes), h, d, w, mo (calendar\n"
+       "months) or y, e.g. 90s, 12h, 30d, 18mo, 1y",
+       opt::Parsed(c.audit_retention, cfiam::audit::ParseAge,
+                   "an age like 90s, 12h, 30d, 18mo or 1y"),
+       "Audit log retention"},
+      {"--audit-prune-interval", "CFIAM_AUDIT_PRUNE_INTERVAL", "AGE", "10m",
+       "how often the pruner runs",
+       opt::Parsed(c.audit_prune_interval, cfiam::audit::ParseAge,
+                   "an age like 90s, 12h, 30d, 18mo or 1y")},
+
+      {"--metrics-listen", "CFIAM_METRICS_LISTEN", "HOST:PORT", "",
+       "serve GET /metrics (and /readyz) on this separate listener only\n"
+       "(default: GET /metrics on the main listener, no credentials)",
+       opt::OptionalText(c.metrics_listen), "Operations"},
+      {"--log-format", "CFIAM_LOG_FORMAT", "text|json", "text",
+       "stderr lines as text or one JSON object each",
+       opt::Parsed(c.log_format, log::ParseFormat, "text or json")},
+      {"--log-level", "CFIAM_LOG_LEVEL", "L", "info",
+       "debug, info, warn or error (access lines are info)",
+       opt::Parsed(c.log_level, log::ParseLevel, "debug, info, warn or error")},
+      {"--rate-limit", "CFIAM_RATE_LIMIT", "N/WINDOW", "off",
+       "at most N requests per WINDOW per credential owner (a user, or the\n"
+       "account of an account token); beyond it 429 971 with Retry-After\n"
+       "until the window ends. WINDOW is a number and s, m or h;\n"
+       "Cloudflare's global limit is 1200/5m",
+       opt::Parsed(c.rate_limit, cfiam::auth::ParseRateLimit,
+                   "off or requests/window, e.g. 1200/5m or 3/2s")},
+  };
 }
 
+std::string UsageText() {
+  ServeConfig unused;
+  const auto table = ServeOptions(unused);
+  std::string text(kCommands);
+  const std::string_view serve = "  cfiam serve ";
+  text.insert(text.find("  cfiam admin"),
+              std::string(serve) + cfiam::options::Synopsis(table, serve.size(), 96) + "\n");
+  return text + cfiam::options::Help(table) + kUsageTail;
+}
+
+std::optional<std::string> Env(const char* name) { return cfiam::options::Getenv(name); }
+
 [[noreturn]] void Usage(const std::string& error) {
-  std::cerr << "cfiam: " << error << "\n\n" << kUsage;
+  std::cerr << "cfiam: " << error << "\n\n" << UsageText();
   std::exit(2);
 }
 
@@ -182,46 +216,10 @@ bool SplitListen(const std::string& listen, std::string& host, unsigned short& p
   return true;
 }
 
-long long ParseBounded(const std::string& name, const std::string& s, long long lo, long long hi) {
-  long long n = 0;
-  if (!cfiam::ParseUint(s, n) || n < lo || n > hi) {
-    Usage(name + " takes a number from " + std::to_string(lo) + " to " + std::to_string(hi));
-  }
-  return n;
-}
-
-cfiam::audit::Age ParseAgeFlag(const std::string& name, const std::string& s) {
-  auto age = cfiam::audit::ParseAge(s);
-  if (!age) Usage(name + " takes an age like 90s, 12h, 30d, 18mo or 1y");
-  return *age;
-}
-
-cfiam::auth::RateLimitPolicy ParseRateLimitFlag(const std::string& name, const std::string& s) {
-  auto policy = cfiam::auth::ParseRateLimit(s);
-  if (!policy) Usage(name + " takes off or requests/window, e.g. 1200/5m or 3/2s");
-  return *policy;
-}
-
 // The pruner sleeps a fixed number of milliseconds between passes.
 std::chrono::milliseconds PruneInterval(const cfiam::audit::Age& age) {
   if (age.months != 0) return std::chrono::hours(24 * 30 * age.months);
   return std::chrono::milliseconds(age.micros / 1000);
-}
-
-cfiam::obs::log::Format ParseLogFormat(const std::string& s) {
-  auto f = cfiam::obs::log::ParseFormat(s);
-  if (!f) Usage("--log-format takes text or json");
-  return *f;
-}
-
-cfiam::obs::log::Level ParseLogLevel(const std::string& s) {
-  auto l = cfiam::obs::log::ParseLevel(s);
-  if (!l) Usage("--log-level takes debug, info, warn or error");
-  return *l;
-}
-
-unsigned ParseThreads(const std::string& s) {
-  return static_cast<unsigned>(ParseBounded("--threads", s, 1, 256));
 }
 
 // Each blocked domain must be a valid domain; it is stored normalized.
@@ -268,18 +266,15 @@ std::unique_ptr<cfiam::store::Store> OpenStore(const std::string& data_dir) {
 }
 
 int AdminApiKey(int argc, char** argv) {
+  namespace opt = cfiam::options;
   std::string email;
-  std::string data_dir = Env("CFIAM_DATA_DIR").value_or("./data");
-  for (int i = 3; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (i + 1 >= argc) Usage(arg + " needs a value");
-    if (arg == "--email") {
-      email = argv[++i];
-    } else if (arg == "--data-dir") {
-      data_dir = argv[++i];
-    } else {
-      Usage("unknown option " + arg);
-    }
+  std::string data_dir;
+  try {
+    opt::Parse({{"--email", "", "E", "", "", opt::Text(email)},
+                {"--data-dir", "CFIAM_DATA_DIR", "DIR", "./data", "", opt::Text(data_dir)}},
+               argc, argv, 3, opt::Getenv);
+  } catch (const opt::UsageError& e) {
+    Usage(e.what());
   }
   if (email.empty()) Usage("admin api-key needs --email");
   auto store = OpenStore(data_dir);
@@ -327,107 +322,16 @@ int AdminSnapshotOrRestore(int argc, char** argv) {
 
 int Serve(int argc, char** argv) {
   ServeConfig cfg;
-  if (auto v = Env("CFIAM_LISTEN")) cfg.listen = *v;
-  if (auto v = Env("CFIAM_DATA_DIR")) cfg.data_dir = *v;
-  if (auto v = Env("CFIAM_THREADS")) cfg.threads = ParseThreads(*v);
-  if (auto v = Env("CFIAM_MAX_CONNECTIONS")) {
-    cfg.max_connections = ParseBounded("--max-connections", *v, 1, 1000000);
-  }
-  if (auto v = Env("CFIAM_REQUEST_TIMEOUT")) {
-    cfg.request_timeout = ParseBounded("--request-timeout", *v, 1, 3600);
-  }
-  if (auto v = Env("CFIAM_IDLE_TIMEOUT"))
-    cfg.idle_timeout = ParseBounded("--idle-timeout", *v, 1, 3600);
-  cfg.dns_resolver = Env("CFIAM_DNS_RESOLVER");
-  constexpr long long kDay = 86400000;
-  if (auto v = Env("CFIAM_DNS_TIMEOUT"))
-    cfg.dns_timeout_ms = ParseBounded("CFIAM_DNS_TIMEOUT", *v, 10, 60000);
-  if (auto v = Env("CFIAM_SSO_VERIFY_INTERVAL")) {
-    cfg.verify_interval_ms = ParseBounded("CFIAM_SSO_VERIFY_INTERVAL", *v, 10, kDay);
-  }
-  if (auto v = Env("CFIAM_SSO_VERIFY_ATTEMPTS")) {
-    cfg.verify_attempts = ParseBounded("CFIAM_SSO_VERIFY_ATTEMPTS", *v, 1, 1000);
-  }
-  if (auto v = Env("CFIAM_SSO_BLOCKED_DOMAINS")) cfg.blocked_domains = *v;
-  if (auto v = Env("CFIAM_AUDIT_RETENTION")) {
-    cfg.audit_retention = ParseAgeFlag("CFIAM_AUDIT_RETENTION", *v);
-  }
-  cfg.seed = Env("CFIAM_SEED");
-  if (auto v = Env("CFIAM_AUDIT_PRUNE_INTERVAL")) {
-    cfg.audit_prune_interval = ParseAgeFlag("CFIAM_AUDIT_PRUNE_INTERVAL", *v);
-  }
-  cfg.metrics_listen = Env("CFIAM_METRICS_LISTEN");
-  if (auto v = Env("CFIAM_LOG_FORMAT")) cfg.log_format = ParseLogFormat(*v);
-  if (auto v = Env("CFIAM_LOG_LEVEL")) cfg.log_level = ParseLogLevel(*v);
-  if (auto v = Env("CFIAM_RATE_LIMIT")) cfg.rate_limit = ParseRateLimitFlag("CFIAM_RATE_LIMIT", *v);
-  // Edge limits and TLS.
-  if (auto v = Env("CFIAM_MAX_CONNECTIONS_PER_IP")) {
-    cfg.max_connections_per_ip = ParseBounded("--max-connections-per-ip", *v, 1, 1000000);
-  }
-  if (auto v = Env("CFIAM_MAX_BUFFERED_BODIES")) {
-    cfg.max_buffered_bodies_mib = ParseBounded("--max-buffered-bodies", *v, 1, 1 << 20);
-  }
-  if (auto v = Env("CFIAM_TLS_CERT")) cfg.tls_cert = *v;
-  if (auto v = Env("CFIAM_TLS_KEY")) cfg.tls_key = *v;
-  for (int i = 2; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) Usage(arg + " needs a value");
-      return argv[++i];
-    };
-    if (arg == "--listen") {
-      cfg.listen = value();
-    } else if (arg == "--data-dir") {
-      cfg.data_dir = value();
-    } else if (arg == "--threads") {
-      cfg.threads = ParseThreads(value());
-    } else if (arg == "--max-connections") {
-      cfg.max_connections = ParseBounded(arg, value(), 1, 1000000);
-    } else if (arg == "--request-timeout") {
-      cfg.request_timeout = ParseBounded(arg, value(), 1, 3600);
-    } else if (arg == "--idle-timeout") {
-      cfg.idle_timeout = ParseBounded(arg, value(), 1, 3600);
-    } else if (arg == "--dns-resolver") {
-      cfg.dns_resolver = value();
-    } else if (arg == "--dns-timeout") {
-      cfg.dns_timeout_ms = ParseBounded(arg, value(), 10, 60000);
-    } else if (arg == "--sso-verify-interval") {
-      cfg.verify_interval_ms = ParseBounded(arg, value(), 10, kDay);
-    } else if (arg == "--sso-verify-attempts") {
-      cfg.verify_attempts = ParseBounded(arg, value(), 1, 1000);
-    } else if (arg == "--sso-blocked-domains") {
-      cfg.blocked_domains = value();
-    } else if (arg == "--audit-retention") {
-      cfg.audit_retention = ParseAgeFlag(arg, value());
-    } else if (arg == "--audit-prune-interval") {
-      cfg.audit_prune_interval = ParseAgeFlag(arg, value());
-    } else if (arg == "--metrics-listen") {
-      cfg.metrics_listen = value();
-    } else if (arg == "--log-format") {
-      cfg.log_format = ParseLogFormat(value());
-    } else if (arg == "--log-level") {
-      cfg.log_level = ParseLogLevel(value());
-    } else if (arg == "--seed") {
-      cfg.seed = value();
-    } else if (arg == "--rate-limit") {
-      cfg.rate_limit = ParseRateLimitFlag(arg, value());
-    } else if (arg == "--max-connections-per-ip") {
-      cfg.max_connections_per_ip = ParseBounded(arg, value(), 1, 1000000);
-    } else if (arg == "--max-buffered-bodies") {
-      cfg.max_buffered_bodies_mib = ParseBounded(arg, value(), 1, 1 << 20);
-    } else if (arg == "--tls-cert") {
-      cfg.tls_cert = value();
-    } else if (arg == "--tls-key") {
-      cfg.tls_key = value();
-    } else {
-      Usage("unknown option " + arg);
-    }
+  try {
+    cfiam::options::Parse(ServeOptions(cfg), argc, argv, 2, cfiam::options::Getenv);
+  } catch (const cfiam::options::UsageError& e) {
+    Usage(e.what());
   }
   if (cfg.tls_cert.empty() != cfg.tls_key.empty()) Usage("--tls-cert and --tls-key go together");
   cfiam::http::ServerOptions options;
   if (!SplitListen(cfg.listen, options.host, options.port)) Usage("bad --listen " + cfg.listen);
-  options.io_threads =
-      cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  options.io_threads = cfg.threads ? static_cast<unsigned>(cfg.threads)
+                                   : std::max(1u, std::thread::hardware_concurrency());
   // Workers mostly wait: for the writer lock, or for their change's batch to
   // reach the disk. Enough of them lets one fsync carry many changes (group
   // commit) instead of capping a batch at a handful.
@@ -645,7 +549,7 @@ int main(int argc, char** argv) {
   if (argc < 2) Usage("missing command");
   const std::string cmd = argv[1];
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
-    std::cout << kUsage;
+    std::cout << UsageText();
     return 0;
   }
   if (cmd == "--version") {

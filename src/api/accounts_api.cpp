@@ -35,7 +35,7 @@ Reply List(Context& ctx) {
     throw ApiError(400, codes::kAccountTokenListAccounts,
                    "List accounts endpoint does not support account owned tokens.");
   }
-  const PageParams page = ParsePaging(ctx.query, {20, 5, 50});
+  const PageParams page = ParsePaging(ctx);
   store::AccountQuery q;
   const auth::Principal& p = ctx.principal;
   if (!p.user->tenant_admin) q.member_user_id = p.user->id;
@@ -103,14 +103,15 @@ Reply Delete(Context& ctx) {
 }  // namespace
 
 void AddAccountRoutes(std::vector<Route>& r) {
-  r.push_back({verb::get, "/accounts", List, Access::kAuthenticated, "", ""});
-  r.push_back({verb::post, "/accounts", Create, Access::kTenantAdmin, "", "Create Account"});
+  r.push_back({verb::get, "/accounts", List, Access::kAuthenticated, "", "", kNoResource, kPaged});
+  r.push_back({verb::post, "/accounts", Create, Access::kTenantAdmin, "", "Create Account",
+               Resource("accounts", "account", "")});
   r.push_back({verb::get, "/accounts/{account_id}", Get, Access::kAccountAny, "#organization:read",
-               "", true});
+               "", kNoResource, kNotPaged, true});
   r.push_back({verb::put, "/accounts/{account_id}", Update, Access::kAccount, "#organization:edit",
-               "Update Account"});
+               "Update Account", Resource("accounts", "account", "account_id")});
   r.push_back({verb::delete_, "/accounts/{account_id}", Delete, Access::kTenantAdmin, "",
-               "Delete Account"});
+               "Delete Account", Resource("accounts", "account", "account_id")});
 }
 
 }  // namespace cfiam::api

@@ -81,7 +81,7 @@ json::object RenderEntry(const AuditEntry& e) {
 // cursors.after: the official SDK's CursorPaginationAfter reads the next
 // cursor from there and sends it back as `cursor`.
 Reply List(Context& ctx) {
-  const audit::ListRequest request = audit::ParseListRequest(ctx.query);
+  const audit::ListRequest request = audit::ParseListRequest(ctx.query, ctx.route.paging.bounds);
   const audit::LogPage page = ctx.services.audit_log.Read(ctx.Param("account_id"), request);
   json::array items;
   items.reserve(page.entries.size());
@@ -98,7 +98,8 @@ Reply List(Context& ctx) {
 
 void AddAuditRoutes(std::vector<Route>& r) {
   r.push_back({verb::get, "/accounts/{account_id}/logs/audit", List, Access::kAccount,
-               "#organization:read", ""});
+               "#organization:read", "", kNoResource,
+               CursorBy(audit::kDefaultLimit, 1, audit::kMaxLimit)});
 }
 
 }  // namespace cfiam::api

@@ -179,16 +179,24 @@ bool Dispatcher::HandleInline(http::Request& request, http::Response& response) 
     StampSeq(response);
     return true;
   }
-  Routed routed;
-  try {
-    routed = Resolve(request);
-  } catch (...) {
-    return false;  // the worker path answers routing errors
-  }
-  if (!routed.match.route || !routed.match.route->inline_ok) return false;
   bool wants_seq = false;
-  Header(request, kMinSeqHeader, wants_seq);
-  if (wants_seq) return false;  // waiting belongs on a worker, not the I/O thread
+  Header(request, kMinSeqHeader, wants_seq);  // waiting belongs on a worker, not the I/O thread
+  if (request.route) {
+    // Routed when its header was checked: inline or not, that stands.
+    Routed& routed = static_cast<Routed&>(*request.route);
+    if (!routed.match.route || !routed.match.route->inline_ok || wants_seq) return false;
+    response = Guarded(request, [&] { return Run(request, routed); });
+    StampSeq(response);
+    return true;
+  }
+  // Most requests end here (no body): route on the stack, and hand the
+  // result to the worker only when the request goes there.
+  Routed routed;
+  Resolve(request, routed);
+  if (routed.failure || !routed.match.route || !routed.match.route->inline_ok || wants_seq) {
+    request.route = std::make_unique<Routed>(std::move(routed));
+    return false;  // the worker path answers routing errors too
+  }
   response = Guarded(request, [&] { return Run(request, routed); });
   StampSeq(response);
   return true;
@@ -197,7 +205,7 @@ bool Dispatcher::HandleInline(http::Request& request, http::Response& response) 
 http::Response Dispatcher::Handle(http::Request& request) {
   http::Response response = Guarded(request, [&] {
     AwaitMinSeq(request);
-    return Dispatch(request);
+    return Run(request, RoutedOf(request));
   });
   StampSeq(response);
   return response;
@@ -227,8 +235,7 @@ void Dispatcher::AwaitMinSeq(const http::Request& request) {
 }
 
 void Dispatcher::StampSeq(http::Response& response) const {
-  response.headers.emplace_back(std::string(kSeqHeader),
-                                std::to_string(services_.feed.applied()));
+  response.headers.emplace_back(std::string(kSeqHeader), std::to_string(services_.feed.applied()));
 }
 
 // The enveloped answer to a failure; logs what a client must not see.
@@ -261,8 +268,24 @@ http::Response Dispatcher::Guarded(http::Request& request, Fn&& fn) {
   }
 }
 
-Dispatcher::Routed Dispatcher::Resolve(const http::Request& request) const {
-  Routed r;
+void Dispatcher::Resolve(const http::Request& request, Routed& r) const {
+  try {
+    ResolveOrThrow(request, r);
+  } catch (...) {
+    r.failure = std::current_exception();
+  }
+}
+
+Dispatcher::Routed& Dispatcher::RoutedOf(http::Request& request) const {
+  if (!request.route) {
+    auto routed = std::make_unique<Routed>();
+    Resolve(request, *routed);
+    request.route = std::move(routed);
+  }
+  return static_cast<Routed&>(*request.route);
+}
+
+void Dispatcher::ResolveOrThrow(const http::Request& request, Routed& r) const {
   const std::string_view target = request.raw.target();
   if (target.starts_with("/_cfiam/")) {
     // The emulator's own routes: literal paths only, the query is ignored.
@@ -273,19 +296,14 @@ Dispatcher::Routed Dispatcher::Resolve(const http::Request& request) const {
       start = slash + 1;
     }
     r.match = emulator_table_.Match(request.raw.method(), r.segments);
-    return r;
+    return;
   }
   ParseTarget(target, r.segments, r.query);
   r.match = table_.Match(request.raw.method(), r.segments);
-  return r;
-}
-
-http::Response Dispatcher::Dispatch(http::Request& request) {
-  Routed routed = Resolve(request);
-  return Run(request, routed);
 }
 
 http::Response Dispatcher::Run(http::Request& request, Routed& routed) {
+  if (routed.failure) std::rethrow_exception(routed.failure);
   RouteMatch& match = routed.match;
   if (!match.route) {
     if (match.path_known) {
@@ -339,8 +357,8 @@ auth::Principal Dispatcher::Authenticate(const http::Request& request,
 bool Dispatcher::RefuseBeforeBody(http::Request& request, http::Response& response) {
   bool refused = true;
   response = Guarded(request, [&]() -> http::Response {
-    Routed routed = Resolve(request);
-    if (!routed.match.route) return Run(request, routed);  // 404 or 405
+    Routed& routed = RoutedOf(request);
+    if (routed.failure || !routed.match.route) return Run(request, routed);  // 400, 404 or 405
     Authenticate(request, routed.match);
     refused = false;
     return {};
@@ -405,7 +423,8 @@ http::Response Dispatcher::RunHandler(http::Request& request, Routed& routed,
                                       const auth::Principal& principal) {
   json::value body_storage;
   const json::value* body = ParseBody(request, body_storage);
-  Context ctx{request, principal, routed.match.params, routed.query, body, services_};
+  Context ctx{request, principal, routed.match.params, routed.query,
+              body,    services_, *routed.match.route};
   Reply reply = routed.match.route->handler(ctx);
   return Enveloped(200, SuccessBody(std::move(reply)));
 }
@@ -446,6 +465,7 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
   change.method = request.raw.method_string();
   change.route_path = route.path;
   change.description = route.audit;
+  change.resource = route.resource;
   change.params = &routed.match.params;
   std::string_view path = target.substr(0, target.find('?'));
   if (path.starts_with(kPrefix)) path.remove_prefix(kPrefix.size());
@@ -485,8 +505,8 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
       }
       Authorize(principal, routed.match);
       change.body = ParseBody(request, body_storage);
-      Context ctx{request,   principal, routed.match.params, routed.query, change.body,
-                  services_, &unit};
+      Context ctx{request, principal, routed.match.params, routed.query, change.body, services_,
+                  route,   &unit};
       Reply reply = route.handler(ctx);
       AuditEntry entry = audit::Describe(change, 200, &reply.result, {});
       audit::Record(services_.store, unit.tx(), entry);

@@ -12,6 +12,7 @@
 // account (nobody writes into a log it cannot see).
 #pragma once
 
+#include <exception>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,14 +52,20 @@ class Dispatcher {
   void TEST_EnablePauseHeader() { test_pause_header_ = true; }
 
  private:
-  // Parses the target and routes; throws ApiError for routing failures.
-  struct Routed {
+  // A request's routing: parsed target and match, or why it could not be
+  // routed (an ApiError, rethrown when the request is answered). Resolved
+  // once per request, on the I/O thread when it is seen there first, and
+  // carried to the worker in http::Request::route.
+  struct Routed : http::RouteState {
     std::vector<std::string> segments;
     QueryParams query;
     RouteMatch match;
+    std::exception_ptr failure;
   };
-  Routed Resolve(const http::Request& request) const;
-  http::Response Dispatch(http::Request& request);
+  void Resolve(const http::Request& request, Routed& routed) const;
+  void ResolveOrThrow(const http::Request& request, Routed& routed) const;
+  // The request's routing: what an earlier stage carried, else resolved now.
+  Routed& RoutedOf(http::Request& request) const;
   http::Response Run(http::Request& request, Routed& routed);
   // After authentication: the change or read itself, and the same counted
   // against the rate limit (when one is configured).

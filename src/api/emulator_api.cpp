@@ -49,8 +49,10 @@ Reply Reset(Context& ctx) {
 
 const std::vector<Route>& EmulatorRoutes() {
   static const std::vector<Route> routes{
-      {verb::post, "/_cfiam/seed", Seed, Access::kTenantAdmin, "", "Seed"},
-      {verb::post, "/_cfiam/reset", Reset, Access::kTenantAdmin, "", "Reset"},
+      {verb::post, "/_cfiam/seed", Seed, Access::kTenantAdmin, "", "Seed",
+       Resource("_cfiam", "_cfiam_seed", "")},
+      {verb::post, "/_cfiam/reset", Reset, Access::kTenantAdmin, "", "Reset",
+       Resource("_cfiam", "_cfiam_reset", "")},
   };
   return routes;
 }

@@ -6,17 +6,6 @@ namespace cfiam::api {
 namespace json = boost::json;
 namespace {
 
-json::object RenderError(const ErrorItem& e) {
-  json::object o{{"code", e.code}, {"message", e.message}};
-  if (!e.pointer.empty()) o["source"] = json::object{{"pointer", e.pointer}};
-  if (!e.chain.empty()) {
-    json::array chain;
-    for (const ErrorItem& c : e.chain) chain.push_back(RenderError(c));
-    o["error_chain"] = std::move(chain);
-  }
-  return o;
-}
-
 // Appends the compact serialization of `v` to `out` (what json::serialize
 // returns, without a string of its own).
 template <class T>
@@ -48,16 +37,6 @@ std::string SuccessBody(Reply&& reply) {
   }
   out.push_back('}');
   return out;
-}
-
-std::string ErrorBody(const ApiError& error) {
-  json::array errors;
-  for (const ErrorItem& e : error.errors()) errors.push_back(RenderError(e));
-  json::object env{{"success", false},
-                   {"errors", std::move(errors)},
-                   {"messages", json::array{}},
-                   {"result", nullptr}};
-  return json::serialize(env);
 }
 
 }  // namespace cfiam::api

@@ -1,16 +1,15 @@
 // The Cloudflare v4 envelope: {success, errors, messages, result[, result_info]}.
+// Errors use the one error envelope of util/error_envelope.h (ErrorBody).
 #pragma once
 
 #include <string>
 
 #include "api/route.h"
 #include "util/api_error.h"
+#include "util/error_envelope.h"
 
 namespace cfiam::api {
 
 std::string SuccessBody(Reply&& reply);
-// Errors always have `result: null`; items carry `source.pointer` and
-// `error_chain` when set.
-std::string ErrorBody(const ApiError& error);
 
 }  // namespace cfiam::api

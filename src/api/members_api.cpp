@@ -19,7 +19,7 @@ namespace {
 constexpr std::size_t kEmailMax = 90;
 
 std::string ValidEmail(const ObjectReader& body) {
-  std::string email = ToLower(Trim(body.RequiredString("email")));
+  std::string email = NormalizeEmail(body.RequiredString("email"));
   if (Utf8Length(email) > kEmailMax) {
     throw ApiError::Invalid("email", "must be at most 90 characters");
   }
@@ -85,7 +85,7 @@ Reply Create(Context& ctx) {
 }
 
 Reply List(Context& ctx) {
-  const PageParams page = ParsePaging(ctx.query, {20, 5, 50});
+  const PageParams page = ParsePaging(ctx);
   store::MemberQuery q;
   q.account_id = ctx.Param("account_id");
   q.status = EnumParam(ctx.query, "status", {"accepted", "pending", "rejected"});
@@ -135,15 +135,16 @@ Reply Delete(Context& ctx) {
 
 void AddMemberRoutes(std::vector<Route>& r) {
   r.push_back({verb::get, "/accounts/{account_id}/members", List, Access::kAccount,
-               "#organization:read", ""});
+               "#organization:read", "", kNoResource, kPaged});
   r.push_back({verb::post, "/accounts/{account_id}/members", Create, Access::kAccount,
-               "#organization:edit", "Add Member"});
+               "#organization:edit", "Add Member", Resource("members", "member", "")});
   r.push_back({verb::get, "/accounts/{account_id}/members/{member_id}", Get, Access::kAccount,
                "#organization:read", ""});
   r.push_back({verb::put, "/accounts/{account_id}/members/{member_id}", Update, Access::kAccount,
-               "#organization:edit", "Update Member"});
+               "#organization:edit", "Update Member", Resource("members", "member", "member_id")});
   r.push_back({verb::delete_, "/accounts/{account_id}/members/{member_id}", Delete,
-               Access::kAccount, "#organization:edit", "Remove Member"});
+               Access::kAccount, "#organization:edit", "Remove Member",
+               Resource("members", "member", "member_id")});
 }
 
 }  // namespace cfiam::api

@@ -49,7 +49,7 @@ json::object RenderMembership(const Member& m, Context& ctx, RenderMemo* memo = 
 
 Reply List(Context& ctx) {
   const std::string& user_id = CallerId(ctx);
-  const PageParams page = ParsePaging(ctx.query, {20, 5, 50});
+  const PageParams page = ParsePaging(ctx);
   const auto status = EnumParam(ctx.query, "status", {"accepted", "pending", "rejected"});
   auto result =
       ctx.services.members.ListMemberships(ctx.tx(), user_id, status, page.per_page, page.offset());
@@ -85,13 +85,15 @@ void AddMembershipRoutes(std::vector<Route>& r) {
   // User-level keys: the Memberships Read/Write groups of a restricted user
   // token grant them; the API key and unrestricted user tokens hold them.
   r.push_back({verb::get, "/memberships", List, Access::kUser,
-               "com.cloudflare.api.user.membership.read", ""});
+               "com.cloudflare.api.user.membership.read", "", kNoResource, kPaged});
   r.push_back({verb::get, "/memberships/{membership_id}", Get, Access::kUser,
                "com.cloudflare.api.user.membership.read", ""});
   r.push_back({verb::put, "/memberships/{membership_id}", Update, Access::kUser,
-               "com.cloudflare.api.user.membership.update", "Update Membership"});
+               "com.cloudflare.api.user.membership.update", "Update Membership",
+               Resource("memberships", "membership", "membership_id")});
   r.push_back({verb::delete_, "/memberships/{membership_id}", Delete, Access::kUser,
-               "com.cloudflare.api.user.membership.update", "Delete Membership"});
+               "com.cloudflare.api.user.membership.update", "Delete Membership",
+               Resource("memberships", "membership", "membership_id")});
 }
 
 }  // namespace cfiam::api

@@ -37,6 +37,10 @@ PageParams ParsePaging(const QueryParams& q, const PageBounds& bounds) {
   return p;
 }
 
+PageParams ParsePaging(const Context& ctx) {
+  return ParsePaging(ctx.query, ctx.route.paging.bounds);
+}
+
 bool Descending(const QueryParams& q) {
   return EnumParam(q, "direction", {"asc", "desc"}).value_or("asc") == "desc";
 }

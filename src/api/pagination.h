@@ -20,15 +20,12 @@ struct PageParams {
   std::int64_t offset() const { return (page - 1) * per_page; }
 };
 
-struct PageBounds {
-  std::int64_t default_per_page = 20;
-  std::int64_t min_per_page = 5;
-  std::int64_t max_per_page = 50;
-};
-
 // Reads page/per_page. Non-numeric values are a 400 naming the parameter;
 // numeric values are clamped into bounds (page >= 1).
 PageParams ParsePaging(const QueryParams& q, const PageBounds& bounds);
+// The same within the bounds the matched route declares. REQUIRES: the
+// route's paging kind is kPages.
+PageParams ParsePaging(const Context& ctx);
 
 // {page, per_page, count, total_count, total_pages}
 boost::json::object PageInfo(const PageParams& p, std::size_t count, std::int64_t total);

@@ -24,7 +24,7 @@ bool Matches(const auth::Role& role, const QueryParams& q) {
 }
 
 Reply List(Context& ctx) {
-  const PageParams page = ParsePaging(ctx.query, {20, 5, 50});
+  const PageParams page = ParsePaging(ctx);
   std::vector<const auth::Role*> matched;
   for (const auth::Role& role : ctx.services.catalog.roles()) {
     if (Matches(role, ctx.query)) matched.push_back(&role);
@@ -50,9 +50,10 @@ Reply Get(Context& ctx) {
 // the account (every account-level token group lists these operations).
 void AddPermissionGroupRoutes(std::vector<Route>& r) {
   r.push_back({verb::get, "/accounts/{account_id}/iam/permission_groups", List, Access::kAccountAny,
-               "com.cloudflare.api.iam.permission-group.list", "", true});
+               "com.cloudflare.api.iam.permission-group.list", "", kNoResource, kPaged, true});
   r.push_back({verb::get, "/accounts/{account_id}/iam/permission_groups/{permission_group_id}", Get,
-               Access::kAccountAny, "com.cloudflare.api.iam.permission-group.read", "", true});
+               Access::kAccountAny, "com.cloudflare.api.iam.permission-group.read", "", kNoResource,
+               kNotPaged, true});
 }
 
 }  // namespace cfiam::api

@@ -3,6 +3,7 @@
 // read the first.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,15 @@ class QueryParams {
 
  private:
   std::vector<std::pair<std::string, std::string>> items_;
+};
+
+// Bounds of a list's page size (per_page, or limit for a cursor list): what a
+// client gets without asking, and the range a request is held to. Declared by
+// the list's route row (api/route.h).
+struct PageBounds {
+  std::int64_t default_per_page = 20;
+  std::int64_t min_per_page = 5;
+  std::int64_t max_per_page = 50;
 };
 
 // Reads an optional enum parameter; throws 400 naming it when the value is not allowed.

@@ -117,15 +117,18 @@ void AddResourceGroupRoutes(std::vector<Route>& r) {
   constexpr std::string_view kOne =
       "/accounts/{account_id}/iam/resource_groups/{resource_group_id}";
   r.push_back({verb::get, "/accounts/{account_id}/iam/resource_groups", List, Access::kAccount,
-               "com.cloudflare.api.iam.resource-group.list", ""});
+               "com.cloudflare.api.iam.resource-group.list", "", kNoResource, kWhole});
   r.push_back({verb::post, "/accounts/{account_id}/iam/resource_groups", Create, Access::kAccount,
-               "com.cloudflare.api.iam.resource-group.create", "Create Resource Group"});
+               "com.cloudflare.api.iam.resource-group.create", "Create Resource Group",
+               Resource("resource_groups", "resource_group", "")});
   r.push_back(
       {verb::get, kOne, Get, Access::kAccount, "com.cloudflare.api.iam.resource-group.read", ""});
   r.push_back({verb::put, kOne, Update, Access::kAccount,
-               "com.cloudflare.api.iam.resource-group.update", "Update Resource Group"});
+               "com.cloudflare.api.iam.resource-group.update", "Update Resource Group",
+               Resource("resource_groups", "resource_group", "resource_group_id")});
   r.push_back({verb::delete_, kOne, Delete, Access::kAccount,
-               "com.cloudflare.api.iam.resource-group.delete", "Delete Resource Group"});
+               "com.cloudflare.api.iam.resource-group.delete", "Delete Resource Group",
+               Resource("resource_groups", "resource_group", "resource_group_id")});
 }
 
 }  // namespace cfiam::api

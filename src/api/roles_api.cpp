@@ -25,7 +25,7 @@ json::object RenderRole(const auth::Role& role) {
 namespace {
 
 Reply List(Context& ctx) {
-  const PageParams page = ParsePaging(ctx.query, {20, 5, 50});
+  const PageParams page = ParsePaging(ctx);
   const auto& roles = ctx.services.catalog.roles();
   json::array items;
   for (std::int64_t i = page.offset();
@@ -46,9 +46,9 @@ Reply Get(Context& ctx) {
 
 void AddRoleRoutes(std::vector<Route>& r) {
   r.push_back({verb::get, "/accounts/{account_id}/roles", List, Access::kAccount,
-               "#organization:read", "", true});
+               "#organization:read", "", kNoResource, kPaged, true});
   r.push_back({verb::get, "/accounts/{account_id}/roles/{role_id}", Get, Access::kAccount,
-               "#organization:read", "", true});
+               "#organization:read", "", kNoResource, kNotPaged, true});
 }
 
 }  // namespace cfiam::api

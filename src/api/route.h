@@ -9,6 +9,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "api/query.h"
+#include "audit/resource.h"
 #include "auth/principal.h"
 #include "http/message.h"
 #include "store/unit_of_work.h"
@@ -38,6 +40,43 @@ enum class Access {
 
 using PathParams = std::vector<std::pair<std::string_view, std::string>>;
 
+// How a list route hands out its items; every GET of a collection declares
+// one, every other route keeps kNone (route_table_test walks the table).
+struct Paging {
+  enum class Kind : std::uint8_t {
+    kNone,        // not a list
+    kPages,       // page/per_page within `bounds` (ParsePaging)
+    kCursor,      // cursor/limit, limit within `bounds` (the audit log)
+    kSinglePage,  // the whole collection, with a single-page result_info
+    kWhole,       // the whole collection, no result_info (as the contract shows)
+  };
+  Kind kind = Kind::kNone;
+  PageBounds bounds{0, 0, 0};
+};
+
+// Cloudflare's usual page/per_page list: 20 by default, 5 to 50.
+inline constexpr Paging kPaged{Paging::Kind::kPages, {20, 5, 50}};
+inline constexpr Paging kSinglePage{Paging::Kind::kSinglePage, {0, 0, 0}};
+inline constexpr Paging kWhole{Paging::Kind::kWhole, {0, 0, 0}};
+inline constexpr Paging kNotPaged{};
+constexpr Paging PagedBy(std::int64_t default_per_page, std::int64_t min, std::int64_t max) {
+  return {Paging::Kind::kPages, {default_per_page, min, max}};
+}
+constexpr Paging CursorBy(std::int64_t default_limit, std::int64_t min, std::int64_t max) {
+  return {Paging::Kind::kCursor, {default_limit, min, max}};
+}
+
+// A change route's audit resource: product, type, the path parameter naming
+// the resource ("" when the result's id names it), and the action when the
+// method does not say it (audit/resource.h).
+constexpr audit::ResourceKind Resource(std::string_view product, std::string_view type,
+                                       std::string_view id_param, std::string_view action = {}) {
+  return {product, type, id_param, action};
+}
+inline constexpr audit::ResourceKind kNoResource{};  // reads are not audited
+
+struct Route;
+
 struct Context {
   const http::Request& request;
   const auth::Principal& principal;
@@ -45,6 +84,7 @@ struct Context {
   const QueryParams& query;
   const boost::json::value* body;  // nullptr when the request had no body
   Services& services;
+  const Route& route;  // the row that matched (its paging bounds, ...)
   // A change route's unit of work, begun and committed by the dispatcher.
   store::UnitOfWork* change = nullptr;
   // A read route's transaction, begun on first use (many reads never need one).
@@ -74,6 +114,10 @@ struct Route {
   Access access;
   std::string_view permission;  // the permission key for Access::kAccount and kUser
   std::string_view audit;       // human description of a change ("Update Account"); "" for reads
+  // What a change acts on, for its audit entry: product, type and the path
+  // parameter naming the resource. Declared, never derived from the path.
+  audit::ResourceKind resource = {};
+  Paging paging = {};  // list routes only
   // Runs on the I/O thread, skipping the worker hop. Only for handlers that
   // read memory or do one indexed point read (WAL readers never wait on the
   // writer); anything that writes or scans stays on the worker pool.

@@ -27,6 +27,27 @@ const std::vector<Route>& AllRoutes() {
   return routes;
 }
 
+namespace {
+
+boost::json::object PagingJson(const Paging& p) {
+  switch (p.kind) {
+    case Paging::Kind::kPages:
+    case Paging::Kind::kCursor:
+      return {{"kind", p.kind == Paging::Kind::kPages ? "pages" : "cursor"},
+              {"default", p.bounds.default_per_page},
+              {"min", p.bounds.min_per_page},
+              {"max", p.bounds.max_per_page}};
+    case Paging::Kind::kSinglePage:
+      return {{"kind", "single_page"}};
+    case Paging::Kind::kWhole:
+    case Paging::Kind::kNone:
+      break;
+  }
+  return {{"kind", "whole"}};
+}
+
+}  // namespace
+
 std::string RouteTableJson() {
   boost::json::array out;
   for (const Route& r : AllRoutes()) {
@@ -50,12 +71,19 @@ std::string RouteTableJson() {
         access = "user";
         break;
     }
-    out.push_back(boost::json::object{{"method", boost::beast::http::to_string(r.method)},
-                                      {"path", r.path},
-                                      {"access", access},
-                                      {"permission", r.permission},
-                                      {"audit", r.audit},
-                                      {"inline", r.inline_ok}});
+    boost::json::object row{{"method", boost::beast::http::to_string(r.method)},
+                            {"path", r.path},
+                            {"access", access},
+                            {"permission", r.permission},
+                            {"audit", r.audit},
+                            {"inline", r.inline_ok}};
+    if (!r.audit.empty()) {
+      row["resource"] = {{"product", r.resource.product},
+                         {"type", r.resource.type},
+                         {"id_param", r.resource.id_param}};
+    }
+    if (r.paging.kind != Paging::Kind::kNone) row["paging"] = PagingJson(r.paging);
+    out.push_back(std::move(row));
   }
   return boost::json::serialize(out);
 }

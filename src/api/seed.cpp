@@ -80,7 +80,7 @@ class Seeder {
   void User(const ObjectReader& r) {
     cfiam::User u;
     u.id = FixedId(r, user_ids_);
-    u.email = ToLower(Trim(r.RequiredString("email", 90)));
+    u.email = NormalizeEmail(r.RequiredString("email", 90));
     if (!IsEmail(u.email)) throw ApiError::Invalid(r.Path("email"), "is not a valid email");
     if (auto other = store_.FindUserByEmail(tx_, u.email); other && other->id != u.id) {
       throw ApiError::Invalid(r.Path("email"), "belongs to another user (" + other->id + ")");

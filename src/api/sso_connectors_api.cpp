@@ -87,19 +87,23 @@ void AddSsoConnectorRoutes(std::vector<Route>& r) {
   constexpr std::string_view kAll = "/accounts/{account_id}/sso_connectors";
   constexpr std::string_view kOne = "/accounts/{account_id}/sso_connectors/{sso_connector_id}";
   r.push_back({verb::get, kAll, List, Access::kAccount,
-               "com.cloudflare.api.account.sso-connector.read", ""});
+               "com.cloudflare.api.account.sso-connector.read", "", kNoResource, kSinglePage});
   r.push_back({verb::post, kAll, Create, Access::kAccount,
-               "com.cloudflare.api.account.sso-connector.edit", "Create SSO Connector"});
+               "com.cloudflare.api.account.sso-connector.edit", "Create SSO Connector",
+               Resource("sso_connectors", "sso_connector", "")});
   r.push_back({verb::get, kOne, Get, Access::kAccount,
                "com.cloudflare.api.account.sso-connector.read", ""});
   r.push_back({verb::patch, kOne, Update, Access::kAccount,
-               "com.cloudflare.api.account.sso-connector.edit", "Update SSO Connector"});
+               "com.cloudflare.api.account.sso-connector.edit", "Update SSO Connector",
+               Resource("sso_connectors", "sso_connector", "sso_connector_id")});
   r.push_back({verb::delete_, kOne, Delete, Access::kAccount,
-               "com.cloudflare.api.account.sso-connector.edit", "Delete SSO Connector"});
+               "com.cloudflare.api.account.sso-connector.edit", "Delete SSO Connector",
+               Resource("sso_connectors", "sso_connector", "sso_connector_id")});
   r.push_back({verb::post,
                "/accounts/{account_id}/sso_connectors/{sso_connector_id}/begin_verification",
                BeginVerification, Access::kAccount, "com.cloudflare.api.account.sso-connector.edit",
-               "Begin SSO Connector Verification"});
+               "Begin SSO Connector Verification",
+               Resource("sso_connectors", "sso_connector", "sso_connector_id", "update")});
 }
 
 }  // namespace cfiam::api

@@ -127,13 +127,16 @@ void AddSubscriptionRoutes(std::vector<Route>& r) {
   constexpr std::string_view kOne =
       "/accounts/{account_id}/subscriptions/{subscription_identifier}";
   r.push_back({verb::get, "/accounts/{account_id}/subscriptions", List, Access::kAccount,
-               "#billing:read", ""});
+               "#billing:read", "", kNoResource, kSinglePage});
   r.push_back({verb::post, "/accounts/{account_id}/subscriptions", Create, Access::kAccount,
-               "#billing:edit", "Create Subscription"});
+               "#billing:edit", "Create Subscription",
+               Resource("subscriptions", "subscription", "")});
   r.push_back({verb::get, kOne, Get, Access::kAccount, "#billing:read", ""});
-  r.push_back({verb::put, kOne, Update, Access::kAccount, "#billing:edit", "Update Subscription"});
-  r.push_back(
-      {verb::delete_, kOne, Delete, Access::kAccount, "#billing:edit", "Delete Subscription"});
+  r.push_back({verb::put, kOne, Update, Access::kAccount, "#billing:edit", "Update Subscription",
+               Resource("subscriptions", "subscription", "subscription_identifier")});
+  r.push_back({verb::delete_, kOne, Delete, Access::kAccount, "#billing:edit",
+               "Delete Subscription",
+               Resource("subscriptions", "subscription", "subscription_identifier")});
 }
 
 }  // namespace cfiam::api

@@ -50,7 +50,7 @@ Reply Create(Context& ctx) {
 }
 
 Reply List(Context& ctx) {
-  const PageParams page = ParsePaging(ctx.query, {20, 5, 50});
+  const PageParams page = ParsePaging(ctx);
   const bool desc = Descending(ctx.query);
   auto result = ctx.services.tokens.List(ctx.tx(), TokenOwner::Account(ctx.Param("account_id")),
                                          desc, page.per_page, page.offset());
@@ -113,21 +113,26 @@ Reply PermissionGroups(Context& ctx) { return PermissionGroupsReply(ctx, true); 
 
 void AddTokenRoutes(std::vector<Route>& r) {
   r.push_back({verb::get, "/accounts/{account_id}/tokens/permission_groups", PermissionGroups,
-               Access::kAccount, "com.cloudflare.api.account.token.read", ""});
+               Access::kAccount, "com.cloudflare.api.account.token.read", "", kNoResource,
+               kSinglePage});
   r.push_back({verb::get, "/accounts/{account_id}/tokens/verify", Verify, Access::kTokenVerify, "",
-               "", true});
+               "", kNoResource, kNotPaged, true});
   r.push_back({verb::get, "/accounts/{account_id}/tokens", List, Access::kAccount,
-               "com.cloudflare.api.account.token.list", ""});
+               "com.cloudflare.api.account.token.list", "", kNoResource, kPaged});
   r.push_back({verb::post, "/accounts/{account_id}/tokens", Create, Access::kAccount,
-               "com.cloudflare.api.account.token.create", "Create Token"});
+               "com.cloudflare.api.account.token.create", "Create Token",
+               Resource("tokens", "token", "")});
   r.push_back({verb::get, "/accounts/{account_id}/tokens/{token_id}", Get, Access::kAccount,
                "com.cloudflare.api.account.token.read", ""});
   r.push_back({verb::put, "/accounts/{account_id}/tokens/{token_id}", Update, Access::kAccount,
-               "com.cloudflare.api.account.token.update", "Update Token"});
+               "com.cloudflare.api.account.token.update", "Update Token",
+               Resource("tokens", "token", "token_id")});
   r.push_back({verb::delete_, "/accounts/{account_id}/tokens/{token_id}", Delete, Access::kAccount,
-               "com.cloudflare.api.account.token.delete", "Delete Token"});
+               "com.cloudflare.api.account.token.delete", "Delete Token",
+               Resource("tokens", "token", "token_id")});
   r.push_back({verb::put, "/accounts/{account_id}/tokens/{token_id}/value", Roll, Access::kAccount,
-               "com.cloudflare.api.account.token.update", "Roll Token"});
+               "com.cloudflare.api.account.token.update", "Roll Token",
+               Resource("tokens", "token", "token_id")});
 }
 
 }  // namespace cfiam::api

@@ -70,8 +70,8 @@ Reply Edit(Context& ctx) {
 
 void AddUserRoutes(std::vector<Route>& r) {
   r.push_back({verb::get, "/user", Get, Access::kUser, "com.cloudflare.api.user.read", ""});
-  r.push_back(
-      {verb::patch, "/user", Edit, Access::kUser, "com.cloudflare.api.user.update", "Edit User"});
+  r.push_back({verb::patch, "/user", Edit, Access::kUser, "com.cloudflare.api.user.update",
+               "Edit User", Resource("user", "user", "")});
 }
 
 }  // namespace cfiam::api

@@ -48,7 +48,7 @@ Reply Create(Context& ctx) {
 }
 
 Reply List(Context& ctx) {
-  const PageParams page = ParsePaging(ctx.query, {100, 1, 500});
+  const PageParams page = ParsePaging(ctx);
   store::UserGroupQuery q;
   q.account_id = ctx.Param("account_id");
   if (auto v = ctx.query.Get("id")) q.id = std::string(*v);
@@ -134,7 +134,7 @@ Reply AddMembers(Context& ctx) { return SetMembers(ctx, false); }
 Reply ReplaceMembers(Context& ctx) { return SetMembers(ctx, true); }
 
 Reply ListMembers(Context& ctx) {
-  const PageParams page = ParsePaging(ctx.query, {20, 5, 50});
+  const PageParams page = ParsePaging(ctx);
   const bool desc = Descending(ctx.query);
   auto result = ctx.services.user_groups.ListMembers(ctx.tx(), ctx.Param("account_id"),
                                                      ctx.Param("user_group_id"), desc,
@@ -169,27 +169,33 @@ void AddUserGroupRoutes(std::vector<Route>& r) {
       "/accounts/{account_id}/iam/user_groups/{user_group_id}/members";
   constexpr std::string_view kMember =
       "/accounts/{account_id}/iam/user_groups/{user_group_id}/members/{member_id}";
-  r.push_back(
-      {verb::get, kAll, List, Access::kAccount, "com.cloudflare.api.account.member.list", ""});
+  r.push_back({verb::get, kAll, List, Access::kAccount, "com.cloudflare.api.account.member.list",
+               "", kNoResource, PagedBy(100, 1, 500)});
   r.push_back({verb::post, kAll, Create, Access::kAccount,
-               "com.cloudflare.api.account.member.create", "Create User Group"});
+               "com.cloudflare.api.account.member.create", "Create User Group",
+               Resource("user_groups", "user_group", "")});
   r.push_back(
       {verb::get, kOne, Get, Access::kAccount, "com.cloudflare.api.account.member.read", ""});
   r.push_back({verb::put, kOne, Update, Access::kAccount,
-               "com.cloudflare.api.account.member.update", "Update User Group"});
+               "com.cloudflare.api.account.member.update", "Update User Group",
+               Resource("user_groups", "user_group", "user_group_id")});
   r.push_back({verb::delete_, kOne, Delete, Access::kAccount,
-               "com.cloudflare.api.account.member.delete", "Delete User Group"});
+               "com.cloudflare.api.account.member.delete", "Delete User Group",
+               Resource("user_groups", "user_group", "user_group_id")});
   r.push_back({verb::get, kMembers, ListMembers, Access::kAccount,
-               "com.cloudflare.api.account.member.read", ""});
+               "com.cloudflare.api.account.member.read", "", kNoResource, kPaged});
   r.push_back({verb::post, kMembers, AddMembers, Access::kAccount,
-               "com.cloudflare.api.account.member.create", "Add User Group Members"});
+               "com.cloudflare.api.account.member.create", "Add User Group Members",
+               Resource("user_groups", "user_group_member", "user_group_id")});
   // The spec records no permission for this operation; replacing the set is an update.
   r.push_back({verb::put, kMembers, ReplaceMembers, Access::kAccount,
-               "com.cloudflare.api.account.member.update", "Replace User Group Members"});
+               "com.cloudflare.api.account.member.update", "Replace User Group Members",
+               Resource("user_groups", "user_group_member", "user_group_id")});
   r.push_back({verb::get, kMember, GetMember, Access::kAccount,
                "com.cloudflare.api.account.member.read", ""});
   r.push_back({verb::delete_, kMember, RemoveMember, Access::kAccount,
-               "com.cloudflare.api.account.member.delete", "Remove User Group Member"});
+               "com.cloudflare.api.account.member.delete", "Remove User Group Member",
+               Resource("user_groups", "user_group_member", "member_id")});
 }
 
 }  // namespace cfiam::api

@@ -63,7 +63,7 @@ Reply Create(Context& ctx) {
 }
 
 Reply List(Context& ctx) {
-  const PageParams page = ParsePaging(ctx.query, {20, 5, 50});
+  const PageParams page = ParsePaging(ctx);
   const bool desc = Descending(ctx.query);
   auto result = ctx.services.tokens.List(ctx.tx(), Owner(ctx), desc, page.per_page, page.offset());
   return PageReply(result, page, [&](const Token& t, const json::storage_ptr& sp) {
@@ -116,20 +116,24 @@ Reply PermissionGroups(Context& ctx) { return PermissionGroupsReply(ctx, false);
 
 void AddUserTokenRoutes(std::vector<Route>& r) {
   r.push_back({verb::get, "/user/tokens/permission_groups", PermissionGroups, Access::kUser,
-               "com.cloudflare.api.token.read", "", true});
-  r.push_back({verb::get, "/user/tokens/verify", Verify, Access::kTokenVerify, "", "", true});
-  r.push_back(
-      {verb::get, "/user/tokens", List, Access::kUser, "com.cloudflare.api.token.list", ""});
+               "com.cloudflare.api.token.read", "", kNoResource, kSinglePage, true});
+  r.push_back({verb::get, "/user/tokens/verify", Verify, Access::kTokenVerify, "", "", kNoResource,
+               kNotPaged, true});
+  r.push_back({verb::get, "/user/tokens", List, Access::kUser, "com.cloudflare.api.token.list", "",
+               kNoResource, kPaged});
   r.push_back({verb::post, "/user/tokens", Create, Access::kUser, "com.cloudflare.api.token.create",
-               "Create Token"});
+               "Create Token", Resource("user", "user_token", "")});
   r.push_back({verb::get, "/user/tokens/{token_id}", Get, Access::kUser,
                "com.cloudflare.api.token.read", ""});
   r.push_back({verb::put, "/user/tokens/{token_id}", Update, Access::kUser,
-               "com.cloudflare.api.token.update", "Update Token"});
+               "com.cloudflare.api.token.update", "Update Token",
+               Resource("user", "user_token", "token_id")});
   r.push_back({verb::delete_, "/user/tokens/{token_id}", Delete, Access::kUser,
-               "com.cloudflare.api.token.delete", "Delete Token"});
+               "com.cloudflare.api.token.delete", "Delete Token",
+               Resource("user", "user_token", "token_id")});
   r.push_back({verb::put, "/user/tokens/{token_id}/value", Roll, Access::kUser,
-               "com.cloudflare.api.token.update", "Roll Token"});
+               "com.cloudflare.api.token.update", "Roll Token",
+               Resource("user", "user_token", "token_id")});
 }
 
 }  // namespace cfiam::api

@@ -105,8 +105,9 @@ std::optional<Micros> ParseInstant(std::string_view s) {
   return ParseRfc3339(s);
 }
 
-ListRequest ParseListRequest(const api::QueryParams& params) {
+ListRequest ParseListRequest(const api::QueryParams& params, const api::PageBounds& bounds) {
   ListRequest r;
+  r.limit = bounds.default_per_page;
   store::AuditQuery& q = r.query;
   q.since = RequiredInstant(params, "since");
   q.before = RequiredInstant(params, "before");
@@ -115,8 +116,9 @@ ListRequest ParseListRequest(const api::QueryParams& params) {
   q.descending = api::EnumParam(params, "direction", {"desc", "asc"}).value_or("desc") == "desc";
   if (auto raw = params.Get("limit")) {
     long long n = 0;
-    if (!ParseUint(*raw, n) || n < 1 || n > kMaxLimit) {
-      Invalid("limit", "must be an integer from 1 to " + std::to_string(kMaxLimit));
+    if (!ParseUint(*raw, n) || n < bounds.min_per_page || n > bounds.max_per_page) {
+      Invalid("limit", "must be an integer from " + std::to_string(bounds.min_per_page) + " to " +
+                           std::to_string(bounds.max_per_page));
     }
     r.limit = n;
   }

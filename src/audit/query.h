@@ -31,8 +31,10 @@ struct ListRequest {
   std::optional<std::string> cursor;  // as sent, not yet verified
 };
 
-// Throws Failure 400 naming the parameter on any invalid value.
-ListRequest ParseListRequest(const api::QueryParams& params);
+// Throws Failure 400 naming the parameter on any invalid value; `limit`
+// must lie within `bounds` (the audit route's declared paging).
+ListRequest ParseListRequest(const api::QueryParams& params,
+                             const api::PageBounds& bounds = {kDefaultLimit, 1, kMaxLimit});
 
 // "YYYY-MM-DD" (midnight UTC) or an RFC 3339 timestamp with Z or an offset.
 std::optional<Micros> ParseInstant(std::string_view s);

@@ -86,7 +86,7 @@ std::string Serialized(const json::value& v) { return json::serialize(Redacted(v
 AuditEntry Describe(const ChangeRequest& change, unsigned status, const json::value* result,
                     std::string_view error_body) {
   AuditEntry e;
-  const ResourceKind kind = ResourceOf(change.route_path);
+  const ResourceKind& kind = change.resource;
   const bool ok = status < 400;
 
   e.account_id = change.account_id;
@@ -122,7 +122,7 @@ AuditEntry Describe(const ChangeRequest& change, unsigned status, const json::va
 
   e.resource_product = kind.product;
   e.resource_type = kind.type;
-  e.resource_scope = kind.scope;
+  e.resource_scope = ScopeOf(change.route_path);
   if (!kind.id_param.empty() && change.params) {
     for (const auto& [name, value] : *change.params) {
       if (name == kind.id_param) e.resource_id = value;

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "audit/resource.h"
 #include "auth/principal.h"
 #include "domain/model.h"
 #include "store/store.h"
@@ -22,6 +23,7 @@ struct ChangeRequest {
   std::string_view method;       // "POST"
   std::string_view route_path;   // the route's template
   std::string_view description;  // the route's audit description
+  ResourceKind resource;         // what the route declares it acts on
   const std::vector<std::pair<std::string_view, std::string>>* params = nullptr;
   std::string_view uri;  // the request path below /client/v4, without the query
   std::string_view ray;

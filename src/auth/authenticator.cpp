@@ -90,7 +90,7 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
                                      "Invalid format for X-Auth-Key header");
     }
     auto user = directory_.FindUserByApiKeyDigest(Sha256HexDigest(creds.auth_key).view());
-    if (!user || user->email != ToLower(Trim(creds.auth_email))) {
+    if (!user || user->email != NormalizeEmail(creds.auth_email)) {
       CountAuthz(Outcome::kUnknownApiKey);
       throw Failure::Unauthenticated(Failure::Auth::kUnknownApiKey,
                                      "Unknown X-Auth-Key or X-Auth-Email");

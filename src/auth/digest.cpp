@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "util/hex.h"
 
 namespace cfiam::auth {
 namespace {
@@ -54,11 +55,10 @@ DigestKey Sha256Key(std::string_view secret) {
 
 HexDigest Sha256HexDigest(std::string_view secret) {
   const DigestKey md = Sha256Key(secret);
-  static constexpr char kHex[] = "0123456789abcdef";
   HexDigest out;
   for (unsigned i = 0; i < 32; ++i) {
-    out.chars[2 * i] = kHex[md.bytes[i] >> 4];
-    out.chars[2 * i + 1] = kHex[md.bytes[i] & 15];
+    out.chars[2 * i] = HexDigit(md.bytes[i] >> 4);
+    out.chars[2 * i + 1] = HexDigit(md.bytes[i]);
   }
   return out;
 }
@@ -70,6 +70,5 @@ std::string Sha256Hex(std::string_view secret) {
 bool DigestEqual(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
-
 
 }  // namespace cfiam::auth

@@ -1,5 +1,7 @@
 #include "auth/keys.h"
 
+#include "util/hex.h"
+
 namespace cfiam::auth {
 namespace {
 
@@ -15,9 +17,8 @@ constexpr std::array<std::uint8_t, 256> kHexValue = [] {
 }();
 
 constexpr std::array<std::array<char, 2>, 256> kHexPair = [] {
-  constexpr char kDigits[] = "0123456789abcdef";
   std::array<std::array<char, 2>, 256> t{};
-  for (int i = 0; i < 256; ++i) t[i] = {kDigits[i >> 4], kDigits[i & 15]};
+  for (int i = 0; i < 256; ++i) t[i] = {HexDigit(i >> 4), HexDigit(i)};
   return t;
 }();
 

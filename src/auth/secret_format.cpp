@@ -5,6 +5,8 @@
 #include <array>
 #include <stdexcept>
 
+#include "util/hex.h"
+
 namespace cfiam::auth {
 namespace {
 
@@ -70,10 +72,9 @@ std::string NewUserTokenSecret() { return NewSecret(SecretKind::kUserToken); }
 std::string NewGlobalApiKey() { return NewSecret(SecretKind::kGlobalApiKey); }
 
 std::string SecretChecksum(std::string_view prefix_and_body) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::uint32_t crc = Crc32(prefix_and_body);
   std::string out(kChecksumLength, '0');
-  for (std::size_t i = kChecksumLength; i-- > 0; crc >>= 4) out[i] = kHex[crc & 0xF];
+  for (std::size_t i = kChecksumLength; i-- > 0; crc >>= 4) out[i] = HexDigit(crc);
   return out;
 }
 

@@ -9,7 +9,7 @@
 namespace cfiam {
 
 std::string RollApiKey(store::Store& store, const std::string& raw_email) {
-  const std::string email = ToLower(Trim(raw_email));
+  const std::string email = NormalizeEmail(raw_email);
   if (!IsEmail(email) || email.size() > 90) throw Failure::Invalid("email", "is not a valid email");
   const std::string key = auth::NewGlobalApiKey();
   auto tx = store.Write();

@@ -30,7 +30,7 @@ BootstrapResult Bootstrap(store::Store& store, const std::string& raw_email,
                           const std::optional<std::string>& token,
                           const std::optional<std::string>& api_key) {
   BootstrapResult result;
-  const std::string email = ToLower(Trim(raw_email));
+  const std::string email = NormalizeEmail(raw_email);
   auto tx = store.Write();
   const bool fresh = !store.HasAnyUser(*tx);
   auto user = store.FindUserByEmail(*tx, email);

@@ -34,11 +34,6 @@ void MemberService::KeepSuperAdmin(store::Tx& tx, const Member& before, const Me
       "role over the whole account; this member is the last one");
 }
 
-store::MemberWithUser MemberService::WithUser(store::Tx& tx, Member m) {
-  auto user = store_.GetUser(tx, m.user_id);
-  return {std::move(m), user.value_or(User{})};
-}
-
 Member MemberService::LoadInAccount(store::Tx& tx, const std::string& account_id,
                                     const std::string& member_id) {
   auto m = store_.GetMember(tx, member_id);
@@ -80,7 +75,7 @@ store::MemberWithUser MemberService::Add(store::UnitOfWork& unit, const std::str
 
 store::MemberWithUser MemberService::Get(store::Tx& tx, const std::string& account_id,
                                          const std::string& member_id) {
-  return WithUser(tx, LoadInAccount(tx, account_id, member_id));
+  return store_.WithUser(tx, LoadInAccount(tx, account_id, member_id));
 }
 
 Page<store::MemberWithUser> MemberService::List(store::Tx& tx, const store::MemberQuery& query) {
@@ -99,7 +94,7 @@ store::MemberWithUser MemberService::Update(store::UnitOfWork& unit, const std::
   if (status) after.status = *status;
   KeepSuperAdmin(tx, before, &after);
   store_.UpdateMember(tx, after);
-  return WithUser(tx, after);
+  return store_.WithUser(tx, after);
 }
 
 void MemberService::Remove(store::UnitOfWork& unit, const std::string& account_id,

@@ -69,7 +69,6 @@ class MemberService {
   // Throws 409 when `before` is the account's last accepted super admin and
   // `after` (nullptr = removed) no longer is one.
   void KeepSuperAdmin(store::Tx& tx, const Member& before, const Member* after);
-  store::MemberWithUser WithUser(store::Tx& tx, Member m);
 
   store::Store& store_;
   const auth::Catalog& catalog_;

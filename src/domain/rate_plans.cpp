@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "util/cents.h"
+
 namespace cfiam {
 namespace json = boost::json;
 namespace {
@@ -13,8 +15,6 @@ std::optional<double> OptPrice(const json::object& price, std::string_view key) 
   if (!v || v->is_null()) return std::nullopt;
   return v->to_number<double>();
 }
-
-double Cents(double amount) { return std::round(amount * 100) / 100; }
 
 }  // namespace
 
@@ -48,15 +48,15 @@ const RatePlan* RatePlans::Find(std::string_view id) const {
 double RatePlans::Price(const RatePlan& plan, std::string_view frequency) {
   if (frequency == "weekly") {
     if (plan.weekly) return *plan.weekly;
-    if (plan.monthly) return Cents(*plan.monthly * 12 / 52);
+    if (plan.monthly) return RoundToCents(*plan.monthly * 12 / 52);
   } else if (frequency == "monthly") {
     if (plan.monthly) return *plan.monthly;
   } else if (frequency == "quarterly") {
     if (plan.quarterly) return *plan.quarterly;
-    if (plan.monthly) return Cents(*plan.monthly * 3);
+    if (plan.monthly) return RoundToCents(*plan.monthly * 3);
   } else if (frequency == "yearly") {
     if (plan.yearly) return *plan.yearly;
-    if (plan.monthly) return Cents(*plan.monthly * 12);
+    if (plan.monthly) return RoundToCents(*plan.monthly * 12);
   }
   return 0;
 }

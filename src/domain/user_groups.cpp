@@ -13,11 +13,6 @@ Failure DuplicateName(const std::string& name) {
   return Failure::Conflict("A user group named '" + name + "' already exists in this account");
 }
 
-store::MemberWithUser WithUser(store::Store& store, store::Tx& tx, Member m) {
-  auto user = store.GetUser(tx, m.user_id);
-  return {std::move(m), user.value_or(User{})};
-}
-
 }  // namespace
 
 UserGroup UserGroupService::Load(store::Tx& tx, const std::string& account_id,
@@ -105,7 +100,7 @@ std::vector<store::MemberWithUser> UserGroupService::SetMembers(store::UnitOfWor
       unknown += (unknown.empty() ? "" : ", ") + mid;
       continue;
     }
-    named.push_back(WithUser(store_, tx, std::move(*m)));
+    named.push_back(store_.WithUser(tx, std::move(*m)));
   }
   if (!unknown.empty()) {
     throw Failure::Invalid("members", "not members of this account: " + unknown);
@@ -132,7 +127,7 @@ store::MemberWithUser UserGroupService::RemoveMember(store::UnitOfWork& unit,
   if (it == g.member_ids.end()) throw Failure::NotFound("Member");
   g.member_ids.erase(it);
   auto m = store_.GetMember(tx, member_id);
-  store::MemberWithUser result = WithUser(store_, tx, m.value_or(Member{}));
+  store::MemberWithUser result = store_.WithUser(tx, m.value_or(Member{}));
   g.modified_on = std::max(NowMicros(), g.modified_on + 1);
   store_.SetUserGroupMembers(tx, id, g.member_ids, g.modified_on);
   keeper_.RequireHolder(tx, account_id, had_holder);
@@ -147,7 +142,7 @@ store::MemberWithUser UserGroupService::GetMember(store::Tx& tx, const std::stri
   if (!m || std::find(g.member_ids.begin(), g.member_ids.end(), member_id) == g.member_ids.end()) {
     throw Failure::NotFound("Member");
   }
-  return WithUser(store_, tx, std::move(*m));
+  return store_.WithUser(tx, std::move(*m));
 }
 
 }  // namespace cfiam

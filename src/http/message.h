@@ -5,6 +5,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,12 +14,19 @@ namespace cfiam::http {
 
 namespace bhttp = boost::beast::http;
 
+// What the API layer learned routing a request on the I/O thread, carried
+// with the request to the worker so it is routed once. Opaque to the server.
+struct RouteState {
+  virtual ~RouteState() = default;
+};
+
 struct Request {
   bhttp::request<bhttp::string_body> raw;
   std::string client_ip;  // IPv4-mapped IPv6 addresses are reported as IPv4
   std::string ray;        // the cf-ray id of this request
   // When the whole request had been read (request latency is measured from here).
   std::chrono::steady_clock::time_point received;
+  std::unique_ptr<RouteState> route;  // set by whoever routed it first
 };
 
 struct Response {

@@ -8,7 +8,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/json.hpp>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
@@ -21,6 +20,8 @@
 #include <vector>
 
 #include "obs/log.h"
+#include "util/error_envelope.h"
+#include "util/hex.h"
 #include "util/random.h"
 
 namespace cfiam::http {
@@ -71,15 +72,6 @@ std::shared_ptr<ssl::context> MakeTlsContext(const std::string& cert, const std:
 
 }  // namespace
 
-std::string ErrorEnvelope(int code, const std::string& message) {
-  boost::json::object err{{"code", code}, {"message", message}};
-  boost::json::object env{{"success", false},
-                          {"errors", boost::json::array{err}},
-                          {"messages", boost::json::array{}},
-                          {"result", nullptr}};
-  return boost::json::serialize(env);
-}
-
 struct Server::Impl {
   Impl(ServerOptions o, Handler h, InlineHandler ih, HeaderCheck hc)
       : opt(std::move(o)),
@@ -103,9 +95,8 @@ struct Server::Impl {
     // unpredictable across restarts.
     std::uint64_t n = ray_base + ray_counter.fetch_add(1, std::memory_order_relaxed);
     // "%016llx-CFI", written by hand: every response pays for it.
-    static constexpr char kHex[] = "0123456789abcdef";
     std::string ray(20, '-');
-    for (int i = 15; i >= 0; --i, n >>= 4) ray[static_cast<std::size_t>(i)] = kHex[n & 15];
+    for (int i = 15; i >= 0; --i, n >>= 4) ray[static_cast<std::size_t>(i)] = HexDigit(n);
     ray.replace(17, 3, "CFI");
     return ray;
   }
@@ -214,7 +205,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Refuse(unsigned status, const std::string& message) {
     keep_alive_ = false;
     unread_input_ = true;
-    Response res{status, ErrorEnvelope(static_cast<int>(status), message), {}};
+    Response res{status, ErrorBody(static_cast<int>(status), message), {}};
     if (status == 503) res.headers.emplace_back("Retry-After", "1");
     Write(std::move(res), srv_.NextRay(), false);
   }
@@ -234,6 +225,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void ReadHeader() {
     parser_.emplace();
+    route_.reset();
     parser_->header_limit(static_cast<std::uint32_t>(srv_.opt.max_header_bytes));
     parser_->body_limit(srv_.opt.max_body_bytes);
     Tcp().expires_after(srv_.opt.request_timeout);
@@ -265,6 +257,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         unread_input_ = true;
         return Write(std::move(res), std::move(header.ray), false);
       }
+      route_ = std::move(header.route);  // routed once: the body does not change it
     }
     // A chunked body has no announced size: count it at the limit.
     const std::size_t reserve =
@@ -314,6 +307,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (ec) return OnReadError(ec);
     Request req;
     req.raw = parser_->release();
+    req.route = std::move(route_);
     req.client_ip = client_ip_;
     req.ray = srv_.NextRay();
     req.received = std::chrono::steady_clock::now();
@@ -330,7 +324,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       try {
         res = self->srv_.handler(req);
       } catch (...) {
-        res = {500, ErrorEnvelope(10001, "Internal server error"), {}};
+        res = {500, ErrorBody(10001, "Internal server error"), {}};
       }
       net::post(self->stream_.get_executor(),
                 [self, res = std::move(res), ray = std::move(req.ray)]() mutable {
@@ -419,7 +413,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::string client_ip_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::size_t reserved_ = 0;  // this request's share of the body budget
+  std::unique_ptr<RouteState> route_;  // what the header check routed, for the whole request
+  std::size_t reserved_ = 0;           // this request's share of the body budget
   bool keep_alive_ = true;
   bool head_ = false;
   bool unread_input_ = false;

@@ -79,7 +79,4 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
-// Formats an error envelope body; used for refusals made by the server itself.
-std::string ErrorEnvelope(int code, const std::string& message);
-
 }  // namespace cfiam::http

@@ -10,6 +10,7 @@
 
 #include "obs/metrics.h"
 #include "util/clock.h"
+#include "util/hex.h"
 
 namespace cfiam::obs::log {
 namespace {
@@ -118,8 +119,6 @@ void Timestamp(LineWriter& w, std::int64_t micros) {
   w.Put('Z');
 }
 
-constexpr char kHex[] = "0123456789abcdef";
-
 void JsonString(LineWriter& w, std::string_view s) {
   w.Put('"');
   const std::size_t plain = PlainPrefix(s, kJsonEscape);
@@ -132,8 +131,8 @@ void JsonString(LineWriter& w, std::string_view s) {
       w.Put(c);
     } else if (u < 0x20 || u == 0x7f) {
       w.Raw("\\u00");
-      w.Put(kHex[u >> 4]);
-      w.Put(kHex[u & 15]);
+      w.Put(HexDigit(u >> 4));
+      w.Put(HexDigit(u));
     } else {
       w.Put(c);
     }
@@ -161,8 +160,8 @@ void TextValue(LineWriter& w, std::string_view s) {
       w.Raw("\\n");
     } else if (u < 0x20 || u == 0x7f) {
       w.Raw("\\x");
-      w.Put(kHex[u >> 4]);
-      w.Put(kHex[u & 15]);
+      w.Put(HexDigit(u >> 4));
+      w.Put(HexDigit(u));
     } else {
       w.Put(c);
     }

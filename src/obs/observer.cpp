@@ -6,6 +6,7 @@
 
 #include "obs/log.h"
 #include "obs/metrics.h"
+#include "util/error_envelope.h"
 
 namespace cfiam::obs {
 namespace {
@@ -115,7 +116,7 @@ Observer::Endpoint Observer::Classify(const http::Request& request) const {
 http::Response Observer::Readyz() const {
   if (options_.readiness) {
     if (auto reason = options_.readiness()) {
-      return {503, http::ErrorEnvelope(503, "Not ready: " + *reason), {}};
+      return {503, ErrorBody(503, "Not ready: " + *reason), {}};
     }
   }
   return {200, std::string(kReady), {}};
@@ -172,8 +173,7 @@ bool Observer::CheckHeader(http::Request& request, http::Response& response) {
 }
 
 http::Response NotFound(http::Request&) {
-  return {
-      404, http::ErrorEnvelope(404, "Not found: this listener serves /metrics and /readyz"), {}};
+  return {404, ErrorBody(404, "Not found: this listener serves /metrics and /readyz"), {}};
 }
 
 }  // namespace cfiam::obs

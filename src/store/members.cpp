@@ -131,6 +131,11 @@ bool Store::DeleteMember(Tx& tx, std::string_view member_id) {
   return tx.Exec("DELETE FROM members WHERE id = ?", by_id) > 0;
 }
 
+MemberWithUser Store::WithUser(Tx& tx, Member member) {
+  auto user = GetUser(tx, member.user_id);
+  return {std::move(member), user.value_or(User{})};
+}
+
 Page<MemberWithUser> Store::ListMembers(Tx& tx, const MemberQuery& q) {
   OrderedList list;
   list.from = "members m";

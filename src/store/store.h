@@ -173,6 +173,8 @@ class Store {
   // Deletes the member and, through foreign keys, its policies and group memberships.
   bool DeleteMember(Tx& tx, std::string_view member_id);
   Page<MemberWithUser> ListMembers(Tx& tx, const MemberQuery& query);
+  // `member` with its user (an empty User when the user is gone).
+  MemberWithUser WithUser(Tx& tx, Member member);
   // The user ids of accepted members of the account that may hold `role_id`:
   // as a role, or as a permission group of an allow policy of their own or
   // of one of their user groups. Whether they hold it on the whole account,

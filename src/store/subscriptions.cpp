@@ -1,6 +1,5 @@
-#include <cmath>
-
 #include "store/store.h"
+#include "util/cents.h"
 
 namespace cfiam::store {
 namespace {
@@ -10,8 +9,6 @@ constexpr std::string_view kColumns =
     "current_period_start, current_period_end, created_on";
 
 // Prices are stored as whole cents so money never rounds in the database.
-std::int64_t Cents(double price) { return std::llround(price * 100); }
-
 Subscription ReadSubscription(const Row& r) {
   Subscription s;
   s.id = r.Str(0);
@@ -32,7 +29,7 @@ Subscription ReadSubscription(const Row& r) {
 void Store::InsertSubscription(Tx& tx, const Subscription& s) {
   tx.Exec("INSERT INTO subscriptions (" + std::string(kColumns) +
               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          {s.id, s.account_id, s.rate_plan_id, s.frequency, Cents(s.price), s.currency, s.state,
+          {s.id, s.account_id, s.rate_plan_id, s.frequency, ToCents(s.price), s.currency, s.state,
            s.current_period_start, s.current_period_end, s.created_on});
 }
 
@@ -61,7 +58,7 @@ void Store::UpdateSubscription(Tx& tx, const Subscription& s) {
   tx.Exec(
       "UPDATE subscriptions SET rate_plan_id = ?, frequency = ?, price_cents = ?, currency = ?, "
       "state = ?, current_period_start = ?, current_period_end = ? WHERE id = ?",
-      {s.rate_plan_id, s.frequency, Cents(s.price), s.currency, s.state, s.current_period_start,
+      {s.rate_plan_id, s.frequency, ToCents(s.price), s.currency, s.state, s.current_period_start,
        s.current_period_end, s.id});
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "util/base64url.h"
+#include "util/hex.h"
 
 namespace cfiam {
 namespace {
@@ -22,12 +23,11 @@ std::vector<unsigned char> Bytes(std::size_t n) {
 }  // namespace
 
 std::string RandomHex(std::size_t bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(bytes * 2);
   for (unsigned char b : Bytes(bytes)) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
+    out.push_back(HexDigit(b >> 4));
+    out.push_back(HexDigit(b));
   }
   return out;
 }

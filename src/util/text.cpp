@@ -40,6 +40,8 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+std::string NormalizeEmail(std::string_view s) { return ToLower(Trim(s)); }
+
 bool IsEmail(std::string_view s) {
   const auto at = s.find('@');
   if (at == std::string_view::npos || at == 0 || s.find('@', at + 1) != std::string_view::npos) {

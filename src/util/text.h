@@ -14,6 +14,9 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string_view Trim(std::string_view s);
 // A pragmatic email check: one '@', non-empty local part, a dotted domain, no spaces.
 bool IsEmail(std::string_view s);
+// The form every e-mail address is stored and compared in: trimmed and
+// lower-cased (users are found by it, so every reader must agree).
+std::string NormalizeEmail(std::string_view s);
 // Strict base-10 non-negative integer parse ("12"); rejects signs, spaces, overflow.
 bool ParseUint(std::string_view s, long long& out);
 
