@@ -75,7 +75,9 @@ Page<Account> Store::ListAccounts(Tx& tx, const AccountQuery& q) {
     }
     where += marks.empty() ? " AND 0 = 1" : " AND a.id IN (" + marks + ")";
   }
-  if (!q.name_contains.empty()) {
+  if (MatchesNoText(q.name_contains)) {
+    where += " AND 0 = 1";
+  } else if (!q.name_contains.empty()) {
     where += " AND LOWER(a.name) LIKE LOWER(?) ESCAPE '\\'";
     params.emplace_back(ContainsPattern(q.name_contains));
   }

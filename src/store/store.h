@@ -125,6 +125,7 @@ class Store {
   std::unique_ptr<Tx> BeginOwn(bool write) { return db_->Begin(write); }
   // See Db::Probe (GET /readyz).
   void Probe() { db_->Probe(); }
+  Dialect dialect() const { return db_->dialect(); }
 
   // Users.
   bool HasAnyUser(Tx& tx);

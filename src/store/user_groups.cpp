@@ -56,7 +56,9 @@ Page<UserGroup> Store::ListUserGroups(Tx& tx, const UserGroupQuery& q) {
     where += " AND g.name_key = ?";
     params.emplace_back(ToLower(*q.name));
   }
-  if (q.name_contains) {
+  if (q.name_contains && MatchesNoText(*q.name_contains)) {
+    where += " AND 0 = 1";
+  } else if (q.name_contains) {
     where += " AND g.name_key LIKE ? ESCAPE '\\'";
     params.emplace_back(ContainsPattern(ToLower(*q.name_contains)));
   }
