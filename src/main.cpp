@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +30,7 @@
 #include "store/migrations.h"
 #include "store/sqlite/snapshot.h"
 #include "store/store.h"
+#include "store/store_url.h"
 #include "util/api_error.h"
 #include "util/periodic.h"
 #include "util/text.h"
@@ -39,6 +41,7 @@ constexpr const char* kUsage = R"(cfiam — a self-hostable Cloudflare Accounts 
 
 Usage:
   cfiam serve [--listen HOST:PORT] [--data-dir DIR] [--threads N]
+              [--store sqlite|URL] [--store-pool N]
               [--max-connections N] [--request-timeout S] [--idle-timeout S]
               [--dns-resolver HOST:PORT] [--dns-timeout MS]
               [--sso-verify-interval MS] [--sso-verify-attempts N]
@@ -49,7 +52,7 @@ Usage:
               [--rate-limit N/WINDOW]
               [--max-connections-per-ip N] [--max-buffered-bodies MIB]
               [--tls-cert FILE --tls-key FILE]
-  cfiam admin api-key --email E [--data-dir DIR]
+  cfiam admin api-key --email E [--data-dir DIR] [--store sqlite|URL]
                         create or roll a user's global API key (X-Auth-Key) and print
                         it once; a running server picks it up within seconds
   cfiam admin snapshot FILE [--data-dir DIR]
@@ -57,7 +60,8 @@ Usage:
                         the server is serving
   cfiam admin restore FILE [--data-dir DIR]
                         replace the store with the snapshot FILE (server stopped;
-                        refused while a server uses the data directory)
+                        refused while a server uses the data directory; SQLite
+                        only: on PostgreSQL use pg_dump and pg_restore)
   cfiam routes          print the route table as JSON (method, path, access, permission, audit)
   cfiam --help | --version
 
@@ -66,6 +70,10 @@ serve options (each also read from the environment):
                        IPv6 as [::1]:8787; port 0 picks a free port)
   --data-dir DIR       where the SQLite database lives (CFIAM_DATA_DIR; default ./data)
   --threads N          I/O threads (CFIAM_THREADS; default: number of cores)
+  --store sqlite|URL   where the data lives (CFIAM_STORE): sqlite (default: the file in
+                       --data-dir) or PostgreSQL as postgres://user[:password]@host:port/db
+                       (also postgresql://, or libpq's key=value form; docs/cluster.md)
+  --store-pool N       PostgreSQL connections at most (CFIAM_STORE_POOL; default 2 x threads)
   --max-connections N  open connections before new ones get 503 (CFIAM_MAX_CONNECTIONS; 4096;
                        lowered to fit the descriptor limit, RLIMIT_NOFILE)
   --request-timeout S  seconds to receive a whole request (CFIAM_REQUEST_TIMEOUT; 30)
@@ -133,6 +141,8 @@ GET /readyz once the store answers queries (503 otherwise).
 struct ServeConfig {
   std::string listen = "127.0.0.1:8787";
   std::string data_dir = "./data";
+  std::string store = "sqlite";
+  long long store_pool = 0;  // 0: 2 x threads
   unsigned threads = 0;
   long long max_connections = 4096;
   long long request_timeout = 30;
@@ -255,19 +265,37 @@ cfiam::VerifierOptions VerifierConfig(const ServeConfig& cfg) {
   return v;
 }
 
-// Opens the data directory's store, applying migrations.
-std::unique_ptr<cfiam::store::Store> OpenStore(const std::string& data_dir) {
-  std::filesystem::create_directories(data_dir);
-  {
-    auto db = cfiam::store::OpenSqlite(data_dir + "/cfiam.db");
-    cfiam::store::ApplyMigrations(*db);
+cfiam::store::StoreUrl ParseStoreFlag(const std::string& text) {
+  try {
+    return cfiam::store::ParseStoreUrl(text);
+  } catch (const std::invalid_argument& e) {
+    Usage(e.what());
   }
-  return std::make_unique<cfiam::store::Store>(cfiam::store::OpenSqlite(data_dir + "/cfiam.db"));
+}
+
+// The engine --store names: the data directory's SQLite file, or PostgreSQL
+// with at most `pool` connections.
+std::unique_ptr<cfiam::store::Db> OpenDb(const cfiam::store::StoreUrl& url,
+                                         const std::string& data_dir, int pool) {
+  if (url.engine == cfiam::store::StoreUrl::Engine::kPostgres) {
+    return cfiam::store::OpenPostgres(url.conninfo, pool);
+  }
+  std::filesystem::create_directories(data_dir);
+  return cfiam::store::OpenSqlite(data_dir + "/cfiam.db");
+}
+
+// Opens the store, applying migrations on a dedicated engine handle so the
+// pool starts clean.
+std::unique_ptr<cfiam::store::Store> OpenStore(const cfiam::store::StoreUrl& url,
+                                               const std::string& data_dir, int pool) {
+  cfiam::store::ApplyMigrations(*OpenDb(url, data_dir, 1));
+  return std::make_unique<cfiam::store::Store>(OpenDb(url, data_dir, pool));
 }
 
 int AdminApiKey(int argc, char** argv) {
   std::string email;
   std::string data_dir = Env("CFIAM_DATA_DIR").value_or("./data");
+  std::string store_text = Env("CFIAM_STORE").value_or("sqlite");
   for (int i = 3; i < argc; ++i) {
     const std::string arg = argv[i];
     if (i + 1 >= argc) Usage(arg + " needs a value");
@@ -275,12 +303,14 @@ int AdminApiKey(int argc, char** argv) {
       email = argv[++i];
     } else if (arg == "--data-dir") {
       data_dir = argv[++i];
+    } else if (arg == "--store") {
+      store_text = argv[++i];
     } else {
       Usage("unknown option " + arg);
     }
   }
   if (email.empty()) Usage("admin api-key needs --email");
-  auto store = OpenStore(data_dir);
+  auto store = OpenStore(ParseStoreFlag(store_text), data_dir, 1);
   try {
     std::cout << cfiam::RollApiKey(*store, email) << std::endl;
   } catch (const cfiam::ApiError& e) {
@@ -306,6 +336,12 @@ int AdminSnapshotOrRestore(int argc, char** argv) {
     }
   }
   if (file.empty()) Usage("admin " + what + " needs a FILE");
+  if (Env("CFIAM_STORE").value_or("sqlite") != "sqlite") {
+    std::cerr << "cfiam: admin " << what
+              << " copies the SQLite file; with CFIAM_STORE set to PostgreSQL use pg_dump and "
+                 "pg_restore\n";
+    return 2;
+  }
   const std::string db = data_dir + "/cfiam.db";
   if (what == "snapshot") {
     cfiam::store::SnapshotSqlite(db, file);
@@ -328,6 +364,8 @@ int Serve(int argc, char** argv) {
   if (auto v = Env("CFIAM_LISTEN")) cfg.listen = *v;
   if (auto v = Env("CFIAM_DATA_DIR")) cfg.data_dir = *v;
   if (auto v = Env("CFIAM_THREADS")) cfg.threads = ParseThreads(*v);
+  if (auto v = Env("CFIAM_STORE")) cfg.store = *v;
+  if (auto v = Env("CFIAM_STORE_POOL")) cfg.store_pool = ParseBounded("--store-pool", *v, 1, 1000);
   if (auto v = Env("CFIAM_MAX_CONNECTIONS")) {
     cfg.max_connections = ParseBounded("--max-connections", *v, 1, 1000000);
   }
@@ -379,6 +417,10 @@ int Serve(int argc, char** argv) {
       cfg.data_dir = value();
     } else if (arg == "--threads") {
       cfg.threads = ParseThreads(value());
+    } else if (arg == "--store") {
+      cfg.store = value();
+    } else if (arg == "--store-pool") {
+      cfg.store_pool = ParseBounded(arg, value(), 1, 1000);
     } else if (arg == "--max-connections") {
       cfg.max_connections = ParseBounded(arg, value(), 1, 1000000);
     } else if (arg == "--request-timeout") {
@@ -458,21 +500,23 @@ int Serve(int argc, char** argv) {
   struct Uninstall {
     ~Uninstall() { log::Install(nullptr); }
   } uninstall;
-  log::Lifecycle("starting", {{"version", CFIAM_VERSION}, {"data_dir", cfg.data_dir}});
+  const cfiam::store::StoreUrl store_url = ParseStoreFlag(cfg.store);
+  log::Lifecycle(
+      "starting",
+      {{"version", CFIAM_VERSION}, {"data_dir", cfg.data_dir}, {"store", store_url.display}});
 
-  std::filesystem::create_directories(cfg.data_dir);
   // Held while serving, so `cfiam admin restore` can tell the store is in use.
   cfiam::store::DataDirLock lock;
-  if (!lock.TryLock(cfg.data_dir, cfiam::store::DataDirLock::Mode::kShared)) {
-    log::Error(cfg.data_dir + " is being restored; try again when it is done");
-    return 1;
+  if (store_url.engine == cfiam::store::StoreUrl::Engine::kSqlite) {
+    std::filesystem::create_directories(cfg.data_dir);
+    if (!lock.TryLock(cfg.data_dir, cfiam::store::DataDirLock::Mode::kShared)) {
+      log::Error(cfg.data_dir + " is being restored; try again when it is done");
+      return 1;
+    }
   }
-  cfiam::store::Store store(cfiam::store::OpenSqlite(cfg.data_dir + "/cfiam.db"));
-  {
-    // Migrations run on a dedicated engine handle so the pool starts clean.
-    auto db = cfiam::store::OpenSqlite(cfg.data_dir + "/cfiam.db");
-    cfiam::store::ApplyMigrations(*db);
-  }
+  const int pool = static_cast<int>(cfg.store_pool ? cfg.store_pool : 2 * options.io_threads);
+  auto store_ptr = OpenStore(store_url, cfg.data_dir, pool);
+  cfiam::store::Store& store = *store_ptr;
   const cfiam::auth::Catalog catalog;
   const auto boot =
       cfiam::Bootstrap(store, Env("CFIAM_BOOTSTRAP_EMAIL").value_or("admin@example.com"),
