@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <optional>
+#include <random>
 #include <thread>
 
 #include "api/envelope.h"
@@ -186,6 +187,33 @@ http::Response Dispatcher::Handle(http::Request& request) {
   return Guarded(request, [&] { return Dispatch(request); });
 }
 
+static bool IsRetryable(std::exception_ptr failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const store::DbError& e) {
+    return e.kind() == store::DbError::Kind::kRetry;
+  } catch (...) {
+    return false;
+  }
+}
+
+// Runs `change` again when its unit lost a serialization conflict or a
+// deadlock (PostgreSQL; the unit was rolled back whole), up to 8 times, after
+// a random pause growing with each attempt (up to ~64 ms) so conflicting
+// units spread out instead of colliding again.
+template <class Fn>
+static http::Response RetryingConflicts(Fn&& change) {
+  thread_local std::minstd_rand rng{std::random_device{}()};
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return change();
+    } catch (const store::DbError& e) {
+      if (e.kind() != store::DbError::Kind::kRetry || attempt == 8) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % (500u << attempt)));
+  }
+}
+
 // The enveloped answer to a failure; logs what a client must not see.
 static http::Response ErrorResponse(const http::Request& request, std::exception_ptr failure) {
   try {
@@ -196,6 +224,15 @@ static http::Response ErrorResponse(const http::Request& request, std::exception
     if (e.kind() == store::DbError::Kind::kConstraint) {
       return Enveloped(409,
                        ErrorBody(ApiError::Conflict("The change conflicts with existing data")));
+    }
+    if (e.kind() == store::DbError::Kind::kBadValue) {
+      return Enveloped(400, ErrorBody(ApiError(400, codes::kInvalidRequest,
+                                               "Text values must not contain NUL characters")));
+    }
+    if (e.kind() == store::DbError::Kind::kRetry) {
+      // Only once RetryingConflicts gave up: the client may try again.
+      return Enveloped(409, ErrorBody(ApiError::Conflict(
+                                "The change conflicted with concurrent changes; try again")));
     }
     obs::log::Error("store error", {{"ray", request.ray}, {"error", e.what()}});
   } catch (const std::exception& e) {
@@ -259,7 +296,8 @@ http::Response Dispatcher::Run(http::Request& request, Routed& routed) {
 http::Response Dispatcher::Serve(http::Request& request, Routed& routed,
                                  const auth::Principal& principal) {
   if (!routed.match.route->audit.empty()) {
-    return RunChange(request, routed, ReadCredentials(request), principal);
+    return RetryingConflicts(
+        [&] { return RunChange(request, routed, ReadCredentials(request), principal); });
   }
   Authorize(principal, routed.match);
   return RunHandler(request, routed, principal);
@@ -419,7 +457,11 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
       mirrors_touched = unit.changed();
       change.principal = &first_principal;
     }
-  }  // rolls the unit back
+  }                            // rolls the unit back
+  if (IsRetryable(failure)) {  // RetryingConflicts runs the whole change again
+    if (mirrors_touched) ReloadDirectory();
+    std::rethrow_exception(failure);
+  }
   http::Response response = ErrorResponse(request, failure);
   if (mirrors_touched) ReloadDirectory();
   // A caller with no grant in the account (another tenant, a credential
