@@ -11,11 +11,13 @@
 #include <vector>
 
 #include "api/dispatcher.h"
+#include "api/failure_map.h"
 #include "api/observe.h"
 #include "api/seed.h"
 #include "api/services.h"
 #include "audit/retention.h"
 #include "auth/catalog.h"
+#include "auth/change_feed.h"
 #include "auth/directory.h"
 #include "auth/rate_limit.h"
 #include "dns/txt_resolver.h"
@@ -313,8 +315,8 @@ int AdminApiKey(int argc, char** argv) {
   auto store = OpenStore(ParseStoreFlag(store_text), data_dir, 1);
   try {
     std::cout << cfiam::RollApiKey(*store, email) << std::endl;
-  } catch (const cfiam::ApiError& e) {
-    std::cerr << "cfiam: " << e.errors()[0].message << "\n";
+  } catch (const cfiam::Failure& f) {
+    std::cerr << "cfiam: " << cfiam::api::ToApiError(f).errors()[0].message << "\n";
     return 2;
   }
   return 0;
@@ -542,15 +544,24 @@ int Serve(int argc, char** argv) {
       log::Error("seed " + *cfg.seed + " refused (nothing applied): " + e.errors()[0].message,
                  {{"file", *cfg.seed}});
       return 2;
+    } catch (const cfiam::Failure& f) {
+      log::Error("seed " + *cfg.seed +
+                     " refused (nothing applied): " + cfiam::api::ToApiError(f).errors()[0].message,
+                 {{"file", *cfg.seed}});
+      return 2;
     }
   }
+  // The in-memory authorization state: loaded once, then moved only by the
+  // change log (auth/change_feed.h).
   cfiam::auth::Directory directory;
-  directory.Load(store, catalog);
+  cfiam::auth::ChangeFeed feed(store, directory, catalog);
+  feed.Load();
 
   // Declared after the store and before the services: it is destroyed
   // (its thread joined) before the store it writes to.
   cfiam::DomainVerifier verifier(store, verifier_options);
-  cfiam::api::Services services(store, directory, catalog, verifier, std::move(blocked));
+  cfiam::api::Services services(store, directory, feed, catalog, verifier, std::move(blocked));
+  feed.on_token_erased = [&services](const std::string& id) { services.last_used.Forget(id); };
   services.sso_connectors.ResumePending();
   services.rate_limiter.Configure(cfg.rate_limit);
   cfiam::api::Dispatcher dispatcher(services);
@@ -605,16 +616,25 @@ int Serve(int argc, char** argv) {
         metrics_options, [&](cfiam::http::Request& r) { return metrics_observer->Handle(r); },
         nullptr);
   }
-  // last_used_on is recorded in memory on every use and persisted in batches.
-  // Every 2 s: persist token uses, and pick up users and API keys changed by
-  // other processes (`cfiam admin api-key`).
+  // last_used_on is recorded in memory on every use and persisted in batches
+  // every 2 s.
   cfiam::Periodic flusher(std::chrono::seconds(2), [&] {
     try {
       services.last_used.Flush(store);
-      auto tx = store.Write();  // the writer lock orders this against in-process changes
-      directory.ReplaceUsers(store.ListUsersWithKeys(*tx));
     } catch (const std::exception& e) {
       log::Error("last_used flush failed", {{"error", e.what()}});
+    }
+  });
+  // Changes other processes commit (`cfiam admin api-key`) reach the
+  // authorization state through the change log too: poll it, and prune what
+  // was applied long ago (a request's own change is applied before its
+  // response, so this is only for the others).
+  cfiam::Periodic change_poller(std::chrono::milliseconds(200), [&feed] {
+    try {
+      feed.CatchUp();
+      feed.Prune(/*keep=*/10000, /*limit=*/1000);
+    } catch (const std::exception& e) {
+      log::Error("change log poll failed", {{"error", e.what()}});
     }
   });
   // Retention: each pass deletes in small chunks, one write transaction each,

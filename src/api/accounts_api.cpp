@@ -26,7 +26,8 @@ Reply Create(Context& ctx) {
     if (auto id = unit->String("id", 32)) draft.unit_id = *id;
   }
   const std::string creator = ctx.principal.user ? ctx.principal.user->id : std::string();
-  return {RenderAccount(ctx.services.accounts.Create(std::move(draft), creator)), {}, {}};
+  return {
+      RenderAccount(ctx.services.accounts.Create(ctx.unit(), std::move(draft), creator)), {}, {}};
 }
 
 Reply List(Context& ctx) {
@@ -44,7 +45,7 @@ Reply List(Context& ctx) {
   q.descending = Descending(ctx.query);
   q.limit = page.per_page;
   q.offset = page.offset();
-  auto result = ctx.services.accounts.List(q);
+  auto result = ctx.services.accounts.List(ctx.tx(), q);
   return PageReply(result, page, [&](const Account& a) { return RenderAccount(a); });
 }
 
@@ -79,7 +80,7 @@ Reply Update(Context& ctx) {
     org_name = managed->String("parent_org_name", 255);
   }
   const bool admin = ctx.principal.tenant_admin();
-  Account updated = ctx.services.accounts.Update(id, [&](Account& a) {
+  Account updated = ctx.services.accounts.Update(ctx.unit(), id, [&](Account& a) {
     if (type && *type != a.type) {
       if (!admin) throw ApiError::Forbidden("Only tenant admins may change an account's type");
       a.type = *type;
@@ -95,7 +96,7 @@ Reply Update(Context& ctx) {
 
 Reply Delete(Context& ctx) {
   const std::string& id = ctx.Param("account_id");
-  ctx.services.accounts.Delete(id);
+  ctx.services.accounts.Delete(ctx.unit(), id);
   return {json::object{{"id", id}}, {}, {}};
 }
 

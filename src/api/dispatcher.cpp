@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "api/envelope.h"
+#include "api/failure_map.h"
 #include "api/observe.h"
 #include "audit/record.h"
 #include "obs/log.h"
@@ -220,6 +221,9 @@ static http::Response ErrorResponse(const http::Request& request, std::exception
     std::rethrow_exception(failure);
   } catch (const ApiError& e) {
     return Enveloped(e.http_status(), ErrorBody(e));
+  } catch (const Failure& f) {
+    const ApiError e = ToApiError(f);
+    return Enveloped(e.http_status(), ErrorBody(e));
   } catch (const store::DbError& e) {
     if (e.kind() == store::DbError::Kind::kConstraint) {
       return Enveloped(409,
@@ -316,10 +320,12 @@ auth::Principal Dispatcher::Authenticate(const http::Request& request,
   }
   try {
     return services_.authenticator.Authenticate(creds);
-  } catch (const ApiError& e) {
+  } catch (const Failure& f) {
     // Verification answers for the token itself: a token that exists but
     // cannot be used (disabled, expired, wrong place) is an invalid token.
-    if (e.errors()[0].code != codes::kInvalidAccessToken) throw;
+    if (f.auth() != Failure::Auth::kInvalidToken && f.auth() != Failure::Auth::kUnknownApiKey) {
+      throw;
+    }
     throw ApiError(401, codes::kInvalidApiToken, "Invalid API Token");
   }
 }
@@ -392,6 +398,23 @@ http::Response Dispatcher::RunHandler(http::Request& request, Routed& routed,
   return Enveloped(200, SuccessBody(std::move(reply)));
 }
 
+// Authorization reflects a committed change before it is acknowledged. The
+// change is durable either way: if reading it back fails here, the feed's
+// poller applies it on its next pass, and the client still gets its 200.
+void Dispatcher::CatchUpAfter(const http::Request& request) {
+  const auto committed = std::chrono::steady_clock::now();
+  try {
+    services_.feed.CatchUp();
+  } catch (const std::exception& e) {
+    obs::log::Error("could not apply a committed change yet",
+                    {{"ray", request.ray}, {"error", e.what()}});
+    return;
+  }
+  obs::metrics::ObserveApply(std::chrono::duration_cast<std::chrono::microseconds>(
+                                 std::chrono::steady_clock::now() - committed)
+                                 .count());
+}
+
 void Dispatcher::TEST_MaybePause(const http::Request& request) const {
   if (!test_pause_header_) return;
   bool present = false;
@@ -422,12 +445,12 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
 
   json::value body_storage;
   std::exception_ptr failure;
-  bool mirrors_touched = false;
   {
+    // Begin: the unit holds the store's writer until it commits or rolls back.
     store::UnitOfWork unit(services_.store);
     try {
-      // Authenticate again: the unit holds the writer, so this is the state
-      // the change commits on (a revocation that committed meanwhile holds).
+      // Authenticate again, against the state committed when the unit began:
+      // a revocation acknowledged meanwhile holds for this change.
       const auth::Principal principal = services_.authenticator.Authenticate(creds);
       change.principal = &principal;
       for (const auto& [name, value] : routed.match.params) {
@@ -444,33 +467,31 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
       }
       Authorize(principal, routed.match);
       change.body = ParseBody(request, body_storage);
-      Context ctx{request, principal, routed.match.params, routed.query, change.body, services_};
+      Context ctx{request,   principal, routed.match.params, routed.query, change.body,
+                  services_, &unit};
       Reply reply = route.handler(ctx);
       AuditEntry entry = audit::Describe(change, 200, &reply.result, {});
       audit::Record(services_.store, unit.tx(), entry);
       std::string out = SuccessBody(std::move(reply));
-      unit.Commit();
+      unit.Commit();  // durable; then its after-commit hooks run
       obs::metrics::CountAuditEntries();
+      CatchUpAfter(request);
       return Enveloped(200, std::move(out));
     } catch (...) {
       failure = std::current_exception();
-      mirrors_touched = unit.changed();
       change.principal = &first_principal;
     }
-  }                            // rolls the unit back
-  if (IsRetryable(failure)) {  // RetryingConflicts runs the whole change again
-    if (mirrors_touched) ReloadDirectory();
-    std::rethrow_exception(failure);
-  }
+  }  // rolls the unit back: nothing outside it changed
+  // RetryingConflicts runs the whole change again.
+  if (IsRetryable(failure)) std::rethrow_exception(failure);
   http::Response response = ErrorResponse(request, failure);
-  if (mirrors_touched) ReloadDirectory();
   // A caller with no grant in the account (another tenant, a credential
   // revoked meanwhile) must not be able to write into its log.
   if (!change.account_id.empty()) {
     std::optional<auth::Principal> now;
     try {
       now = services_.authenticator.Authenticate(creds);
-    } catch (const ApiError&) {
+    } catch (const Failure&) {
     }
     if (!now || !services_.authorizer.Allows(*now, change.account_id, "")) return response;
   }
@@ -485,18 +506,6 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
                     {{"ray", request.ray}, {"error", e.what()}});
   }
   return response;
-}
-
-void Dispatcher::ReloadDirectory() {
-  try {
-    // Read through a write unit: it sees every change other units have
-    // finished, including those still waiting for their batch to commit.
-    store::UnitOfWork unit(services_.store);
-    services_.directory.Load(services_.store, services_.catalog);
-    unit.Commit();
-  } catch (const std::exception& e) {
-    obs::log::Error("could not reload the directory", {{"error", e.what()}});
-  }
 }
 
 }  // namespace cfiam::api

@@ -75,13 +75,12 @@ class Dispatcher {
   void Authorize(const auth::Principal& principal, const RouteMatch& match) const;
   http::Response RunHandler(http::Request& request, Routed& routed,
                             const auth::Principal& principal);
-  // The change-route path: handler + audit entry in one unit of work.
+  // The change-route path: begin → authorize → handler → audit entry →
+  // commit → apply the change log → after-commit hooks, in one unit of work.
   http::Response RunChange(http::Request& request, Routed& routed, const auth::Credentials& creds,
                            const auth::Principal& principal);
   void TEST_MaybePause(const http::Request& request) const;
-  // Rebuilds the in-memory directory from the store after a unit whose
-  // mirror updates did not commit.
-  void ReloadDirectory();
+  void CatchUpAfter(const http::Request& request);
 
   Services& services_;
   RouteTable table_;

@@ -14,26 +14,19 @@ using boost::beast::http::verb;
 
 namespace {
 
-// Reloads the in-memory directory from the unit's (uncommitted) state. The
-// borrowed Commit() marks the unit changed, so if the unit later fails the
-// dispatcher reloads the mirror from what did commit.
-void ReloadFromUnit(Context& ctx, store::Tx& tx) {
-  tx.Commit();
-  ctx.services.directory.Load(ctx.services.store, ctx.services.catalog);
-}
-
 Reply Seed(Context& ctx) {
   if (!ctx.body) throw ApiError::Invalid("seed", "a JSON seed document is required as the body");
-  auto tx = ctx.services.store.Write();
+  // The store's writes log their changes; authorization follows them once
+  // the dispatcher commits the unit.
+  store::Tx& tx = ctx.unit().tx();
   const std::string_view target = ctx.request.raw.target();
   // Each seeded account gets an entry in its own audit log, like a change
   // made through the API (secrets in the request body are redacted).
   auto record = [&](const Account& account, bool created, const json::value& source) {
-    RecordSeededAccount(ctx.services.store, *tx, account, created, source,
+    RecordSeededAccount(ctx.services.store, tx, account, created, source,
                         target.substr(0, target.find('?')), ctx.request.ray, &ctx.principal);
   };
-  const SeedCounts n = ApplySeed(ctx.services.store, *tx, ctx.services.catalog, *ctx.body, record);
-  ReloadFromUnit(ctx, *tx);
+  const SeedCounts n = ApplySeed(ctx.services.store, tx, ctx.services.catalog, *ctx.body, record);
   return {json::object{{"users", n.users},
                        {"accounts", n.accounts},
                        {"resource_groups", n.resource_groups},
@@ -48,9 +41,7 @@ Reply Reset(Context& ctx) {
   if (ctx.body && !(ctx.body->is_object() && ctx.body->get_object().empty())) {
     throw ApiError(400, codes::kInvalidRequest, "The reset request body must be {} or empty");
   }
-  auto tx = ctx.services.store.Write();
-  ctx.services.store.ResetToFresh(*tx);
-  ReloadFromUnit(ctx, *tx);
+  ctx.services.store.ResetToFresh(ctx.unit().tx());
   return {json::object{{"status", "reset"}}, {}, {}};
 }
 

@@ -79,7 +79,8 @@ Reply Create(Context& ctx) {
   RequireWithinCaller(ctx, grants.role_ids.value_or(std::vector<std::string>{}),
                       grants.policies.value_or(std::vector<Policy>{}));
   const std::string status = body.Enum("status", {"accepted", "pending"}).value_or("pending");
-  auto added = ctx.services.members.Add(ctx.Param("account_id"), email, std::move(grants), status);
+  auto added = ctx.services.members.Add(ctx.unit(), ctx.Param("account_id"), email,
+                                        std::move(grants), status);
   return {RenderMember(added, ctx.services), {}, {}};
 }
 
@@ -94,13 +95,14 @@ Reply List(Context& ctx) {
   q.descending = Descending(ctx.query);
   q.limit = page.per_page;
   q.offset = page.offset();
-  auto result = ctx.services.members.List(q);
+  auto result = ctx.services.members.List(ctx.tx(), q);
   return PageReply(result, page, [&](const auto& m) { return RenderMember(m, ctx.services); });
 }
 
 Reply Get(Context& ctx) {
-  return {RenderMember(ctx.services.members.Get(ctx.Param("account_id"), ctx.Param("member_id")),
-                       ctx.services),
+  return {RenderMember(
+              ctx.services.members.Get(ctx.tx(), ctx.Param("account_id"), ctx.Param("member_id")),
+              ctx.services),
           {},
           {}};
 }
@@ -111,18 +113,18 @@ Reply Update(Context& ctx) {
   const auto status = body.Enum("status", {"accepted", "pending", "rejected"});
   if (grants.role_ids || grants.policies || status == "accepted") {
     const Member current =
-        ctx.services.members.Get(ctx.Param("account_id"), ctx.Param("member_id")).member;
+        ctx.services.members.Get(ctx.tx(), ctx.Param("account_id"), ctx.Param("member_id")).member;
     RequireWithinCaller(ctx, grants.role_ids.value_or(current.role_ids),
                         grants.policies.value_or(current.policies));
   }
-  auto updated = ctx.services.members.Update(ctx.Param("account_id"), ctx.Param("member_id"),
-                                             std::move(grants), status);
+  auto updated = ctx.services.members.Update(ctx.unit(), ctx.Param("account_id"),
+                                             ctx.Param("member_id"), std::move(grants), status);
   return {RenderMember(updated, ctx.services), {}, {}};
 }
 
 Reply Delete(Context& ctx) {
   const std::string& id = ctx.Param("member_id");
-  ctx.services.members.Remove(ctx.Param("account_id"), id);
+  ctx.services.members.Remove(ctx.unit(), ctx.Param("account_id"), id);
   return {json::object{{"id", id}}, {}, {}};
 }
 

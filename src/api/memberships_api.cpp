@@ -51,12 +51,14 @@ Reply List(Context& ctx) {
   const std::string& user_id = CallerId(ctx);
   const PageParams page = ParsePaging(ctx.query, {20, 5, 50});
   const auto status = EnumParam(ctx.query, "status", {"accepted", "pending", "rejected"});
-  auto result = ctx.services.members.ListMemberships(user_id, status, page.per_page, page.offset());
+  auto result =
+      ctx.services.members.ListMemberships(ctx.tx(), user_id, status, page.per_page, page.offset());
   return PageReply(result, page, [&](const Member& m) { return RenderMembership(m, ctx); });
 }
 
 Reply Get(Context& ctx) {
-  const Member m = ctx.services.members.GetMembership(CallerId(ctx), ctx.Param("membership_id"));
+  const Member m =
+      ctx.services.members.GetMembership(ctx.tx(), CallerId(ctx), ctx.Param("membership_id"));
   return {RenderMembership(m, ctx), {}, {}};
 }
 
@@ -65,14 +67,14 @@ Reply Update(Context& ctx) {
   ObjectReader body(ctx.body);
   const auto status = body.Enum("status", {"accepted", "rejected"});
   if (!status) throw ApiError::Invalid("status", "is required");
-  const Member m =
-      ctx.services.members.RespondToMembership(user_id, ctx.Param("membership_id"), *status);
+  const Member m = ctx.services.members.RespondToMembership(ctx.unit(), user_id,
+                                                            ctx.Param("membership_id"), *status);
   return {RenderMembership(m, ctx), {}, {}};
 }
 
 Reply Delete(Context& ctx) {
   const std::string& id = ctx.Param("membership_id");
-  ctx.services.members.LeaveMembership(CallerId(ctx), id);
+  ctx.services.members.LeaveMembership(ctx.unit(), CallerId(ctx), id);
   return {json::object{{"id", id}}, {}, {}};
 }
 

@@ -60,7 +60,9 @@ Reply Create(Context& ctx) {
   draft.account_id = ctx.Param("account_id");
   draft.name = body.RequiredName("name", kNameMax);
   ReadScope(body, draft.account_id, draft);
-  return {RenderResourceGroup(ctx.services.resource_groups.Create(std::move(draft))), {}, {}};
+  return {RenderResourceGroup(ctx.services.resource_groups.Create(ctx.unit(), std::move(draft))),
+          {},
+          {}};
 }
 
 Reply List(Context& ctx) {
@@ -69,14 +71,14 @@ Reply List(Context& ctx) {
   if (auto v = ctx.query.Get("name")) name = std::string(*v);
   json::array items;
   for (const ResourceGroup& g :
-       ctx.services.resource_groups.List(ctx.Param("account_id"), id, name)) {
+       ctx.services.resource_groups.List(ctx.tx(), ctx.Param("account_id"), id, name)) {
     items.push_back(RenderResourceGroup(g));
   }
   return {std::move(items), {}, {}};
 }
 
 Reply Get(Context& ctx) {
-  return {RenderResourceGroup(ctx.services.resource_groups.Get(ctx.Param("account_id"),
+  return {RenderResourceGroup(ctx.services.resource_groups.Get(ctx.tx(), ctx.Param("account_id"),
                                                                ctx.Param("resource_group_id"))),
           {},
           {}};
@@ -92,20 +94,20 @@ Reply Update(Context& ctx) {
     scope.emplace();
     ReadScope(body, account_id, *scope);
   }
-  auto updated = ctx.services.resource_groups.Update(account_id, ctx.Param("resource_group_id"),
-                                                     [&](ResourceGroup& g) {
-                                                       if (name) g.name = *name;
-                                                       if (scope) {
-                                                         g.scope_key = scope->scope_key;
-                                                         g.objects = scope->objects;
-                                                       }
-                                                     });
+  auto updated = ctx.services.resource_groups.Update(
+      ctx.unit(), account_id, ctx.Param("resource_group_id"), [&](ResourceGroup& g) {
+        if (name) g.name = *name;
+        if (scope) {
+          g.scope_key = scope->scope_key;
+          g.objects = scope->objects;
+        }
+      });
   return {RenderResourceGroup(updated), {}, {}};
 }
 
 Reply Delete(Context& ctx) {
   const std::string& id = ctx.Param("resource_group_id");
-  ctx.services.resource_groups.Delete(ctx.Param("account_id"), id);
+  ctx.services.resource_groups.Delete(ctx.unit(), ctx.Param("account_id"), id);
   return {json::object{{"id", id}}, {}, {}};
 }
 

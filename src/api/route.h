@@ -9,6 +9,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@
 #include "api/query.h"
 #include "auth/principal.h"
 #include "http/message.h"
+#include "store/unit_of_work.h"
 
 namespace cfiam::api {
 
@@ -43,9 +45,18 @@ struct Context {
   const QueryParams& query;
   const boost::json::value* body;  // nullptr when the request had no body
   Services& services;
+  // A change route's unit of work, begun and committed by the dispatcher.
+  store::UnitOfWork* change = nullptr;
+  // A read route's transaction, begun on first use (many reads never need one).
+  std::unique_ptr<store::Tx> read_tx = nullptr;
 
   // The value of a path parameter; REQUIRES: the route template names it.
   const std::string& Param(std::string_view name) const;
+  // The change's unit of work. REQUIRES: a change route (one with `audit`).
+  store::UnitOfWork& unit();
+  // The request's transaction: the change's, else one read transaction that
+  // sees one snapshot for the whole request.
+  store::Tx& tx();
 };
 
 struct Reply {

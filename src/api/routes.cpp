@@ -1,6 +1,8 @@
 #include <boost/json.hpp>
+#include <stdexcept>
 
 #include "api/route.h"
+#include "api/services.h"
 
 namespace cfiam::api {
 
@@ -64,6 +66,18 @@ const std::string& Context::Param(std::string_view name) const {
   }
   static const std::string kEmpty;
   return kEmpty;
+}
+
+store::UnitOfWork& Context::unit() {
+  // A read route reaching a write is a route-table bug, not a client error.
+  if (!change) throw std::logic_error("a read route asked for a unit of work");
+  return *change;
+}
+
+store::Tx& Context::tx() {
+  if (change) return change->tx();
+  if (!read_tx) read_tx = services.store.Read();
+  return *read_tx;
 }
 
 }  // namespace cfiam::api

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "api/failure_map.h"
 #include "api/input.h"
 #include "api/render_iam.h"
 #include "audit/record.h"
@@ -294,8 +295,8 @@ class Seeder {
       auth::TokenPolicy::Parse(r.object().if_contains("policies"),
                                r.object().if_contains("condition"), catalog_, account_id, policies,
                                condition, stored.if_array());
-    } catch (const ApiError& e) {
-      const std::string& message = e.errors().front().message;
+    } catch (const Failure& f) {
+      const std::string message = ToApiError(f).errors().front().message;
       throw ApiError(400, codes::kInvalidRequest, r.Path("") + message);
     }
     t.policies_json = json::serialize(policies);

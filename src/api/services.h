@@ -8,6 +8,7 @@
 #include "auth/authorizer.h"
 #include "auth/catalog.h"
 #include "auth/ceiling.h"
+#include "auth/change_feed.h"
 #include "auth/directory.h"
 #include "auth/rate_limit.h"
 #include "domain/accounts.h"
@@ -26,27 +27,29 @@ namespace cfiam::api {
 struct Services {
   // `verifier` checks SSO domains; `sso_blocked_domains` are refused as
   // connector domains on top of the built-in public mailbox providers.
-  Services(store::Store& s, auth::Directory& d, const auth::Catalog& c, DomainVerifier& verifier,
-           std::vector<std::string> sso_blocked_domains)
+  Services(store::Store& s, auth::Directory& d, auth::ChangeFeed& f, const auth::Catalog& c,
+           DomainVerifier& verifier, std::vector<std::string> sso_blocked_domains)
       : store(s),
         directory(d),
+        feed(f),
         catalog(c),
         authenticator(d, &last_used),
         authorizer(d, c),
         ceiling(authorizer, c),
         accounts(s, d, c),
-        tokens(s, d, last_used),
+        tokens(s, last_used),
         rate_plans(c.rate_plans()),
         subscriptions(s, rate_plans),
         sso_connectors(s, verifier, std::move(sso_blocked_domains)),
-        members(s, d, c),
-        resource_groups(s, d, c),
-        user_groups(s, d, c),
-        users(s, d),
+        members(s, c),
+        resource_groups(s, c),
+        user_groups(s, c),
+        users(s),
         audit_log(s, audit::LoadOrCreateCursorKey(s)) {}
 
   store::Store& store;
-  auth::Directory& directory;
+  auth::Directory& directory;  // read-only here: only `feed` changes it
+  auth::ChangeFeed& feed;
   const auth::Catalog& catalog;
   auth::LastUsed last_used;  // declared before its users
   auth::Authenticator authenticator;

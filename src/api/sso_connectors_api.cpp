@@ -37,14 +37,15 @@ Reply Create(Context& ctx) {
   const std::string domain = body.RequiredString("email_domain", kDomainMaxChars);
   const bool begin = body.Bool("begin_verification").value_or(true);
   const bool fedramp = body.Bool("use_fedramp_language").value_or(false);
-  SsoConnector c =
-      ctx.services.sso_connectors.Create(ctx.Param("account_id"), domain, begin, fedramp);
+  SsoConnector c = ctx.services.sso_connectors.Create(ctx.unit(), ctx.Param("account_id"), domain,
+                                                      begin, fedramp);
   return {RenderConnector(c), {}, {}};
 }
 
 Reply List(Context& ctx) {
   json::array items;
-  for (const SsoConnector& c : ctx.services.sso_connectors.List(ctx.Param("account_id"))) {
+  for (const SsoConnector& c :
+       ctx.services.sso_connectors.List(ctx.tx(), ctx.Param("account_id"))) {
     items.push_back(RenderConnector(c));
   }
   const std::size_t count = items.size();
@@ -52,7 +53,7 @@ Reply List(Context& ctx) {
 }
 
 Reply Get(Context& ctx) {
-  return {RenderConnector(ctx.services.sso_connectors.Get(ctx.Param("account_id"),
+  return {RenderConnector(ctx.services.sso_connectors.Get(ctx.tx(), ctx.Param("account_id"),
                                                           ctx.Param("sso_connector_id"))),
           {},
           {}};
@@ -63,19 +64,19 @@ Reply Update(Context& ctx) {
   const auto enabled = body.Bool("enabled");
   const auto fedramp = body.Bool("use_fedramp_language");
   SsoConnector c = ctx.services.sso_connectors.Update(
-      ctx.Param("account_id"), ctx.Param("sso_connector_id"), enabled, fedramp);
+      ctx.unit(), ctx.Param("account_id"), ctx.Param("sso_connector_id"), enabled, fedramp);
   return {RenderConnector(c), {}, {}};
 }
 
 Reply Delete(Context& ctx) {
   const std::string& id = ctx.Param("sso_connector_id");
-  ctx.services.sso_connectors.Delete(ctx.Param("account_id"), id);
+  ctx.services.sso_connectors.Delete(ctx.unit(), ctx.Param("account_id"), id);
   return {json::object{{"id", id}}, {}, {}};
 }
 
 // Answers at once; the outcome shows as verification.status on GET.
 Reply BeginVerification(Context& ctx) {
-  ctx.services.sso_connectors.BeginVerification(ctx.Param("account_id"),
+  ctx.services.sso_connectors.BeginVerification(ctx.unit(), ctx.Param("account_id"),
                                                 ctx.Param("sso_connector_id"));
   return {nullptr, {}, {}};
 }

@@ -80,13 +80,14 @@ Reply Create(Context& ctx) {
   const RatePlans& plans = ctx.services.rate_plans;
   const RatePlan* plan = ReadPlan(body, plans, true);
   const std::string frequency = ReadFrequency(body).value_or("monthly");
-  Subscription sub = ctx.services.subscriptions.Create(ctx.Param("account_id"), *plan, frequency);
+  Subscription sub =
+      ctx.services.subscriptions.Create(ctx.unit(), ctx.Param("account_id"), *plan, frequency);
   return {RenderSubscription(sub, plans), {}, {}};
 }
 
 Reply List(Context& ctx) {
   json::array items;
-  for (const Subscription& s : ctx.services.subscriptions.List(ctx.Param("account_id"))) {
+  for (const Subscription& s : ctx.services.subscriptions.List(ctx.tx(), ctx.Param("account_id"))) {
     items.push_back(RenderSubscription(s, ctx.services.rate_plans));
   }
   const std::size_t count = items.size();
@@ -96,8 +97,8 @@ Reply List(Context& ctx) {
 // Not in the reduced spec, but the SDK has it (getByIdentifier) and it costs
 // nothing: one live subscription, 404 once cancelled.
 Reply Get(Context& ctx) {
-  Subscription sub =
-      ctx.services.subscriptions.Get(ctx.Param("account_id"), ctx.Param("subscription_identifier"));
+  Subscription sub = ctx.services.subscriptions.Get(ctx.tx(), ctx.Param("account_id"),
+                                                    ctx.Param("subscription_identifier"));
   return {RenderSubscription(sub, ctx.services.rate_plans), {}, {}};
 }
 
@@ -110,13 +111,13 @@ Reply Update(Context& ctx) {
     throw ApiError::Invalid("rate_plan", "give rate_plan and/or frequency to change");
   }
   Subscription sub = ctx.services.subscriptions.Update(
-      ctx.Param("account_id"), ctx.Param("subscription_identifier"), plan, frequency);
+      ctx.unit(), ctx.Param("account_id"), ctx.Param("subscription_identifier"), plan, frequency);
   return {RenderSubscription(sub, plans), {}, {}};
 }
 
 Reply Delete(Context& ctx) {
   const std::string& id = ctx.Param("subscription_identifier");
-  ctx.services.subscriptions.Cancel(ctx.Param("account_id"), id);
+  ctx.services.subscriptions.Cancel(ctx.unit(), ctx.Param("account_id"), id);
   return {json::object{{"subscription_id", id}}, {}, {}};
 }
 

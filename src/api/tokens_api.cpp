@@ -42,7 +42,8 @@ Reply Create(Context& ctx) {
   const std::string& account_id = ctx.Param("account_id");
   TokenDraft draft = ReadCreateBody(ctx, account_id);
   RequireWithinCaller(ctx, account_id, draft);
-  auto [token, secret] = ctx.services.tokens.Create(account_id, std::move(draft));
+  auto [token, secret] =
+      ctx.services.tokens.Create(ctx.unit(), TokenOwner::Account(account_id), std::move(draft));
   json::object out = RenderToken(token, ctx.services.tokens);
   out["value"] = secret;
   return {std::move(out), {}, {}};
@@ -51,41 +52,48 @@ Reply Create(Context& ctx) {
 Reply List(Context& ctx) {
   const PageParams page = ParsePaging(ctx.query, {20, 5, 50});
   const bool desc = Descending(ctx.query);
-  auto result =
-      ctx.services.tokens.List(ctx.Param("account_id"), desc, page.per_page, page.offset());
+  auto result = ctx.services.tokens.List(ctx.tx(), TokenOwner::Account(ctx.Param("account_id")),
+                                         desc, page.per_page, page.offset());
   return PageReply(result, page,
                    [&](const Token& t) { return RenderToken(t, ctx.services.tokens); });
 }
 
 Reply Get(Context& ctx) {
-  return {RenderToken(ctx.services.tokens.Get(ctx.Param("account_id"), ctx.Param("token_id")),
-                      ctx.services.tokens),
-          {},
-          {}};
-}
-
-Reply Update(Context& ctx) {
-  const std::string& account_id = ctx.Param("account_id");
-  const Token current = ctx.services.tokens.Get(account_id, ctx.Param("token_id"));
-  TokenDraft draft = ReadUpdateBody(ctx, current, account_id);
-  RequireWithinCaller(ctx, account_id, draft);
-  RequireHolding(ctx, current);
   return {
-      RenderToken(ctx.services.tokens.Update(account_id, ctx.Param("token_id"), std::move(draft)),
+      RenderToken(ctx.services.tokens.Get(ctx.tx(), TokenOwner::Account(ctx.Param("account_id")),
+                                          ctx.Param("token_id")),
                   ctx.services.tokens),
       {},
       {}};
 }
 
+Reply Update(Context& ctx) {
+  const std::string& account_id = ctx.Param("account_id");
+  const Token current =
+      ctx.services.tokens.Get(ctx.tx(), TokenOwner::Account(account_id), ctx.Param("token_id"));
+  TokenDraft draft = ReadUpdateBody(ctx, current, account_id);
+  RequireWithinCaller(ctx, account_id, draft);
+  RequireHolding(ctx, current);
+  return {RenderToken(ctx.services.tokens.Update(ctx.unit(), TokenOwner::Account(account_id),
+                                                 ctx.Param("token_id"), std::move(draft)),
+                      ctx.services.tokens),
+          {},
+          {}};
+}
+
 Reply Delete(Context& ctx) {
-  ctx.services.tokens.Delete(ctx.Param("account_id"), ctx.Param("token_id"));
+  ctx.services.tokens.Delete(ctx.unit(), TokenOwner::Account(ctx.Param("account_id")),
+                             ctx.Param("token_id"));
   return {json::object{{"id", ctx.Param("token_id")}}, {}, {}};
 }
 
 Reply Roll(Context& ctx) {
   CheckRollBody(ctx);
-  RequireHolding(ctx, ctx.services.tokens.Get(ctx.Param("account_id"), ctx.Param("token_id")));
-  return {json::value(ctx.services.tokens.Roll(ctx.Param("account_id"), ctx.Param("token_id"))),
+  RequireHolding(ctx,
+                 ctx.services.tokens.Get(ctx.tx(), TokenOwner::Account(ctx.Param("account_id")),
+                                         ctx.Param("token_id")));
+  return {json::value(ctx.services.tokens.Roll(
+              ctx.unit(), TokenOwner::Account(ctx.Param("account_id")), ctx.Param("token_id"))),
           {},
           {}};
 }

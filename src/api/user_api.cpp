@@ -51,7 +51,7 @@ std::optional<std::optional<std::string>> Nullable(const ObjectReader& body, std
 }
 
 Reply Get(Context& ctx) {
-  return {RenderUser(ctx.services.users.Get(ctx.principal.user->id)), {}, {}};
+  return {RenderUser(ctx.services.users.Get(ctx.tx(), ctx.principal.user->id)), {}, {}};
 }
 
 Reply Edit(Context& ctx) {
@@ -63,7 +63,7 @@ Reply Edit(Context& ctx) {
   edit.country = Nullable(body, "country", 30);
   edit.zipcode = Nullable(body, "zipcode", 20);
   edit.telephone = Nullable(body, "telephone", 20);
-  return {RenderUser(ctx.services.users.Edit(ctx.principal.user->id, edit)), {}, {}};
+  return {RenderUser(ctx.services.users.Edit(ctx.unit(), ctx.principal.user->id, edit)), {}, {}};
 }
 
 }  // namespace

@@ -38,7 +38,8 @@ Reply Create(Context& ctx) {
     policies = ParsePolicies(*items, "policies");
   }
   ctx.services.ceiling.RequirePolicies(ctx.principal, ctx.Param("account_id"), policies);
-  auto g = ctx.services.user_groups.Create(ctx.Param("account_id"), name, std::move(policies));
+  auto g = ctx.services.user_groups.Create(ctx.unit(), ctx.Param("account_id"), name,
+                                           std::move(policies));
   return {RenderGroup(g, ctx.services), {}, {}};
 }
 
@@ -53,12 +54,13 @@ Reply List(Context& ctx) {
   q.descending = Descending(ctx.query);
   q.limit = page.per_page;
   q.offset = page.offset();
-  auto result = ctx.services.user_groups.List(q);
+  auto result = ctx.services.user_groups.List(ctx.tx(), q);
   return PageReply(result, page, [&](const UserGroup& g) { return RenderGroup(g, ctx.services); });
 }
 
 Reply Get(Context& ctx) {
-  auto g = ctx.services.user_groups.Get(ctx.Param("account_id"), ctx.Param("user_group_id"));
+  auto g =
+      ctx.services.user_groups.Get(ctx.tx(), ctx.Param("account_id"), ctx.Param("user_group_id"));
   return {RenderGroup(g, ctx.services), {}, {}};
 }
 
@@ -71,14 +73,14 @@ Reply Update(Context& ctx) {
     policies = ParsePolicies(*items, "policies");
     ctx.services.ceiling.RequirePolicies(ctx.principal, ctx.Param("account_id"), *policies);
   }
-  auto g = ctx.services.user_groups.Update(ctx.Param("account_id"), ctx.Param("user_group_id"),
-                                           name, std::move(policies));
+  auto g = ctx.services.user_groups.Update(ctx.unit(), ctx.Param("account_id"),
+                                           ctx.Param("user_group_id"), name, std::move(policies));
   return {RenderGroup(g, ctx.services), {}, {}};
 }
 
 Reply Delete(Context& ctx) {
   const std::string& id = ctx.Param("user_group_id");
-  ctx.services.user_groups.Delete(ctx.Param("account_id"), id);
+  ctx.services.user_groups.Delete(ctx.unit(), ctx.Param("account_id"), id);
   return {json::object{{"id", id}}, {}, {}};
 }
 
@@ -111,10 +113,11 @@ Reply SetMembers(Context& ctx, bool replace) {
   std::vector<std::string> ids = ReadMemberIds(ctx);
   if (!ids.empty()) {
     // Joining a group grants its policies: only a caller holding them may add.
-    const UserGroup group = ctx.services.user_groups.Get(account_id, group_id);
+    const UserGroup group = ctx.services.user_groups.Get(ctx.tx(), account_id, group_id);
     ctx.services.ceiling.RequirePolicies(ctx.principal, account_id, group.policies);
   }
-  auto members = ctx.services.user_groups.SetMembers(account_id, group_id, std::move(ids), replace);
+  auto members = ctx.services.user_groups.SetMembers(ctx.unit(), account_id, group_id,
+                                                     std::move(ids), replace);
   json::array items;
   for (const auto& m : members) items.push_back(RenderGroupMember(m));
   return {std::move(items), {}, {}};
@@ -126,14 +129,15 @@ Reply ReplaceMembers(Context& ctx) { return SetMembers(ctx, true); }
 Reply ListMembers(Context& ctx) {
   const PageParams page = ParsePaging(ctx.query, {20, 5, 50});
   const bool desc = Descending(ctx.query);
-  auto result = ctx.services.user_groups.ListMembers(
-      ctx.Param("account_id"), ctx.Param("user_group_id"), desc, page.per_page, page.offset());
+  auto result = ctx.services.user_groups.ListMembers(ctx.tx(), ctx.Param("account_id"),
+                                                     ctx.Param("user_group_id"), desc,
+                                                     page.per_page, page.offset());
   return PageReply(result, page, [&](const auto& m) { return RenderGroupMember(m); });
 }
 
 Reply GetMember(Context& ctx) {
-  auto m = ctx.services.user_groups.GetMember(ctx.Param("account_id"), ctx.Param("user_group_id"),
-                                              ctx.Param("member_id"));
+  auto m = ctx.services.user_groups.GetMember(ctx.tx(), ctx.Param("account_id"),
+                                              ctx.Param("user_group_id"), ctx.Param("member_id"));
   json::object o = RenderGroupMember(m);
   o["created_at"] = FormatRfc3339(m.member.created_on);
   o["user"] = json::object{{"id", m.user.id},
@@ -145,7 +149,7 @@ Reply GetMember(Context& ctx) {
 
 Reply RemoveMember(Context& ctx) {
   auto m = ctx.services.user_groups.RemoveMember(
-      ctx.Param("account_id"), ctx.Param("user_group_id"), ctx.Param("member_id"));
+      ctx.unit(), ctx.Param("account_id"), ctx.Param("user_group_id"), ctx.Param("member_id"));
   return {RenderGroupMember(m), {}, {}};
 }
 

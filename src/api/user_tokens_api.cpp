@@ -31,14 +31,11 @@ auth::TokenLimits LimitsOf(const auth::TokenPolicy* policy, const std::optional<
 void RequireWithinCaller(Context& ctx, const auth::TokenPolicy* policy,
                          const auth::TokenLimits& limits) {
   std::vector<std::string> accounts;
-  {
-    auto tx = ctx.services.store.Read();
-    for (const Member& m : ctx.services.store
-                               .ListMembershipsOfUser(*tx, ctx.principal.user->id,
-                                                      std::string("accepted"), 1'000'000, 0)
-                               .items) {
-      accounts.push_back(m.account_id);
-    }
+  for (const Member& m : ctx.services.store
+                             .ListMembershipsOfUser(ctx.tx(), ctx.principal.user->id,
+                                                    std::string("accepted"), 1'000'000, 0)
+                             .items) {
+    accounts.push_back(m.account_id);
   }
   ctx.services.ceiling.RequireUserToken(ctx.principal, policy, limits, accounts);
 }
@@ -59,7 +56,7 @@ void RequireHolding(Context& ctx, const Token& token) {
 Reply Create(Context& ctx) {
   TokenDraft draft = ReadCreateBody(ctx, std::nullopt);
   RequireDraft(ctx, draft);
-  auto [token, secret] = ctx.services.tokens.Create(Owner(ctx), std::move(draft));
+  auto [token, secret] = ctx.services.tokens.Create(ctx.unit(), Owner(ctx), std::move(draft));
   json::object out = RenderToken(token, ctx.services.tokens);
   out["value"] = secret;
   return {std::move(out), {}, {}};
@@ -68,39 +65,40 @@ Reply Create(Context& ctx) {
 Reply List(Context& ctx) {
   const PageParams page = ParsePaging(ctx.query, {20, 5, 50});
   const bool desc = Descending(ctx.query);
-  auto result = ctx.services.tokens.List(Owner(ctx), desc, page.per_page, page.offset());
+  auto result = ctx.services.tokens.List(ctx.tx(), Owner(ctx), desc, page.per_page, page.offset());
   return PageReply(result, page,
                    [&](const Token& t) { return RenderToken(t, ctx.services.tokens); });
 }
 
 Reply Get(Context& ctx) {
-  return {
-      RenderToken(ctx.services.tokens.Get(Owner(ctx), ctx.Param("token_id")), ctx.services.tokens),
-      {},
-      {}};
+  return {RenderToken(ctx.services.tokens.Get(ctx.tx(), Owner(ctx), ctx.Param("token_id")),
+                      ctx.services.tokens),
+          {},
+          {}};
 }
 
 Reply Update(Context& ctx) {
-  const Token current = ctx.services.tokens.Get(Owner(ctx), ctx.Param("token_id"));
+  const Token current = ctx.services.tokens.Get(ctx.tx(), Owner(ctx), ctx.Param("token_id"));
   TokenDraft draft = ReadUpdateBody(ctx, current, std::nullopt);
   RequireDraft(ctx, draft);
   RequireHolding(ctx, current);
-  return {
-      RenderToken(ctx.services.tokens.Update(Owner(ctx), ctx.Param("token_id"), std::move(draft)),
-                  ctx.services.tokens),
-      {},
-      {}};
+  return {RenderToken(ctx.services.tokens.Update(ctx.unit(), Owner(ctx), ctx.Param("token_id"),
+                                                 std::move(draft)),
+                      ctx.services.tokens),
+          {},
+          {}};
 }
 
 Reply Delete(Context& ctx) {
-  ctx.services.tokens.Delete(Owner(ctx), ctx.Param("token_id"));
+  ctx.services.tokens.Delete(ctx.unit(), Owner(ctx), ctx.Param("token_id"));
   return {json::object{{"id", ctx.Param("token_id")}}, {}, {}};
 }
 
 Reply Roll(Context& ctx) {
   CheckRollBody(ctx);
-  RequireHolding(ctx, ctx.services.tokens.Get(Owner(ctx), ctx.Param("token_id")));
-  return {json::value(ctx.services.tokens.Roll(Owner(ctx), ctx.Param("token_id"))), {}, {}};
+  RequireHolding(ctx, ctx.services.tokens.Get(ctx.tx(), Owner(ctx), ctx.Param("token_id")));
+  return {
+      json::value(ctx.services.tokens.Roll(ctx.unit(), Owner(ctx), ctx.Param("token_id"))), {}, {}};
 }
 
 Reply Verify(Context& ctx) {

@@ -3,7 +3,7 @@
 #include <initializer_list>
 #include <vector>
 
-#include "util/api_error.h"
+#include "util/failure.h"
 #include "util/text.h"
 
 namespace cfiam::audit {
@@ -50,9 +50,8 @@ const FieldSpec kFields[] = {
 };
 
 [[noreturn]] void Invalid(std::string_view name, std::string_view why) {
-  throw ApiError(
-      400, codes::kInvalidRequest,
-      "Invalid value for query parameter '" + std::string(name) + "': " + std::string(why));
+  throw Failure::Refused("Invalid value for query parameter '" + std::string(name) +
+                         "': " + std::string(why));
 }
 
 store::Value FilterValue(const FieldSpec& spec, std::string_view param, std::string_view raw) {
@@ -91,9 +90,8 @@ void ReadFilters(const api::QueryParams& params, store::AuditQuery& q) {
 Micros RequiredInstant(const api::QueryParams& params, std::string_view name) {
   auto raw = params.Get(name);
   if (!raw) {
-    throw ApiError(400, codes::kInvalidRequest,
-                   "Missing required query parameter '" + std::string(name) +
-                       "' (a date YYYY-MM-DD or an RFC 3339 timestamp)");
+    throw Failure::Refused("Missing required query parameter '" + std::string(name) +
+                           "' (a date YYYY-MM-DD or an RFC 3339 timestamp)");
   }
   auto t = ParseInstant(*raw);
   if (!t) Invalid(name, "must be a date YYYY-MM-DD or an RFC 3339 timestamp");

@@ -31,7 +31,7 @@ struct ListRequest {
   std::optional<std::string> cursor;  // as sent, not yet verified
 };
 
-// Throws ApiError 400 naming the parameter on any invalid value.
+// Throws Failure 400 naming the parameter on any invalid value.
 ListRequest ParseListRequest(const api::QueryParams& params);
 
 // "YYYY-MM-DD" (midnight UTC) or an RFC 3339 timestamp with Z or an offset.

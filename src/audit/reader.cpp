@@ -1,6 +1,6 @@
 #include "audit/reader.h"
 
-#include "util/api_error.h"
+#include "util/failure.h"
 
 namespace cfiam::audit {
 
@@ -10,9 +10,9 @@ LogPage LogReader::Read(const std::string& account_id, const ListRequest& reques
   if (request.cursor) {
     q.after = cursors_.Decode(*request.cursor, account_id, q.descending);
     if (!q.after) {
-      throw ApiError(400, codes::kInvalidRequest,
-                     "Invalid value for query parameter 'cursor': not a cursor this server "
-                     "issued for this account and direction");
+      throw Failure::Refused(
+          "Invalid value for query parameter 'cursor': not a cursor this server "
+          "issued for this account and direction");
     }
   }
   q.limit = request.limit + 1;

@@ -28,7 +28,7 @@ class LogReader {
   LogReader(store::Store& store, std::string cursor_key)
       : store_(store), cursors_(std::move(cursor_key)) {}
 
-  // Throws ApiError 400 when the request's cursor does not verify for this
+  // Throws Failure 400 when the request's cursor does not verify for this
   // account and direction.
   LogPage Read(const std::string& account_id, const ListRequest& request) const;
 

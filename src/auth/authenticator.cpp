@@ -3,8 +3,8 @@
 #include "auth/digest.h"
 #include "auth/token_policy.h"
 #include "obs/metrics.h"
-#include "util/api_error.h"
 #include "util/clock.h"
+#include "util/failure.h"
 #include "util/text.h"
 
 namespace cfiam::auth {
@@ -13,15 +13,8 @@ namespace {
 using obs::metrics::CountAuthz;
 using Outcome = obs::metrics::Outcome;
 
-ApiError BadHeader(int chain_code, std::string chain_message) {
-  return ApiError(400, {{codes::kInvalidHeaders,
-                         "Invalid request headers",
-                         {},
-                         {{chain_code, std::move(chain_message), {}, {}}}}});
-}
-
-ApiError InvalidToken(std::string message = "Invalid access token") {
-  return ApiError(403, codes::kInvalidAccessToken, std::move(message));
+Failure InvalidToken(std::string message = "Invalid access token") {
+  return Failure::Unauthenticated(Failure::Auth::kInvalidToken, std::move(message));
 }
 
 // Token secrets are printable ASCII without spaces; anything else is malformed.
@@ -42,7 +35,8 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
     if (h.size() <= kBearer.size() || !EqualsIgnoreCase(h.substr(0, kBearer.size()), kBearer) ||
         !PlausibleSecret(h.substr(kBearer.size()))) {
       CountAuthz(Outcome::kMalformedCredentials);
-      throw BadHeader(codes::kInvalidAuthHeader, "Invalid format for Authorization header");
+      throw Failure::Unauthenticated(Failure::Auth::kMalformedBearer,
+                                     "Invalid format for Authorization header");
     }
     const HexDigest digest = Sha256HexDigest(h.substr(kBearer.size()));
     auto token = directory_.FindTokenByDigest(digest.view());
@@ -84,16 +78,19 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
   if (creds.has_auth_email || creds.has_auth_key) {
     if (!creds.has_auth_email || !IsEmail(Trim(creds.auth_email))) {
       CountAuthz(Outcome::kMalformedCredentials);
-      throw BadHeader(codes::kInvalidEmailHeader, "Invalid format for X-Auth-Email header");
+      throw Failure::Unauthenticated(Failure::Auth::kMalformedEmail,
+                                     "Invalid format for X-Auth-Email header");
     }
     if (!creds.has_auth_key || !PlausibleSecret(creds.auth_key)) {
       CountAuthz(Outcome::kMalformedCredentials);
-      throw BadHeader(codes::kInvalidKeyHeader, "Invalid format for X-Auth-Key header");
+      throw Failure::Unauthenticated(Failure::Auth::kMalformedKey,
+                                     "Invalid format for X-Auth-Key header");
     }
     auto user = directory_.FindUserByApiKeyDigest(Sha256HexDigest(creds.auth_key).view());
     if (!user || user->email != ToLower(Trim(creds.auth_email))) {
       CountAuthz(Outcome::kUnknownApiKey);
-      throw ApiError(403, codes::kInvalidAccessToken, "Unknown X-Auth-Key or X-Auth-Email");
+      throw Failure::Unauthenticated(Failure::Auth::kUnknownApiKey,
+                                     "Unknown X-Auth-Key or X-Auth-Email");
     }
     Principal p;
     p.kind = Principal::Kind::kApiKey;
@@ -102,8 +99,8 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
     return p;
   }
   CountAuthz(Outcome::kMissingCredentials);
-  throw ApiError(400, codes::kMissingCredentials,
-                 "Missing X-Auth-Key, X-Auth-Email or Authorization headers");
+  throw Failure::Unauthenticated(Failure::Auth::kMissing,
+                                 "Missing X-Auth-Key, X-Auth-Email or Authorization headers");
 }
 
 }  // namespace cfiam::auth

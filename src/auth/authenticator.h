@@ -30,7 +30,7 @@ class Authenticator {
   // `last_used` (optional) records every successful token use.
   explicit Authenticator(const Directory& directory, LastUsed* last_used = nullptr)
       : directory_(directory), last_used_(last_used) {}
-  // Throws ApiError when the credentials are missing, malformed or invalid.
+  // Throws Failure when the credentials are missing, malformed or invalid.
   Principal Authenticate(const Credentials& creds) const;
 
  private:

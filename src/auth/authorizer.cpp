@@ -2,7 +2,7 @@
 
 #include "auth/token_policy.h"
 #include "obs/metrics.h"
-#include "util/api_error.h"
+#include "util/failure.h"
 
 namespace cfiam::auth {
 namespace {
@@ -11,7 +11,7 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-ApiError AccountNotFound() { return ApiError::NotFound("Account"); }
+Failure AccountNotFound() { return Failure::NotFound("Account"); }
 
 enum class Effect { kNone, kAllow, kDeny };
 
@@ -115,7 +115,7 @@ bool Authorizer::UserAllows(const Principal& p, std::string_view key) const {
 }
 
 void Authorizer::RequireUser(const Principal& p, std::string_view key) const {
-  if (!UserAllows(p, key)) throw ApiError::Forbidden();
+  if (!UserAllows(p, key)) throw Failure::Forbidden();
 }
 
 void Authorizer::RequireInAccount(const Principal& p, std::string_view account_id,
@@ -129,7 +129,7 @@ void Authorizer::RequireInAccount(const Principal& p, std::string_view account_i
       throw AccountNotFound();
     case Verdict::kDenied:
       obs::metrics::CountAuthz(obs::metrics::Outcome::kMissingPermission);
-      throw ApiError::Forbidden();
+      throw Failure::Forbidden();
   }
 }
 
@@ -160,7 +160,7 @@ bool Authorizer::MemberAllowed(const Member& member, std::string_view key) const
 void Authorizer::RequireTenantAdmin(const Principal& p) const {
   if (!p.tenant_admin()) {
     obs::metrics::CountAuthz(obs::metrics::Outcome::kMissingPermission);
-    throw ApiError::Forbidden();
+    throw Failure::Forbidden();
   }
 }
 

@@ -1,15 +1,15 @@
 #include "auth/ceiling.h"
 
 #include "obs/metrics.h"
-#include "util/api_error.h"
 #include "util/clock.h"
+#include "util/failure.h"
 
 namespace cfiam::auth {
 namespace {
 
-ApiError Exceeds(std::string message) {
+Failure Exceeds(std::string message) {
   obs::metrics::CountAuthz(obs::metrics::Outcome::kCeilingRefused);
-  return ApiError::Forbidden(std::move(message));
+  return Failure::Forbidden(std::move(message));
 }
 
 // Whether `range` can match an address `ip` lets through: it is covered by
@@ -83,10 +83,10 @@ void Ceiling::RequireUserEntry(const Principal& p, const ResourceMatcher::Entry&
                                const std::vector<std::string>& member_accounts) const {
   if (!e.user.empty()) {
     if (e.user != p.user->id) {
-      throw ApiError::Invalid("policies",
-                              "a user token may only name its own user, not "
-                              "com.cloudflare.api.user." +
-                                  e.user);
+      throw Failure::Invalid("policies",
+                             "a user token may only name its own user, not "
+                             "com.cloudflare.api.user." +
+                                 e.user);
     }
     if (!authorizer_.UserAllows(p, key)) {
       throw Exceeds("The caller does not hold the permission " + key +

@@ -12,7 +12,7 @@
 // validity window must lie inside its own and their request_ip may be no
 // wider than its own.
 //
-// Every check throws ApiError 403 (code 10000) naming what exceeds the caller
+// Every check throws Failure 403 (code 10000) naming what exceeds the caller
 // and changes nothing; callers run it inside the request's unit of work, so
 // the decision is made against the state the change commits on. Narrowing
 // (deny policies, deleting or removing) never needs the ceiling.

@@ -111,6 +111,19 @@ void Directory::PutUser(const User& user, std::optional<std::string> api_key_dig
   }
 }
 
+void Directory::ReplaceUser(const User& user, const std::optional<std::string>& api_key_digest) {
+  std::unique_lock lock(mu_);
+  users_[user.id] = std::make_shared<const User>(user);
+  std::erase_if(api_keys_, [&](const auto& kv) { return kv.second == user.id; });
+  if (api_key_digest) api_keys_[*api_key_digest] = user.id;
+}
+
+void Directory::EraseUser(std::string_view user_id) {
+  std::unique_lock lock(mu_);
+  std::erase_if(api_keys_, [&](const auto& kv) { return kv.second == user_id; });
+  if (auto it = users_.find(user_id); it != users_.end()) users_.erase(it);
+}
+
 void Directory::ReplaceUsers(std::vector<std::pair<User, std::optional<std::string>>> users) {
   StringMap<std::shared_ptr<const User>> fresh_users;
   StringMap<std::string> fresh_keys;

@@ -1,11 +1,9 @@
 // Directory: the in-memory mirror of everything authentication and
 // authorization read (users, credentials, accounts, memberships, and the IAM
 // resource groups and user groups that member policies reach), so the hot
-// path never touches the disk. Loaded from the store at start-up; services
-// update it right after their part of a change, inside the request's unit of
-// work (store/unit_of_work.h), which holds the store's writer lock, so the
-// mirror applies changes in commit order. A unit that then fails to commit
-// has the dispatcher reload the mirror.
+// path never touches the disk. Loaded from the store at start-up; after that
+// only auth::ChangeFeed changes it, applying committed change-log entries in
+// commit order.
 //
 // Thread-safety: all methods are safe to call concurrently. Lookups return
 // shared_ptr<const T> snapshots that stay valid after later updates.
@@ -51,6 +49,10 @@ class Directory {
                                            std::string_view user_id) const;
 
   void PutUser(const User& user, std::optional<std::string> api_key_digest = std::nullopt);
+  // Sets the user and makes `api_key_digest` its only API key (none when nullopt).
+  void ReplaceUser(const User& user, const std::optional<std::string>& api_key_digest);
+  // Forgets the user and its API key.
+  void EraseUser(std::string_view user_id);
   // Replaces users and API keys with `users` (changes made outside this
   // process, e.g. `cfiam admin api-key`). REQUIRES: read under the store's
   // writer lock so no in-process change is overwritten by an older snapshot.

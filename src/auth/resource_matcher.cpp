@@ -1,6 +1,6 @@
 #include "auth/resource_matcher.h"
 
-#include "util/api_error.h"
+#include "util/failure.h"
 #include "util/text.h"
 
 namespace cfiam::auth {
@@ -27,31 +27,31 @@ bool IsStar(const boost::json::value& v) { return v.is_string() && v.get_string(
 ResourceMatcher ResourceMatcher::Compile(const boost::json::object& resources,
                                          const std::string& field,
                                          std::optional<std::string_view> own_account) {
-  if (resources.empty()) throw ApiError::Invalid(field, "must name at least one resource");
+  if (resources.empty()) throw Failure::Invalid(field, "must name at least one resource");
   ResourceMatcher m;
   for (const auto& [raw_key, value] : resources) {
     const std::string_view key = raw_key;
     const std::string path = field + "." + std::string(key);
     if (auto zone = IdAfter(key, kZonePrefix)) {
-      if (!IsStar(value)) throw ApiError::Invalid(path, "must be \"*\"");
+      if (!IsStar(value)) throw Failure::Invalid(path, "must be \"*\"");
       m.entries_.push_back({"", *zone, ""});
       continue;
     }
     if (auto user = IdAfter(key, kUserPrefix); user && *user != "*") {
-      if (own_account) throw ApiError::Invalid(path, "an account token cannot name a user");
-      if (!IsStar(value)) throw ApiError::Invalid(path, "must be \"*\"");
+      if (own_account) throw Failure::Invalid(path, "an account token cannot name a user");
+      if (!IsStar(value)) throw Failure::Invalid(path, "must be \"*\"");
       m.entries_.push_back({"", "", *user});
       continue;
     }
     auto account = IdAfter(key, kAccountPrefix);
     if (!account) {
-      throw ApiError::Invalid(path,
-                              "is not a resource key (com.cloudflare.api.account.<id>, "
-                              "com.cloudflare.api.account.zone.<id>, "
-                              "com.cloudflare.api.user.<id> or a '*' form)");
+      throw Failure::Invalid(path,
+                             "is not a resource key (com.cloudflare.api.account.<id>, "
+                             "com.cloudflare.api.account.zone.<id>, "
+                             "com.cloudflare.api.user.<id> or a '*' form)");
     }
     if (own_account && *account != *own_account) {
-      throw ApiError::Invalid(path, "an account token may only name its own account");
+      throw Failure::Invalid(path, "an account token may only name its own account");
     }
     if (IsStar(value)) {
       m.entries_.push_back({*account, "", ""});
@@ -59,12 +59,12 @@ ResourceMatcher ResourceMatcher::Compile(const boost::json::object& resources,
       for (const auto& [inner_key, inner] : value.get_object()) {
         auto zone = IdAfter(inner_key, kZonePrefix);
         const std::string inner_path = path + "." + std::string(inner_key);
-        if (!zone) throw ApiError::Invalid(inner_path, "nested keys must be zone keys");
-        if (!IsStar(inner)) throw ApiError::Invalid(inner_path, "must be \"*\"");
+        if (!zone) throw Failure::Invalid(inner_path, "nested keys must be zone keys");
+        if (!IsStar(inner)) throw Failure::Invalid(inner_path, "must be \"*\"");
         m.entries_.push_back({*account, *zone, ""});
       }
     } else {
-      throw ApiError::Invalid(path, "must be \"*\" or an object of zone keys");
+      throw Failure::Invalid(path, "must be \"*\" or an object of zone keys");
     }
   }
   return m;

@@ -30,7 +30,7 @@ class ResourceMatcher {
  public:
   // Validates and compiles `resources`. `field` names it in errors ("policies.0.resources").
   // With `own_account` set (account-owned tokens) every account key must be that
-  // account, and account wildcards are refused. Throws ApiError (400) naming the key.
+  // account, and account wildcards are refused. Throws Failure (400) naming the key.
   static ResourceMatcher Compile(const boost::json::object& resources, const std::string& field,
                                  std::optional<std::string_view> own_account);
 

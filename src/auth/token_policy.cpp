@@ -5,7 +5,7 @@
 #include <tuple>
 
 #include "auth/permission_keys.h"
-#include "util/api_error.h"
+#include "util/failure.h"
 #include "util/random.h"
 #include "util/text.h"
 
@@ -19,15 +19,15 @@ std::vector<Cidr> ParseCidrs(const json::object& obj, std::string_view key,
   const json::value* v = obj.if_contains(key);
   if (!v || v->is_null()) return out;
   const std::string path = field + "." + std::string(key);
-  if (!v->is_array()) throw ApiError::Invalid(path, "must be an array of CIDRs");
+  if (!v->is_array()) throw Failure::Invalid(path, "must be an array of CIDRs");
   size_t i = 0;
   for (const json::value& item : v->get_array()) {
     const std::string item_path = path + "." + std::to_string(i++);
-    if (!item.is_string()) throw ApiError::Invalid(item_path, "must be a string");
+    if (!item.is_string()) throw Failure::Invalid(item_path, "must be a string");
     auto cidr = Cidr::Parse(item.get_string());
     if (!cidr) {
-      throw ApiError::Invalid(item_path, "'" + std::string(item.get_string()) +
-                                             "' is not an IPv4/IPv6 address or CIDR");
+      throw Failure::Invalid(item_path, "'" + std::string(item.get_string()) +
+                                            "' is not an IPv4/IPv6 address or CIDR");
     }
     canonical.emplace_back(item.get_string());
     out.push_back(std::move(*cidr));
@@ -37,7 +37,7 @@ std::vector<Cidr> ParseCidrs(const json::object& obj, std::string_view key,
 
 IpCondition ParseCondition(const json::value* condition, json::object& canonical) {
   if (!condition || condition->is_null()) return {};
-  if (!condition->is_object()) throw ApiError::Invalid("condition", "must be an object");
+  if (!condition->is_object()) throw Failure::Invalid("condition", "must be an object");
   const json::object& c = condition->get_object();
   // The wire spells the key both ways; store one.
   const json::value* rip = c.if_contains("request_ip");
@@ -47,7 +47,7 @@ IpCondition ParseCondition(const json::value* condition, json::object& canonical
     field = "condition.request.ip";
   }
   if (!rip || rip->is_null()) return {};
-  if (!rip->is_object()) throw ApiError::Invalid(field, "must be an object");
+  if (!rip->is_object()) throw Failure::Invalid(field, "must be an object");
   json::array in_list, not_in_list;
   auto in = ParseCidrs(rip->get_object(), "in", field, in_list);
   auto not_in = ParseCidrs(rip->get_object(), "not_in", field, not_in_list);
@@ -107,16 +107,16 @@ json::object ParseMeta(const json::object& group, const std::string& field,
     return {{"key", "scopes"},
             {"value", catalog_group.scopes.empty() ? "" : catalog_group.scopes.front()}};
   }
-  if (!meta->is_object()) throw ApiError::Invalid(field + ".meta", "must be an object");
+  if (!meta->is_object()) throw Failure::Invalid(field + ".meta", "must be an object");
   for (const auto& kv : meta->get_object()) {
     if (!kv.value().is_string()) {
-      throw ApiError::Invalid(field + ".meta." + std::string(kv.key()), "must be a string");
+      throw Failure::Invalid(field + ".meta." + std::string(kv.key()), "must be a string");
     }
     if (kv.value().get_string().size() > 256) {
-      throw ApiError::Invalid(field + ".meta." + std::string(kv.key()), "is too long");
+      throw Failure::Invalid(field + ".meta." + std::string(kv.key()), "is too long");
     }
   }
-  if (meta->get_object().size() > 16) throw ApiError::Invalid(field + ".meta", "has too many keys");
+  if (meta->get_object().size() > 16) throw Failure::Invalid(field + ".meta", "has too many keys");
   return SortedKeys(*meta).get_object();
 }
 
@@ -126,18 +126,18 @@ json::array ParseGroups(const json::object& p, const std::string& field, const C
                         Grant& g) {
   const json::value* groups = p.if_contains("permission_groups");
   if (!groups || !groups->is_array() || groups->get_array().empty()) {
-    throw ApiError::Invalid(field + ".permission_groups", "must name at least one group");
+    throw Failure::Invalid(field + ".permission_groups", "must name at least one group");
   }
   std::vector<std::pair<std::string, json::object>> out;
   size_t j = 0;
   for (const json::value& gv : groups->get_array()) {
     const std::string gfield = field + ".permission_groups." + std::to_string(j++);
     const json::value* id = gv.is_object() ? gv.get_object().if_contains("id") : nullptr;
-    if (!id || !id->is_string()) throw ApiError::Invalid(gfield + ".id", "is required");
+    if (!id || !id->is_string()) throw Failure::Invalid(gfield + ".id", "is required");
     const TokenPermissionGroup* group = catalog.FindPermissionGroup(id->get_string());
     if (!group) {
-      throw ApiError::Invalid(gfield + ".id",
-                              "unknown permission group '" + std::string(id->get_string()) + "'");
+      throw Failure::Invalid(gfield + ".id",
+                             "unknown permission group '" + std::string(id->get_string()) + "'");
     }
     json::object meta = ParseMeta(gv.get_object(), gfield, *group);
     bool seen = false;
@@ -192,26 +192,26 @@ TokenPolicy TokenPolicy::Parse(const json::value* policies, const json::value* c
                                const json::array* previous) {
   TokenPolicy tp;
   if (!policies || !policies->is_array()) {
-    throw ApiError::Invalid("policies", "is required and must be an array");
+    throw Failure::Invalid("policies", "is required and must be an array");
   }
-  if (policies->get_array().empty()) throw ApiError::Invalid("policies", "must not be empty");
+  if (policies->get_array().empty()) throw Failure::Invalid("policies", "must not be empty");
   std::vector<CanonicalPolicy> parsed;
   size_t i = 0;
   for (const json::value& pv : policies->get_array()) {
     const std::string field = "policies." + std::to_string(i++);
-    if (!pv.is_object()) throw ApiError::Invalid(field, "must be an object");
+    if (!pv.is_object()) throw Failure::Invalid(field, "must be an object");
     const json::object& p = pv.get_object();
     Grant g;
     const json::value* effect = p.if_contains("effect");
     if (!effect || !effect->is_string() ||
         (effect->get_string() != "allow" && effect->get_string() != "deny")) {
-      throw ApiError::Invalid(field + ".effect", "must be allow or deny");
+      throw Failure::Invalid(field + ".effect", "must be allow or deny");
     }
     g.deny = effect->get_string() == "deny";
     json::array canonical_groups = ParseGroups(p, field, catalog, g);
     const json::value* resources = p.if_contains("resources");
     if (!resources || !resources->is_object()) {
-      throw ApiError::Invalid(field + ".resources", "must be an object");
+      throw Failure::Invalid(field + ".resources", "must be an object");
     }
     g.resources =
         ResourceMatcher::Compile(resources->get_object(), field + ".resources", own_account);

@@ -30,7 +30,7 @@ struct TokenPolicy {
   IpCondition ip;
 
   // Validates wire-form `policies` (array) and `condition` (object or null),
-  // throwing ApiError 400 naming the field. Returns the policies in canonical
+  // throwing Failure::Invalid naming the field. Returns the policies in canonical
   // stored form in `canonical_policies`, and the condition in
   // `canonical_condition`.
   //

@@ -2,7 +2,7 @@
 
 #include "auth/digest.h"
 #include "auth/secret_format.h"
-#include "util/api_error.h"
+#include "util/failure.h"
 #include "util/random.h"
 #include "util/text.h"
 
@@ -10,8 +10,7 @@ namespace cfiam {
 
 std::string RollApiKey(store::Store& store, const std::string& raw_email) {
   const std::string email = ToLower(Trim(raw_email));
-  if (!IsEmail(email) || email.size() > 90)
-    throw ApiError::Invalid("email", "is not a valid email");
+  if (!IsEmail(email) || email.size() > 90) throw Failure::Invalid("email", "is not a valid email");
   const std::string key = auth::NewGlobalApiKey();
   auto tx = store.Write();
   auto user = store.FindUserByEmail(*tx, email);

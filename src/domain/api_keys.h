@@ -9,7 +9,7 @@ namespace cfiam {
 
 // Creates or rolls the API key of the user with `email` (creating the user,
 // not a tenant admin, when nobody has that email). Returns the new key, which
-// is stored only as a SHA-256 digest. Throws ApiError 400 for a bad email.
+// is stored only as a SHA-256 digest. Throws Failure 400 for a bad email.
 std::string RollApiKey(store::Store& store, const std::string& email);
 
 }  // namespace cfiam

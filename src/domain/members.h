@@ -1,7 +1,7 @@
 // MemberService: who belongs to an account (the admin's side) and the
-// invitee's side of the same rows (memberships). Every change commits in one
-// write transaction and updates the in-memory Directory before the writer
-// lock is released, so authorization follows commit order.
+// invitee's side of the same rows (memberships). Changes write through the
+// caller's unit of work; authorization follows them through the change log
+// once the unit commits.
 //
 // Invariant: an account always keeps at least one accepted member holding
 // Super Administrator over the whole account, judged exactly as the
@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "auth/catalog.h"
-#include "auth/directory.h"
 #include "domain/model.h"
 #include "domain/super_admin.h"
 #include "store/store.h"
+#include "store/unit_of_work.h"
 
 namespace cfiam {
 
@@ -30,33 +30,35 @@ struct MemberGrants {
 
 class MemberService {
  public:
-  MemberService(store::Store& store, auth::Directory& directory, const auth::Catalog& catalog)
-      : store_(store),
-        directory_(directory),
-        catalog_(catalog),
-        keeper_(store, directory, catalog) {}
+  MemberService(store::Store& store, const auth::Catalog& catalog)
+      : store_(store), catalog_(catalog), keeper_(store, catalog) {}
 
   // Adds the user with `email` (normalized by the caller; created when new).
   // Throws 400 naming an unknown role/permission group/resource group, 409
   // when the email is already a member of the account.
-  store::MemberWithUser Add(const std::string& account_id, const std::string& email,
-                            MemberGrants grants, const std::string& status);
+  store::MemberWithUser Add(store::UnitOfWork& unit, const std::string& account_id,
+                            const std::string& email, MemberGrants grants,
+                            const std::string& status);
   // Throws 404 unless `member_id` is a member of `account_id`.
-  store::MemberWithUser Get(const std::string& account_id, const std::string& member_id);
-  Page<store::MemberWithUser> List(const store::MemberQuery& query);
+  store::MemberWithUser Get(store::Tx& tx, const std::string& account_id,
+                            const std::string& member_id);
+  Page<store::MemberWithUser> List(store::Tx& tx, const store::MemberQuery& query);
   // Replaces what `grants` carries and, when given, the status.
-  store::MemberWithUser Update(const std::string& account_id, const std::string& member_id,
-                               MemberGrants grants, const std::optional<std::string>& status);
-  void Remove(const std::string& account_id, const std::string& member_id);
+  store::MemberWithUser Update(store::UnitOfWork& unit, const std::string& account_id,
+                               const std::string& member_id, MemberGrants grants,
+                               const std::optional<std::string>& status);
+  void Remove(store::UnitOfWork& unit, const std::string& account_id, const std::string& member_id);
 
   // Memberships: the rows of `user_id` only; another user's id is a 404.
   // An invitee answers only a pending invitation (else 409).
-  Page<Member> ListMemberships(const std::string& user_id, const std::optional<std::string>& status,
-                               std::int64_t limit, std::int64_t offset);
-  Member GetMembership(const std::string& user_id, const std::string& member_id);
-  Member RespondToMembership(const std::string& user_id, const std::string& member_id,
-                             const std::string& status);
-  void LeaveMembership(const std::string& user_id, const std::string& member_id);
+  Page<Member> ListMemberships(store::Tx& tx, const std::string& user_id,
+                               const std::optional<std::string>& status, std::int64_t limit,
+                               std::int64_t offset);
+  Member GetMembership(store::Tx& tx, const std::string& user_id, const std::string& member_id);
+  Member RespondToMembership(store::UnitOfWork& unit, const std::string& user_id,
+                             const std::string& member_id, const std::string& status);
+  void LeaveMembership(store::UnitOfWork& unit, const std::string& user_id,
+                       const std::string& member_id);
 
  private:
   Member LoadInAccount(store::Tx& tx, const std::string& account_id, const std::string& member_id);
@@ -70,7 +72,6 @@ class MemberService {
   store::MemberWithUser WithUser(store::Tx& tx, Member m);
 
   store::Store& store_;
-  auth::Directory& directory_;
   const auth::Catalog& catalog_;
   const SuperAdminKeeper keeper_;
 };

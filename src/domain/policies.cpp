@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "util/api_error.h"
+#include "util/failure.h"
 #include "util/random.h"
 
 namespace cfiam {
@@ -16,14 +16,14 @@ void PreparePolicies(store::Store& store, store::Tx& tx, const auth::Catalog& ca
     const std::string at = std::string(field) + "[" + std::to_string(i) + "]";
     for (size_t j = 0; j < p.permission_group_ids.size(); ++j) {
       if (!catalog.FindRole(p.permission_group_ids[j])) {
-        throw ApiError::Invalid(at + ".permission_groups[" + std::to_string(j) + "].id",
-                                "unknown permission group " + p.permission_group_ids[j]);
+        throw Failure::Invalid(at + ".permission_groups[" + std::to_string(j) + "].id",
+                               "unknown permission group " + p.permission_group_ids[j]);
       }
     }
     for (size_t j = 0; j < p.resource_group_ids.size(); ++j) {
       if (!store.GetResourceGroup(tx, account_id, p.resource_group_ids[j])) {
-        throw ApiError::Invalid(at + ".resource_groups[" + std::to_string(j) + "].id",
-                                "unknown resource group " + p.resource_group_ids[j]);
+        throw Failure::Invalid(at + ".resource_groups[" + std::to_string(j) + "].id",
+                               "unknown resource group " + p.resource_group_ids[j]);
       }
     }
     const bool kept = std::any_of(current.begin(), current.end(),

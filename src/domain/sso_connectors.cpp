@@ -2,7 +2,7 @@
 
 #include "domain/domain_verifier.h"
 #include "domain/email_domain.h"
-#include "util/api_error.h"
+#include "util/failure.h"
 #include "util/random.h"
 
 namespace cfiam {
@@ -21,18 +21,18 @@ VerificationTarget SsoConnectorService::TargetOf(const SsoConnector& c) {
   return {c.id, c.email_domain, c.verification_code, c.verification_generation};
 }
 
-SsoConnector SsoConnectorService::Create(const std::string& account_id,
+SsoConnector SsoConnectorService::Create(store::UnitOfWork& unit, const std::string& account_id,
                                          const std::string& email_domain, bool begin_verification,
                                          bool use_fedramp_language) {
   auto domain = NormalizeEmailDomain(email_domain);
   if (!domain) {
-    throw ApiError::Invalid("email_domain",
-                            "must be a valid domain name (use the punycode form for IDNs)");
+    throw Failure::Invalid("email_domain",
+                           "must be a valid domain name (use the punycode form for IDNs)");
   }
   if (IsPublicMailboxDomain(*domain, blocked_)) {
-    throw ApiError::Invalid("email_domain",
-                            "is a public mailbox provider; SSO needs a domain your organization "
-                            "controls");
+    throw Failure::Invalid("email_domain",
+                           "is a public mailbox provider; SSO needs a domain your organization "
+                           "controls");
   }
   SsoConnector c;
   c.id = NewId();
@@ -44,81 +44,79 @@ SsoConnector SsoConnectorService::Create(const std::string& account_id,
   c.verification_generation = begin_verification ? 1 : 0;
   c.created_on = c.updated_on = NowMicros();
   {
-    auto tx = store_.Write();
-    if (store_.ListSsoConnectors(*tx, account_id).size() >= kMaxConnectorsPerAccount) {
-      throw ApiError(400, codes::kInvalidRequest,
-                     "An account may hold at most " + std::to_string(kMaxConnectorsPerAccount) +
-                         " SSO connectors");
+    store::Tx& tx = unit.tx();
+    if (store_.ListSsoConnectors(tx, account_id).size() >= kMaxConnectorsPerAccount) {
+      throw Failure::Refused("An account may hold at most " +
+                             std::to_string(kMaxConnectorsPerAccount) + " SSO connectors");
     }
-    if (store_.HasSsoConnectorForDomain(*tx, account_id, c.email_domain)) {
-      throw ApiError::Conflict("email_domain: this account already has an SSO connector for " +
-                               c.email_domain);
+    if (store_.HasSsoConnectorForDomain(tx, account_id, c.email_domain)) {
+      throw Failure::Conflict("email_domain: this account already has an SSO connector for " +
+                              c.email_domain);
     }
-    store_.InsertSsoConnector(*tx, c);
-    tx->Commit();
+    store_.InsertSsoConnector(tx, c);
   }
-  if (begin_verification) verifier_.Start(TargetOf(c));
+  // The check starts once the connector is durable; it writes its outcome
+  // in a transaction of its own.
+  if (begin_verification) unit.AfterCommit([this, c] { verifier_.Start(TargetOf(c)); });
   return c;
 }
 
-std::vector<SsoConnector> SsoConnectorService::List(const std::string& account_id) {
-  auto tx = store_.Read();
-  return store_.ListSsoConnectors(*tx, account_id);
+std::vector<SsoConnector> SsoConnectorService::List(store::Tx& tx, const std::string& account_id) {
+  return store_.ListSsoConnectors(tx, account_id);
 }
 
-SsoConnector SsoConnectorService::Get(const std::string& account_id, const std::string& id) {
-  auto tx = store_.Read();
-  auto c = store_.GetSsoConnector(*tx, account_id, id);
-  if (!c) throw ApiError::NotFound("SSO connector");
+SsoConnector SsoConnectorService::Get(store::Tx& tx, const std::string& account_id,
+                                      const std::string& id) {
+  auto c = store_.GetSsoConnector(tx, account_id, id);
+  if (!c) throw Failure::NotFound("SSO connector");
   return *c;
 }
 
-SsoConnector SsoConnectorService::Update(const std::string& account_id, const std::string& id,
-                                         std::optional<bool> enabled,
+SsoConnector SsoConnectorService::Update(store::UnitOfWork& unit, const std::string& account_id,
+                                         const std::string& id, std::optional<bool> enabled,
                                          std::optional<bool> use_fedramp_language) {
-  auto tx = store_.Write();
-  auto c = store_.GetSsoConnector(*tx, account_id, id);
-  if (!c) throw ApiError::NotFound("SSO connector");
+  store::Tx& tx = unit.tx();
+  auto c = store_.GetSsoConnector(tx, account_id, id);
+  if (!c) throw Failure::NotFound("SSO connector");
   if (enabled && *enabled && !c->enabled) {
     if (c->verification_status != "verified") {
-      throw ApiError::Invalid("enabled", "the connector's email domain is " +
-                                             c->verification_status +
-                                             ", not verified; verify it before enabling");
+      throw Failure::Invalid("enabled", "the connector's email domain is " +
+                                            c->verification_status +
+                                            ", not verified; verify it before enabling");
     }
-    if (store_.IsSsoDomainEnabledElsewhere(*tx, account_id, c->email_domain)) {
-      throw ApiError::Conflict("enabled: another account already has SSO enabled for " +
-                               c->email_domain);
+    if (store_.IsSsoDomainEnabledElsewhere(tx, account_id, c->email_domain)) {
+      throw Failure::Conflict("enabled: another account already has SSO enabled for " +
+                              c->email_domain);
     }
   }
   if (enabled) c->enabled = *enabled;
   if (use_fedramp_language) c->use_fedramp_language = *use_fedramp_language;
   c->updated_on = NowMicros();
-  store_.UpdateSsoConnector(*tx, *c);
-  tx->Commit();
+  store_.UpdateSsoConnector(tx, *c);
   return *c;
 }
 
-void SsoConnectorService::Delete(const std::string& account_id, const std::string& id) {
-  auto tx = store_.Write();
-  if (!store_.DeleteSsoConnector(*tx, account_id, id)) throw ApiError::NotFound("SSO connector");
-  tx->Commit();
-  verifier_.Cancel(id);
+void SsoConnectorService::Delete(store::UnitOfWork& unit, const std::string& account_id,
+                                 const std::string& id) {
+  store::Tx& tx = unit.tx();
+  if (!store_.DeleteSsoConnector(tx, account_id, id)) throw Failure::NotFound("SSO connector");
+  unit.AfterCommit([this, id] { verifier_.Cancel(id); });
 }
 
-void SsoConnectorService::BeginVerification(const std::string& account_id, const std::string& id) {
+void SsoConnectorService::BeginVerification(store::UnitOfWork& unit, const std::string& account_id,
+                                            const std::string& id) {
   SsoConnector c;
   {
-    auto tx = store_.Write();
-    auto found = store_.GetSsoConnector(*tx, account_id, id);
-    if (!found) throw ApiError::NotFound("SSO connector");
+    store::Tx& tx = unit.tx();
+    auto found = store_.GetSsoConnector(tx, account_id, id);
+    if (!found) throw Failure::NotFound("SSO connector");
     c = std::move(*found);
     c.verification_status = "pending";
     ++c.verification_generation;
     c.updated_on = NowMicros();
-    store_.UpdateSsoConnector(*tx, c);
-    tx->Commit();
+    store_.UpdateSsoConnector(tx, c);
   }
-  verifier_.Start(TargetOf(c));
+  unit.AfterCommit([this, c] { verifier_.Start(TargetOf(c)); });
 }
 
 void SsoConnectorService::ResumePending() {

@@ -12,6 +12,7 @@
 
 #include "domain/model.h"
 #include "store/store.h"
+#include "store/unit_of_work.h"
 
 namespace cfiam {
 // Only referenced here; its header pulls in Asio (domain/domain_verifier.h).
@@ -35,19 +36,21 @@ class SsoConnectorService {
   // Throws 400 (naming email_domain) for an invalid or public domain or when
   // the account already has kMaxConnectorsPerAccount connectors, 409 when the
   // account already has a connector for it.
-  SsoConnector Create(const std::string& account_id, const std::string& email_domain,
-                      bool begin_verification, bool use_fedramp_language);
-  std::vector<SsoConnector> List(const std::string& account_id);
+  SsoConnector Create(store::UnitOfWork& unit, const std::string& account_id,
+                      const std::string& email_domain, bool begin_verification,
+                      bool use_fedramp_language);
+  std::vector<SsoConnector> List(store::Tx& tx, const std::string& account_id);
   // Throws 404 when absent.
-  SsoConnector Get(const std::string& account_id, const std::string& id);
+  SsoConnector Get(store::Tx& tx, const std::string& account_id, const std::string& id);
   // Throws 404; 400 when enabling an unverified connector; 409 when enabling
   // a domain another account has enabled.
-  SsoConnector Update(const std::string& account_id, const std::string& id,
+  SsoConnector Update(store::UnitOfWork& unit, const std::string& account_id, const std::string& id,
                       std::optional<bool> enabled, std::optional<bool> use_fedramp_language);
   // Throws 404 when absent.
-  void Delete(const std::string& account_id, const std::string& id);
+  void Delete(store::UnitOfWork& unit, const std::string& account_id, const std::string& id);
   // Sets "pending" and (re)starts the DNS check. Throws 404 when absent.
-  void BeginVerification(const std::string& account_id, const std::string& id);
+  void BeginVerification(store::UnitOfWork& unit, const std::string& account_id,
+                         const std::string& id);
   // Restarts the checks that were pending when the server last stopped.
   void ResumePending();
 

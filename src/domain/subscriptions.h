@@ -10,6 +10,7 @@
 #include "domain/model.h"
 #include "domain/rate_plans.h"
 #include "store/store.h"
+#include "store/unit_of_work.h"
 
 namespace cfiam {
 
@@ -18,18 +19,18 @@ class SubscriptionService {
   SubscriptionService(store::Store& store, const RatePlans& plans) : store_(store), plans_(plans) {}
 
   // REQUIRES: the account exists, `plan` is from the table, IsFrequency(frequency).
-  Subscription Create(const std::string& account_id, const RatePlan& plan,
+  Subscription Create(store::UnitOfWork& unit, const std::string& account_id, const RatePlan& plan,
                       const std::string& frequency);
   // Live (not cancelled) subscriptions, oldest first.
-  std::vector<Subscription> List(const std::string& account_id);
+  std::vector<Subscription> List(store::Tx& tx, const std::string& account_id);
   // Throws 404 for an unknown or cancelled subscription.
-  Subscription Get(const std::string& account_id, const std::string& id);
+  Subscription Get(store::Tx& tx, const std::string& account_id, const std::string& id);
   // Changes plan and/or frequency; price and period are recomputed from now.
   // Throws 404 for an unknown or cancelled subscription.
-  Subscription Update(const std::string& account_id, const std::string& id, const RatePlan* plan,
-                      const std::optional<std::string>& frequency);
+  Subscription Update(store::UnitOfWork& unit, const std::string& account_id, const std::string& id,
+                      const RatePlan* plan, const std::optional<std::string>& frequency);
   // Moves the subscription to Cancelled (kept as history). Throws 404 as above.
-  void Cancel(const std::string& account_id, const std::string& id);
+  void Cancel(store::UnitOfWork& unit, const std::string& account_id, const std::string& id);
 
  private:
   // Sets price, currency, state and a new period starting `now`.

@@ -2,7 +2,7 @@
 
 #include "auth/digest.h"
 #include "auth/secret_format.h"
-#include "util/api_error.h"
+#include "util/failure.h"
 #include "util/random.h"
 
 namespace cfiam {
@@ -17,11 +17,12 @@ std::string NewSecret(const TokenOwner& owner) {
 
 Token TokenService::Load(store::Tx& tx, const TokenOwner& owner, const std::string& token_id) {
   auto token = store_.GetToken(tx, token_id);
-  if (!token || !owner.Owns(*token)) throw ApiError::NotFound("Token");
+  if (!token || !owner.Owns(*token)) throw Failure::NotFound("Token");
   return *token;
 }
 
-std::pair<Token, std::string> TokenService::Create(const TokenOwner& owner, TokenDraft draft) {
+std::pair<Token, std::string> TokenService::Create(store::UnitOfWork& unit, const TokenOwner& owner,
+                                                   TokenDraft draft) {
   const std::string secret = NewSecret(owner);
   Token t;
   t.id = NewId();
@@ -35,103 +36,54 @@ std::pair<Token, std::string> TokenService::Create(const TokenOwner& owner, Toke
   t.issued_on = t.modified_on = NowMicros();
   t.policies_json = std::move(draft.policies_json);
   t.condition_json = std::move(draft.condition_json);
-  t.policy = std::move(draft.policy);
   const bool account = owner.kind == "account";
   const std::int64_t quota = account ? kMaxTokensPerAccount : kMaxTokensPerUser;
-  auto tx = store_.Write();
-  if (store_.CountTokensOf(*tx, owner.kind, owner.id) >= quota) {
-    throw ApiError(400, codes::kInvalidRequest,
-                   std::string(account ? "An account" : "A user") + " may hold at most " +
-                       std::to_string(quota) + " API tokens");
+  if (store_.CountTokensOf(unit.tx(), owner.kind, owner.id) >= quota) {
+    throw Failure::Refused(std::string(account ? "An account" : "A user") + " may hold at most " +
+                           std::to_string(quota) + " API tokens");
   }
-  store_.InsertToken(*tx, t);
-  tx->Commit();
-  directory_.PutToken(t);
+  store_.InsertToken(unit.tx(), t);
   return {std::move(t), secret};
 }
 
-Page<Token> TokenService::List(const TokenOwner& owner, bool descending, std::int64_t limit,
-                               std::int64_t offset) {
-  auto tx = store_.Read();
-  return store_.ListTokensOf(*tx, owner.kind, owner.id, descending, limit, offset);
+Page<Token> TokenService::List(store::Tx& tx, const TokenOwner& owner, bool descending,
+                               std::int64_t limit, std::int64_t offset) {
+  return store_.ListTokensOf(tx, owner.kind, owner.id, descending, limit, offset);
 }
 
-Token TokenService::Get(const TokenOwner& owner, const std::string& token_id) {
-  auto tx = store_.Read();
-  return Load(*tx, owner, token_id);
+Token TokenService::Get(store::Tx& tx, const TokenOwner& owner, const std::string& token_id) {
+  return Load(tx, owner, token_id);
 }
 
-Token TokenService::Update(const TokenOwner& owner, const std::string& token_id, TokenDraft draft) {
-  auto tx = store_.Write();
-  Token t = Load(*tx, owner, token_id);
+Token TokenService::Update(store::UnitOfWork& unit, const TokenOwner& owner,
+                           const std::string& token_id, TokenDraft draft) {
+  Token t = Load(unit.tx(), owner, token_id);
   t.name = std::move(draft.name);
   t.status = draft.status;
   t.not_before = draft.not_before;
   t.expires_on = draft.expires_on;
   t.policies_json = std::move(draft.policies_json);
   t.condition_json = std::move(draft.condition_json);
-  t.policy = std::move(draft.policy);
   t.modified_on = NowMicros();
-  store_.UpdateToken(*tx, t);
-  tx->Commit();
-  directory_.PutToken(t);
+  store_.UpdateToken(unit.tx(), t);
   return t;
 }
 
-void TokenService::Delete(const TokenOwner& owner, const std::string& token_id) {
-  auto tx = store_.Write();
-  Load(*tx, owner, token_id);
-  store_.DeleteToken(*tx, token_id);
-  tx->Commit();
-  directory_.EraseToken(token_id);
-  last_used_.Forget(token_id);
+void TokenService::Delete(store::UnitOfWork& unit, const TokenOwner& owner,
+                          const std::string& token_id) {
+  Load(unit.tx(), owner, token_id);
+  store_.DeleteToken(unit.tx(), token_id);
+  unit.AfterCommit([this, token_id] { last_used_.Forget(token_id); });
 }
 
-std::string TokenService::Roll(const TokenOwner& owner, const std::string& token_id) {
+std::string TokenService::Roll(store::UnitOfWork& unit, const TokenOwner& owner,
+                               const std::string& token_id) {
   const std::string secret = NewSecret(owner);
-  auto tx = store_.Write();
-  Token t = Load(*tx, owner, token_id);
-  // The stored row has no compiled policy; take it from the live entry. A
-  // token missing there is refused rather than mirrored without a policy
-  // (which would read as a user token's full rights).
-  auto live = directory_.FindTokenById(token_id);
-  if (!live || !live->policy) throw ApiError::NotFound("Token");
-  t.policy = live->policy;
+  Token t = Load(unit.tx(), owner, token_id);
   t.secret_digest = auth::Sha256Hex(secret);
   t.modified_on = NowMicros();
-  store_.UpdateToken(*tx, t);
-  tx->Commit();
-  directory_.PutToken(t);
+  store_.UpdateToken(unit.tx(), t);
   return secret;
-}
-
-// The account-owned forms.
-
-std::pair<Token, std::string> TokenService::Create(const std::string& account_id,
-                                                   TokenDraft draft) {
-  return Create(TokenOwner::Account(account_id), std::move(draft));
-}
-
-Page<Token> TokenService::List(const std::string& account_id, bool descending, std::int64_t limit,
-                               std::int64_t offset) {
-  return List(TokenOwner::Account(account_id), descending, limit, offset);
-}
-
-Token TokenService::Get(const std::string& account_id, const std::string& token_id) {
-  return Get(TokenOwner::Account(account_id), token_id);
-}
-
-Token TokenService::Update(const std::string& account_id, const std::string& token_id,
-                           TokenDraft draft) {
-  return Update(TokenOwner::Account(account_id), token_id, std::move(draft));
-}
-
-void TokenService::Delete(const std::string& account_id, const std::string& token_id) {
-  Delete(TokenOwner::Account(account_id), token_id);
-}
-
-std::string TokenService::Roll(const std::string& account_id, const std::string& token_id) {
-  return Roll(TokenOwner::Account(account_id), token_id);
 }
 
 std::optional<Micros> TokenService::LastUsedOn(const Token& token) const {

@@ -1,6 +1,7 @@
-// TokenService: account-owned API tokens. Secrets are generated here, returned
-// once, and stored only as SHA-256 digests. Every change commits and then
-// updates the in-memory Directory under the store's writer lock.
+// TokenService: API tokens of accounts and users. Secrets are generated here,
+// returned once, and stored only as SHA-256 digests. Changes write through the
+// caller's unit of work; the in-memory authorization state follows from the
+// change log once the unit commits (auth/change_feed.h).
 #pragma once
 
 #include <memory>
@@ -8,10 +9,10 @@
 #include <string>
 
 #include "auth/catalog.h"
-#include "auth/directory.h"
 #include "auth/last_used.h"
 #include "domain/model.h"
 #include "store/store.h"
+#include "store/unit_of_work.h"
 
 namespace cfiam {
 
@@ -23,6 +24,8 @@ struct TokenDraft {
   std::optional<Micros> not_before;
   std::optional<Micros> expires_on;
   std::string status = "active";
+  // The compiled form, for the ceiling check before the change; the stored
+  // form is the JSON (the in-memory state compiles it again on apply).
   std::shared_ptr<const auth::TokenPolicy> policy;
 };
 
@@ -44,29 +47,22 @@ class TokenService {
   static constexpr std::int64_t kMaxTokensPerAccount = 500;
   static constexpr std::int64_t kMaxTokensPerUser = 50;
 
-  TokenService(store::Store& store, auth::Directory& directory, auth::LastUsed& last_used)
-      : store_(store), directory_(directory), last_used_(last_used) {}
+  TokenService(store::Store& store, auth::LastUsed& last_used)
+      : store_(store), last_used_(last_used) {}
 
   // Returns the stored token and its secret (the only time it is visible).
-  std::pair<Token, std::string> Create(const std::string& account_id, TokenDraft draft);
-  Page<Token> List(const std::string& account_id, bool descending, std::int64_t limit,
-                   std::int64_t offset);
-  // Throws 404 unless the token is an account token of `account_id`.
-  Token Get(const std::string& account_id, const std::string& token_id);
-  Token Update(const std::string& account_id, const std::string& token_id, TokenDraft draft);
-  void Delete(const std::string& account_id, const std::string& token_id);
-  // Replaces the secret; the old one stops working at once. Returns the new one.
-  std::string Roll(const std::string& account_id, const std::string& token_id);
-
-  // The same operations for any owner; the account forms above call these.
+  std::pair<Token, std::string> Create(store::UnitOfWork& unit, const TokenOwner& owner,
+                                       TokenDraft draft);
   // A token of another owner is 404, exactly like a missing one.
-  std::pair<Token, std::string> Create(const TokenOwner& owner, TokenDraft draft);
-  Page<Token> List(const TokenOwner& owner, bool descending, std::int64_t limit,
+  Page<Token> List(store::Tx& tx, const TokenOwner& owner, bool descending, std::int64_t limit,
                    std::int64_t offset);
-  Token Get(const TokenOwner& owner, const std::string& token_id);
-  Token Update(const TokenOwner& owner, const std::string& token_id, TokenDraft draft);
-  void Delete(const TokenOwner& owner, const std::string& token_id);
-  std::string Roll(const TokenOwner& owner, const std::string& token_id);
+  Token Get(store::Tx& tx, const TokenOwner& owner, const std::string& token_id);
+  Token Update(store::UnitOfWork& unit, const TokenOwner& owner, const std::string& token_id,
+               TokenDraft draft);
+  void Delete(store::UnitOfWork& unit, const TokenOwner& owner, const std::string& token_id);
+  // Replaces the secret; the old one stops working once the unit commits.
+  // Returns the new one.
+  std::string Roll(store::UnitOfWork& unit, const TokenOwner& owner, const std::string& token_id);
 
   // The token's last use: the newest of the stored value and unflushed uses.
   std::optional<Micros> LastUsedOn(const Token& token) const;
@@ -75,7 +71,6 @@ class TokenService {
   Token Load(store::Tx& tx, const TokenOwner& owner, const std::string& token_id);
 
   store::Store& store_;
-  auth::Directory& directory_;
   auth::LastUsed& last_used_;
 };
 

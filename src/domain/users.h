@@ -1,14 +1,14 @@
-// UserService: the caller's own user record (GET/PATCH /user). Names live in
-// the Directory too (member listings show them), so an edit commits and then
-// updates the mirror under the store's writer lock.
+// UserService: the caller's own user record (GET/PATCH /user). An edit writes
+// through the caller's unit of work; the in-memory user follows from the
+// change log once it commits.
 #pragma once
 
 #include <optional>
 #include <string>
 
-#include "auth/directory.h"
 #include "domain/model.h"
 #include "store/store.h"
+#include "store/unit_of_work.h"
 
 namespace cfiam {
 
@@ -29,18 +29,16 @@ struct UserDetails {
 
 class UserService {
  public:
-  UserService(store::Store& store, auth::Directory& directory)
-      : store_(store), directory_(directory) {}
+  explicit UserService(store::Store& store) : store_(store) {}
 
   // Throws 404 when the user no longer exists.
-  UserDetails Get(const std::string& user_id);
-  UserDetails Edit(const std::string& user_id, const UserEdit& edit);
+  UserDetails Get(store::Tx& tx, const std::string& user_id);
+  UserDetails Edit(store::UnitOfWork& unit, const std::string& user_id, const UserEdit& edit);
 
  private:
   UserDetails Load(store::Tx& tx, const std::string& user_id);
 
   store::Store& store_;
-  auth::Directory& directory_;
 };
 
 }  // namespace cfiam

@@ -103,6 +103,7 @@ struct Registry {
   std::atomic<std::uint64_t> log_dropped{0};
   Histogram<kCommitBounds.size()> commit{kCommitBounds};
   Histogram<kBatchBounds.size()> batch{kBatchBounds};
+  Histogram<kCommitBounds.size()> apply{kCommitBounds};
   std::map<std::string, Gauge> gauges;  // under mu
 };
 
@@ -187,6 +188,8 @@ void ObserveCommit(std::int64_t micros, std::uint64_t batch_size) {
   R().batch.Observe(static_cast<std::int64_t>(batch_size));
 }
 
+void ObserveApply(std::int64_t micros) { R().apply.Observe(micros); }
+
 void CountLogDropped() { R().log_dropped.fetch_add(1, kRelaxed); }
 
 int RegisterRoute(std::string_view method, std::string_view route) {
@@ -268,6 +271,9 @@ std::string RenderPrometheus() {
   AppendHeader(out, "cfiam_store_commit_batch_size", "histogram",
                "Changes carried by one store commit.");
   AppendHistogram(out, "cfiam_store_commit_batch_size", "", r.batch, 1);
+  AppendHeader(out, "cfiam_change_apply_duration_seconds", "histogram",
+               "From a change's durable commit to authorization reflecting it.");
+  AppendHistogram(out, "cfiam_change_apply_duration_seconds", "", r.apply, 1e6);
 
   AppendHeader(out, "cfiam_audit_entries_written_total", "counter",
                "Audit log entries durably written.");

@@ -16,6 +16,7 @@
 //       the enum (and its label in metrics.cpp) rather than reuse one.
 //   metrics::CountAuditEntries(n);       audit entries durably written
 //   metrics::ObserveCommit(micros, n);   one store batch commit (group commit)
+//   metrics::ObserveApply(micros);       commit to in-memory authorization state
 //   metrics::CountLogDropped();          a log line dropped on a full queue
 //   metrics::SetGauge(name, help, fn);   a gauge read at scrape time
 //
@@ -53,6 +54,9 @@ void CountAuditEntries(std::uint64_t n = 1);
 // One physical commit of the store: its duration and how many logical
 // transactions (changes) it carried.
 void ObserveCommit(std::int64_t micros, std::uint64_t batch_size);
+// One change made visible to authorization: from its durable commit to the
+// in-memory state reflecting it (auth/change_feed.h).
+void ObserveApply(std::int64_t micros);
 void CountLogDropped();
 
 // Registers a request slot for `method` + `route` (a route template) and

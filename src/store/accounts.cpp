@@ -44,6 +44,7 @@ void Store::InsertAccount(Tx& tx, const Account& a) {
       "parent_org_id, parent_org_name, unit_id, created_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {a.id, a.name, a.type, Opt(a.abuse_contact_email), std::int64_t{a.enforce_twofactor},
        Opt(a.parent_org_id), Opt(a.parent_org_name), Opt(a.unit_id), a.created_on});
+  LogChange(tx, ChangeKind::kAccount, a.id, a.id);
 }
 
 void Store::UpdateAccount(Tx& tx, const Account& a) {
@@ -52,10 +53,15 @@ void Store::UpdateAccount(Tx& tx, const Account& a) {
       "parent_org_id = ?, parent_org_name = ?, unit_id = ? WHERE id = ?",
       {a.name, a.type, Opt(a.abuse_contact_email), std::int64_t{a.enforce_twofactor},
        Opt(a.parent_org_id), Opt(a.parent_org_name), Opt(a.unit_id), a.id});
+  LogChange(tx, ChangeKind::kAccount, a.id, a.id);
 }
 
 bool Store::DeleteAccount(Tx& tx, std::string_view id) {
-  return tx.Exec("DELETE FROM accounts WHERE id = ?", {std::string(id)}) > 0;
+  // One entry: erasing the account from memory erases everything under it,
+  // as the foreign keys' cascades do here.
+  if (tx.Exec("DELETE FROM accounts WHERE id = ?", {std::string(id)}) == 0) return false;
+  LogChange(tx, ChangeKind::kAccount, id, id);
+  return true;
 }
 
 Page<Account> Store::ListAccounts(Tx& tx, const AccountQuery& q) {

@@ -2,6 +2,7 @@
 
 #include "store/policies.h"
 #include "store/store.h"
+#include "util/clock.h"
 
 namespace cfiam::store {
 namespace {
@@ -76,6 +77,7 @@ void Store::InsertMember(Tx& tx, const Member& m) {
       {m.id, m.account_id, m.user_id, m.status, m.created_on});
   WriteRoles(tx, m);
   if (!m.policies.empty()) ReplacePolicies(tx, PolicyOwner::kMember, m.id, m.policies);
+  LogChange(tx, ChangeKind::kMember, m.id, m.account_id, m.user_id);
 }
 
 std::optional<Member> Store::FindMember(Tx& tx, std::string_view account_id,
@@ -95,9 +97,15 @@ void Store::UpdateMember(Tx& tx, const Member& m) {
   tx.Exec("UPDATE members SET status = ? WHERE id = ?", {m.status, m.id});
   WriteRoles(tx, m);
   ReplacePolicies(tx, PolicyOwner::kMember, m.id, m.policies);
+  LogChange(tx, ChangeKind::kMember, m.id, m.account_id, m.user_id);
 }
 
 bool Store::DeleteMember(Tx& tx, std::string_view member_id) {
+  // Logged first: the entry names the (account, user) pair the row held.
+  tx.Exec(
+      "INSERT INTO change_log (kind, id, account_id, user_id, time) "
+      "SELECT 'member', id, account_id, user_id, ? FROM members WHERE id = ?",
+      {NowMicros(), std::string(member_id)});
   return tx.Exec("DELETE FROM members WHERE id = ?", {std::string(member_id)}) > 0;
 }
 

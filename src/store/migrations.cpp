@@ -32,6 +32,7 @@ struct Migration {
 // Arbitrary, fixed: the PostgreSQL advisory lock every node takes before
 // looking at schema_migrations, so nodes starting together migrate once.
 constexpr std::int64_t kMigrationLock = 0x6366'6961'6d00'0001;  // "cfiam" 1
+// The change log's (0x6366'6961'6d00'0002) is spelled out in migration 6.
 
 // Portable SQL (SQLite and PostgreSQL): TEXT ids, BIGINT microsecond
 // timestamps, INTEGER 0/1 booleans; a per-dialect variant only where needed.
@@ -251,6 +252,41 @@ constexpr Migration kMigrations[] = {
          "ALTER TABLE users ADD COLUMN country TEXT",
          "ALTER TABLE users ADD COLUMN zipcode TEXT",
          "ALTER TABLE users ADD COLUMN telephone TEXT",
+     }},
+    // The change log (store/change_log.h): what the in-memory authorization
+    // state must re-read, in commit order. AUTOINCREMENT so a seq is never
+    // reused after pruning (a reader resumes "after seq N").
+    {6,
+     {
+         // AUTOINCREMENT (seqs never reused) is SQLite's. On PostgreSQL a
+         // sequence never hands a value out twice either, but concurrent
+         // transactions draw seqs in one order and may commit in another, and
+         // a reader past seq N would never see an N-1 committed later. So the
+         // seq is drawn by a trigger under a transaction-long advisory lock:
+         // seq order is commit order for every way of appending.
+         {R"(CREATE TABLE change_log (
+              seq INTEGER PRIMARY KEY AUTOINCREMENT,
+              kind TEXT NOT NULL,
+              id TEXT NOT NULL,
+              account_id TEXT NOT NULL DEFAULT '',
+              user_id TEXT NOT NULL DEFAULT '',
+              time BIGINT NOT NULL))",
+          R"(CREATE TABLE change_log (
+              seq BIGINT PRIMARY KEY,
+              kind TEXT NOT NULL,
+              id TEXT NOT NULL,
+              account_id TEXT NOT NULL DEFAULT '',
+              user_id TEXT NOT NULL DEFAULT '',
+              time BIGINT NOT NULL))"},
+         {"", "CREATE SEQUENCE change_log_seq"},
+         {"", R"(CREATE FUNCTION change_log_next_seq() RETURNS trigger LANGUAGE plpgsql AS $f$
+              BEGIN
+                PERFORM pg_advisory_xact_lock(7162528124540813314);
+                NEW.seq := nextval('change_log_seq');
+                RETURN NEW;
+              END $f$)"},
+         {"", R"(CREATE TRIGGER change_log_seq BEFORE INSERT ON change_log
+              FOR EACH ROW EXECUTE FUNCTION change_log_next_seq())"},
      }},
 };
 

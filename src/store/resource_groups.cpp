@@ -1,4 +1,5 @@
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/text.h"
 
 namespace cfiam::store {
@@ -36,6 +37,7 @@ void Store::InsertResourceGroup(Tx& tx, const ResourceGroup& g) {
       "modified_on) VALUES (?, ?, ?, ?, ?, ?, ?)",
       {g.id, g.account_id, g.name, ToLower(g.name), g.scope_key, g.created_on, g.modified_on});
   WriteObjects(tx, g);
+  LogChange(tx, ChangeKind::kResourceGroup, g.id, g.account_id);
 }
 
 void Store::UpdateResourceGroup(Tx& tx, const ResourceGroup& g) {
@@ -44,6 +46,7 @@ void Store::UpdateResourceGroup(Tx& tx, const ResourceGroup& g) {
       "WHERE id = ?",
       {g.name, ToLower(g.name), g.scope_key, g.modified_on, g.id});
   WriteObjects(tx, g);
+  LogChange(tx, ChangeKind::kResourceGroup, g.id, g.account_id);
 }
 
 std::optional<ResourceGroup> Store::GetResourceGroup(Tx& tx, std::string_view account_id,
@@ -75,6 +78,10 @@ std::vector<ResourceGroup> Store::ListResourceGroups(Tx& tx, std::string_view ac
 }
 
 bool Store::DeleteResourceGroup(Tx& tx, std::string_view id) {
+  tx.Exec(
+      "INSERT INTO change_log (kind, id, account_id, user_id, time) "
+      "SELECT 'resource_group', id, account_id, '', ? FROM resource_groups WHERE id = ?",
+      {NowMicros(), std::string(id)});
   return tx.Exec("DELETE FROM resource_groups WHERE id = ?", {std::string(id)}) > 0;
 }
 

@@ -7,15 +7,17 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "domain/model.h"
+#include "store/change_log.h"
 #include "store/db.h"
-#include "store/unit_of_work.h"
 
 namespace cfiam::store {
 
@@ -117,12 +119,28 @@ class Store {
  public:
   explicit Store(std::unique_ptr<Db> db) : db_(std::move(db)) {}
 
-  // Inside a UnitOfWork (an API request's change), both borrow its write
-  // transaction; otherwise they begin their own.
-  std::unique_ptr<Tx> Read() { return InUnit() ? UnitOfWork::Borrow() : db_->Begin(false); }
-  std::unique_ptr<Tx> Write() { return InUnit() ? UnitOfWork::Borrow() : db_->Begin(true); }
-  // A transaction of its own, whatever unit is open.
-  std::unique_ptr<Tx> BeginOwn(bool write) { return db_->Begin(write); }
+  // Begin a transaction of their own. An API request's change is one write
+  // transaction the dispatcher begins and commits (api::Change); services
+  // receive it as a parameter and never begin or commit one themselves.
+  std::unique_ptr<Tx> Read() { return db_->Begin(false); }
+  std::unique_ptr<Tx> Write() { return db_->Begin(true); }
+  // Runs `write(tx)` in a write transaction of its own and commits it, again
+  // (up to 8 times) when it lost a serialization conflict (DbError kRetry;
+  // PostgreSQL): for background writers, which have no request to retry.
+  template <class Fn>
+  void WriteRetrying(Fn&& write) {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        auto tx = Write();
+        write(*tx);
+        tx->Commit();
+        return;
+      } catch (const DbError& e) {
+        if (e.kind() != DbError::Kind::kRetry || attempt == 8) throw;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(attempt));
+    }
+  }
   // See Db::Probe (GET /readyz).
   void Probe() { db_->Probe(); }
   Dialect dialect() const { return db_->dialect(); }
@@ -134,6 +152,7 @@ class Store {
   void InsertUser(Tx& tx, const User& user);
   void SetTenantAdmin(Tx& tx, std::string_view user_id, bool admin);
   void SetApiKeyDigest(Tx& tx, std::string_view user_id, std::string_view digest);
+  std::optional<std::string> GetApiKeyDigest(Tx& tx, std::string_view user_id);
   // The details only GET/PATCH /user show (not mirrored in the Directory).
   UserContact GetUserContact(Tx& tx, std::string_view user_id);
   // Writes names and contact details of an existing user.
@@ -276,15 +295,21 @@ class Store {
   // but the bootstrap ones (named "bootstrap"). Settings are kept.
   void ResetToFresh(Tx& tx);
 
+  // The change log (store/change_log.h). Mutators append to it themselves.
+  // Entries after `seq` in seq order, at most `limit`.
+  std::vector<Change> ChangesAfter(Tx& tx, std::int64_t seq, std::int64_t limit);
+  // The newest entry's seq; 0 for an empty log.
+  std::int64_t LatestChangeSeq(Tx& tx);
+  // Deletes up to `limit` entries with seq <= `upto`; returns how many.
+  std::int64_t PruneChanges(Tx& tx, std::int64_t upto, std::int64_t limit);
+
   DirectorySnapshot LoadDirectory(Tx& tx);
   // Every user with its API-key digest (if any).
   std::vector<std::pair<User, std::optional<std::string>>> ListUsersWithKeys(Tx& tx);
 
  private:
-  bool InUnit() const {
-    const UnitOfWork* unit = UnitOfWork::Current();
-    return unit && &unit->store() == this;
-  }
+  static void LogChange(Tx& tx, ChangeKind kind, std::string_view id,
+                        std::string_view account_id = {}, std::string_view user_id = {});
   std::unique_ptr<Db> db_;
 };
 

@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "store/store.h"
+#include "util/clock.h"
 
 namespace cfiam::store {
 namespace {
@@ -45,6 +46,7 @@ void Store::InsertToken(Tx& tx, const Token& t) {
           {t.id, t.owner_kind, OrNull(t.user_id), OrNull(t.account_id), t.name, t.secret_digest,
            t.status, OptTime(t.not_before), OptTime(t.expires_on), t.issued_on, t.modified_on,
            OptTime(t.last_used_on), t.policies_json, t.condition_json});
+  LogChange(tx, ChangeKind::kToken, t.id, t.account_id, t.user_id);
 }
 
 std::optional<Token> Store::FindTokenByDigest(Tx& tx, std::string_view digest) {
@@ -64,7 +66,9 @@ std::vector<Token> Store::ListAllTokens(Tx& tx) {
 }
 
 bool Store::DeleteToken(Tx& tx, std::string_view id) {
-  return tx.Exec("DELETE FROM tokens WHERE id = ?", {std::string(id)}) > 0;
+  if (tx.Exec("DELETE FROM tokens WHERE id = ?", {std::string(id)}) == 0) return false;
+  LogChange(tx, ChangeKind::kToken, id);
+  return true;
 }
 
 }  // namespace cfiam::store
@@ -84,6 +88,7 @@ void Store::UpdateToken(Tx& tx, const Token& t) {
       "modified_on = ?, policies_json = ?, condition_json = ? WHERE id = ?",
       {t.name, t.secret_digest, t.status, OptTime(t.not_before), OptTime(t.expires_on),
        t.modified_on, t.policies_json, t.condition_json, t.id});
+  LogChange(tx, ChangeKind::kToken, t.id, t.account_id, t.user_id);
 }
 
 namespace {
@@ -150,6 +155,11 @@ void Store::SetTokensLastUsed(Tx& tx, const std::vector<std::pair<std::string, M
 }
 
 void Store::DeleteUnrecordedBootstrapTokens(Tx& tx, std::string_view keep_id) {
+  tx.Exec(
+      "INSERT INTO change_log (kind, id, account_id, user_id, time) "
+      "SELECT 'token', id, '', COALESCE(user_id, ''), ? FROM tokens WHERE owner_kind = 'user' AND "
+      "name = 'bootstrap' AND policies_json = '[]' AND id <> ?",
+      {NowMicros(), std::string(keep_id)});
   tx.Exec(
       "DELETE FROM tokens WHERE owner_kind = 'user' AND name = 'bootstrap' AND "
       "policies_json = '[]' AND id <> ?",

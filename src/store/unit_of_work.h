@@ -1,17 +1,16 @@
-// UnitOfWork: one API request's write transaction. While it is open on a
-// thread, every Store::Read()/Write() on that thread borrows it, so a
-// service's change and the audit entry the dispatcher adds afterwards commit
-// together or not at all. A borrowed transaction's Commit() only marks the
-// service's part as finished; the unit's owner commits for real.
-//
-// Services update the in-memory mirrors (auth::Directory) after their
-// borrowed commit, i.e. while the unit still holds the writer lock, so the
-// mirrors apply changes in commit order. If the unit then rolls back, those
-// mirror updates describe a change that never happened; `changed()` tells
-// the owner to reload the mirrors.
+// UnitOfWork: one change's write transaction, begun and committed by its
+// owner (the dispatcher, for an API request) and handed to the services
+// explicitly. Everything the change writes, its change-log entries and its
+// audit entry go into this one transaction, so they commit (or roll back)
+// together. What may happen only once the change is durable (starting a DNS
+// check, advancing the in-memory authorization state) runs after Commit():
+// services register it with AfterCommit; nothing outside the transaction
+// changes before then, so a unit that fails leaves nothing to undo.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <vector>
 
 #include "store/db.h"
 
@@ -21,32 +20,22 @@ class Store;
 
 class UnitOfWork {
  public:
-  // Begins a write transaction and makes it this thread's current unit.
+  // Begins the write transaction (which holds the store's writer).
   explicit UnitOfWork(Store& store);
-  // Rolls back unless committed, and restores the thread's previous unit.
-  ~UnitOfWork();
+  // Rolls back unless committed; hooks of an uncommitted unit never run.
+  ~UnitOfWork() = default;
   UnitOfWork(const UnitOfWork&) = delete;
   UnitOfWork& operator=(const UnitOfWork&) = delete;
 
   Tx& tx() { return *tx_; }
-  const Store& store() const { return store_; }
-  // Durably commits (returns once the change is on disk).
+  // Runs `hook` after a successful Commit(), in registration order.
+  void AfterCommit(std::function<void()> hook) { hooks_.push_back(std::move(hook)); }
+  // Durably commits (returns once the change is on disk), then runs the hooks.
   void Commit();
-  // Whether some service finished a change in this unit (and may have
-  // updated in-memory mirrors accordingly).
-  bool changed() const { return changed_; }
-
-  // The unit open on this thread, or nullptr. Only its own store borrows it.
-  static UnitOfWork* Current();
-  // A transaction handle that forwards to the current unit (REQUIRES: one is open).
-  static std::unique_ptr<Tx> Borrow();
 
  private:
-  friend class BorrowedTx;
-  Store& store_;
   std::unique_ptr<Tx> tx_;
-  UnitOfWork* previous_;
-  bool changed_ = false;
+  std::vector<std::function<void()>> hooks_;
 };
 
 }  // namespace cfiam::store

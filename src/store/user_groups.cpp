@@ -1,10 +1,19 @@
 #include "store/policies.h"
 #include "store/sql_text.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/text.h"
 
 namespace cfiam::store {
 namespace {
+
+// The group's change-log entry, with its account read from the row.
+void LogUserGroup(Tx& tx, std::string_view id) {
+  tx.Exec(
+      "INSERT INTO change_log (kind, id, account_id, user_id, time) "
+      "SELECT 'user_group', id, account_id, '', ? FROM user_groups WHERE id = ?",
+      {NowMicros(), std::string(id)});
+}
 
 constexpr std::string_view kColumns =
     "g.id, g.account_id, g.name, g.created_on, g.modified_on FROM user_groups g";
@@ -28,13 +37,14 @@ void Store::InsertUserGroup(Tx& tx, const UserGroup& g) {
       "VALUES (?, ?, ?, ?, ?, ?)",
       {g.id, g.account_id, g.name, ToLower(g.name), g.created_on, g.modified_on});
   ReplacePolicies(tx, PolicyOwner::kUserGroup, g.id, g.policies);
-  SetUserGroupMembers(tx, g.id, g.member_ids, g.modified_on);
+  SetUserGroupMembers(tx, g.id, g.member_ids, g.modified_on);  // logs the change
 }
 
 void Store::UpdateUserGroup(Tx& tx, const UserGroup& g) {
   tx.Exec("UPDATE user_groups SET name = ?, name_key = ?, modified_on = ? WHERE id = ?",
           {g.name, ToLower(g.name), g.modified_on, g.id});
   ReplacePolicies(tx, PolicyOwner::kUserGroup, g.id, g.policies);
+  LogChange(tx, ChangeKind::kUserGroup, g.id, g.account_id);
 }
 
 std::optional<UserGroup> Store::GetUserGroup(Tx& tx, std::string_view account_id,
@@ -76,6 +86,7 @@ Page<UserGroup> Store::ListUserGroups(Tx& tx, const UserGroupQuery& q) {
 }
 
 bool Store::DeleteUserGroup(Tx& tx, std::string_view id) {
+  LogUserGroup(tx, id);
   return tx.Exec("DELETE FROM user_groups WHERE id = ?", {std::string(id)}) > 0;
 }
 
@@ -94,6 +105,7 @@ void Store::SetUserGroupMembers(Tx& tx, std::string_view group_id,
     tx.Exec("INSERT INTO user_group_members (user_group_id, member_id) VALUES (?, ?)", {gid, m});
   }
   tx.Exec("UPDATE user_groups SET modified_on = ? WHERE id = ?", {modified_on, gid});
+  LogUserGroup(tx, gid);
 }
 
 }  // namespace cfiam::store

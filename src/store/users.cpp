@@ -1,4 +1,5 @@
 #include "store/store.h"
+#include "util/clock.h"
 
 namespace cfiam::store {
 namespace {
@@ -41,11 +42,13 @@ void Store::InsertUser(Tx& tx, const User& u) {
       "VALUES (?, ?, ?, ?, ?, ?, ?)",
       {u.id, u.email, u.first_name, u.last_name, std::int64_t{u.two_factor},
        std::int64_t{u.tenant_admin}, u.created_on});
+  LogChange(tx, ChangeKind::kUser, u.id);
 }
 
 void Store::SetTenantAdmin(Tx& tx, std::string_view user_id, bool admin) {
   tx.Exec("UPDATE users SET tenant_admin = ? WHERE id = ?",
           {std::int64_t{admin}, std::string(user_id)});
+  LogChange(tx, ChangeKind::kUser, user_id);
 }
 
 }  // namespace cfiam::store
@@ -55,10 +58,18 @@ namespace cfiam::store {
 void Store::SetApiKeyDigest(Tx& tx, std::string_view user_id, std::string_view digest) {
   tx.Exec("UPDATE users SET api_key_digest = ? WHERE id = ?",
           {std::string(digest), std::string(user_id)});
+  LogChange(tx, ChangeKind::kUser, user_id);
+}
+
+std::optional<std::string> Store::GetApiKeyDigest(Tx& tx, std::string_view user_id) {
+  auto rows = tx.Query("SELECT api_key_digest FROM users WHERE id = ?", {std::string(user_id)});
+  if (rows.empty() || rows.front().IsNull(0)) return std::nullopt;
+  return rows.front().Str(0);
 }
 
 void Store::ClearApiKey(Tx& tx, std::string_view user_id) {
   tx.Exec("UPDATE users SET api_key_digest = NULL WHERE id = ?", {std::string(user_id)});
+  LogChange(tx, ChangeKind::kUser, user_id);
 }
 
 }  // namespace cfiam::store
@@ -97,6 +108,7 @@ void Store::UpdateUserDetails(Tx& tx, const User& u, const UserContact& c) {
       "UPDATE users SET first_name = ?, last_name = ?, country = ?, zipcode = ?, telephone = ? "
       "WHERE id = ?",
       {u.first_name, u.last_name, OrNull(c.country), OrNull(c.zipcode), OrNull(c.telephone), u.id});
+  LogChange(tx, ChangeKind::kUser, u.id);
 }
 
 }  // namespace cfiam::store

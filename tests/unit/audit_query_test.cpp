@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 
+#include "api/failure_map.h"
 #include "audit/query.h"
 #include "util/api_error.h"
 
@@ -20,9 +22,16 @@ const store::AuditFilter& Filter(const ListRequest& r, AuditField f) {
 
 // The message of the 400 `params` get; "" when they parse.
 std::string Rejection(std::vector<std::pair<std::string, std::string>> items) {
+  std::optional<ApiError> wire;
   try {
     ParseListRequest(Params(std::move(items)));
+  } catch (const Failure& f) {
+    wire = api::ToApiError(f);  // as the wire sees it
   } catch (const ApiError& e) {
+    wire = e;  // the shared paging parser (api/query) speaks the wire already
+  }
+  if (wire) {
+    const ApiError& e = *wire;
     EXPECT_EQ(e.http_status(), 400u);
     EXPECT_EQ(e.errors()[0].code, codes::kInvalidRequest);
     return e.errors()[0].message;

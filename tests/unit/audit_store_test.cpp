@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <set>
 
+#include "api/failure_map.h"
 #include "audit/cursor.h"
 #include "audit/reader.h"
 #include "audit/retention.h"
@@ -355,7 +356,8 @@ TEST_F(AuditStoreTest, ReaderPagesEndWithoutACursorAndRefuseForgedOnes) {
     try {
       reader.Read(account, req);
       ADD_FAILURE() << "accepted " << bad;
-    } catch (const ApiError& e) {
+    } catch (const Failure& f) {
+      const ApiError e = api::ToApiError(f);  // as the wire sees it
       EXPECT_EQ(e.http_status(), 400u);
       EXPECT_NE(e.errors()[0].message.find("'cursor'"), std::string::npos);
     }
@@ -363,7 +365,7 @@ TEST_F(AuditStoreTest, ReaderPagesEndWithoutACursorAndRefuseForgedOnes) {
   // Issued for desc, refused for asc.
   req.cursor = first.next_cursor;
   req.query.descending = false;
-  EXPECT_THROW(reader.Read(kAccount, req), ApiError);
+  EXPECT_THROW(reader.Read(kAccount, req), Failure);
 }
 
 TEST_F(AuditStoreTest, PruneDeletesOldestInBoundedChunksWithDetails) {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "api/failure_map.h"
 #include "auth/authenticator.h"
 #include "auth/authorizer.h"
 #include "auth/catalog.h"
@@ -71,7 +72,8 @@ class AuthFixture : public ::testing::Test {
   static int Status(const std::function<void()>& f) {
     try {
       f();
-    } catch (const ApiError& e) {
+    } catch (const Failure& f) {
+      const ApiError e = api::ToApiError(f);  // as the wire sees it
       return static_cast<int>(e.http_status()) * 100000 + e.errors()[0].code;
     }
     return 0;

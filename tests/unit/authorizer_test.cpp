@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include "api/failure_map.h"
 #include "util/api_error.h"
 
 namespace cfiam::auth {
@@ -79,7 +80,8 @@ class AuthorizerTest : public ::testing::Test {
     try {
       authorizer_.RequireInAccount(principal_, account, key);
       return 0;
-    } catch (const ApiError& e) {
+    } catch (const Failure& f) {
+      const ApiError e = api::ToApiError(f);  // as the wire sees it
       return e.http_status();
     }
   }

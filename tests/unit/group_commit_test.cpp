@@ -104,39 +104,48 @@ TEST_F(GroupCommitTest, AFailedStatementLeavesTheTransactionUsable) {
   EXPECT_EQ(CountOnDisk(), 2);
 }
 
-TEST_F(GroupCommitTest, UnitOfWorkCommitsBorrowedWritesTogether) {
+TEST_F(GroupCommitTest, UnitOfWorkCommitsItsWritesTogetherThenRunsItsHooks) {
   const Account a = NewAccount("a");
   const Account b = NewAccount("b");
+  int hooks_run = 0;
   {
     UnitOfWork unit(*store_);
-    ASSERT_EQ(UnitOfWork::Current(), &unit);
-    {
-      auto tx = store_->Write();  // borrows the unit
-      store_->InsertAccount(*tx, a);
-      tx->Commit();  // only marks the service's part done
-    }
-    EXPECT_TRUE(unit.changed());
-    {
-      auto tx = store_->Read();  // reads see the unit's own uncommitted writes
-      EXPECT_TRUE(store_->GetAccount(*tx, a.id).has_value());
-    }
-    EXPECT_EQ(CountOnDisk(), 0);  // nothing is durable before the unit commits
+    store_->InsertAccount(unit.tx(), a);
+    unit.AfterCommit([&] { ++hooks_run; });
+    // The unit's own transaction sees its uncommitted writes...
+    EXPECT_TRUE(store_->GetAccount(unit.tx(), a.id).has_value());
+    // ...and nothing is durable, nor any hook run, before it commits.
+    EXPECT_EQ(CountOnDisk(), 0);
+    EXPECT_EQ(hooks_run, 0);
     store_->InsertAccount(unit.tx(), b);
     unit.Commit();
+    EXPECT_EQ(hooks_run, 1);
   }
-  EXPECT_EQ(UnitOfWork::Current(), nullptr);
   EXPECT_EQ(CountOnDisk(), 2);
+  // Both writes logged their change, in order, in the same transaction.
+  auto tx = store_->Read();
+  const auto changes = store_->ChangesAfter(*tx, 0, 100);
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kAccount);
+  EXPECT_EQ(changes[0].id, a.id);
+  EXPECT_EQ(changes[1].id, b.id);
+  EXPECT_LT(changes[0].seq, changes[1].seq);
+  EXPECT_EQ(store_->LatestChangeSeq(*tx), changes[1].seq);
 }
 
-TEST_F(GroupCommitTest, UnitOfWorkRollsBackEverythingWhenNotCommitted) {
+TEST_F(GroupCommitTest, UnitOfWorkRollsBackEverythingAndDropsItsHooks) {
+  bool hook_ran = false;
   {
     UnitOfWork unit(*store_);
-    auto tx = store_->Write();
-    store_->InsertAccount(*tx, NewAccount("gone"));
-    tx->Commit();
-    EXPECT_TRUE(unit.changed());
+    store_->InsertAccount(unit.tx(), NewAccount("gone"));
+    unit.AfterCommit([&] { hook_ran = true; });
   }
   EXPECT_EQ(CountOnDisk(), 0);
+  EXPECT_FALSE(hook_ran);
+  {
+    auto tx = store_->Read();
+    EXPECT_TRUE(store_->ChangesAfter(*tx, 0, 100).empty());  // no change-log entry either
+  }
   // The engine is usable afterwards.
   auto tx = store_->Write();
   store_->InsertAccount(*tx, NewAccount("kept"));
@@ -144,13 +153,24 @@ TEST_F(GroupCommitTest, UnitOfWorkRollsBackEverythingWhenNotCommitted) {
   EXPECT_EQ(CountOnDisk(), 1);
 }
 
-TEST_F(GroupCommitTest, AnUnchangedUnitReportsNoChange) {
-  UnitOfWork unit(*store_);
+TEST_F(GroupCommitTest, PruneKeepsTheNewestChangesAndSeqsAreNeverReused) {
   {
     auto tx = store_->Write();
-    // A service that fails before committing its part.
+    for (int i = 0; i < 5; ++i) store_->InsertAccount(*tx, NewAccount("n" + std::to_string(i)));
+    tx->Commit();
   }
-  EXPECT_FALSE(unit.changed());
+  std::int64_t last = 0;
+  {
+    auto tx = store_->Write();
+    last = store_->LatestChangeSeq(*tx);
+    EXPECT_EQ(store_->PruneChanges(*tx, last, 1000), 5);
+    store_->InsertAccount(*tx, NewAccount("after"));
+    tx->Commit();
+  }
+  auto tx = store_->Read();
+  const auto changes = store_->ChangesAfter(*tx, 0, 100);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_GT(changes[0].seq, last);  // "after seq N" stays meaningful after pruning
 }
 
 }  // namespace
