@@ -75,7 +75,8 @@ serve options (each also read from the environment):
   --store sqlite|URL   where the data lives (CFIAM_STORE): sqlite (default: the file in
                        --data-dir) or PostgreSQL as postgres://user[:password]@host:port/db
                        (also postgresql://, or libpq's key=value form; docs/cluster.md)
-  --store-pool N       PostgreSQL connections at most (CFIAM_STORE_POOL; default 2 x threads)
+  --store-pool N       PostgreSQL connections at most (CFIAM_STORE_POOL; default 2 x worker
+                       threads + 4, i.e. 8 x --threads + 4, at least 36)
   --max-connections N  open connections before new ones get 503 (CFIAM_MAX_CONNECTIONS; 4096;
                        lowered to fit the descriptor limit, RLIMIT_NOFILE)
   --request-timeout S  seconds to receive a whole request (CFIAM_REQUEST_TIMEOUT; 30)
@@ -144,7 +145,7 @@ struct ServeConfig {
   std::string listen = "127.0.0.1:8787";
   std::string data_dir = "./data";
   std::string store = "sqlite";
-  long long store_pool = 0;  // 0: 2 x threads
+  long long store_pool = 0;  // 0: 2 x worker threads + 4
   unsigned threads = 0;
   long long max_connections = 4096;
   long long request_timeout = 30;
@@ -516,7 +517,11 @@ int Serve(int argc, char** argv) {
       return 1;
     }
   }
-  const int pool = static_cast<int>(cfg.store_pool ? cfg.store_pool : 2 * options.io_threads);
+  // A worker may hold a change's transaction and read beside it (two
+  // connections); background jobs hold a few more. A smaller pool can run
+  // dry with every worker waiting for a second connection.
+  const int pool =
+      static_cast<int>(cfg.store_pool ? cfg.store_pool : 2 * options.worker_threads + 4);
   auto store_ptr = OpenStore(store_url, cfg.data_dir, pool);
   cfiam::store::Store& store = *store_ptr;
   const cfiam::auth::Catalog catalog;
