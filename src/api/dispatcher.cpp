@@ -199,9 +199,9 @@ static bool IsRetryable(std::exception_ptr failure) {
 }
 
 // Runs `change` again when its unit lost a serialization conflict or a
-// deadlock (PostgreSQL; the unit was rolled back whole), up to 8 times, after
-// a random pause growing with each attempt (up to ~64 ms) so conflicting
-// units spread out instead of colliding again.
+// deadlock (PostgreSQL; the unit was rolled back whole), up to 32 times (a
+// few seconds at most), after a random pause growing with each attempt up to
+// 50 ms, so units contending for one row spread out instead of colliding again.
 template <class Fn>
 static http::Response RetryingConflicts(Fn&& change) {
   thread_local std::minstd_rand rng{std::random_device{}()};
@@ -209,9 +209,10 @@ static http::Response RetryingConflicts(Fn&& change) {
     try {
       return change();
     } catch (const store::DbError& e) {
-      if (e.kind() != store::DbError::Kind::kRetry || attempt == 8) throw;
+      if (e.kind() != store::DbError::Kind::kRetry || attempt == 32) throw;
     }
-    std::this_thread::sleep_for(std::chrono::microseconds(rng() % (500u << attempt)));
+    const unsigned ceiling = attempt < 7 ? 500u << attempt : 50000u;
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % ceiling));
   }
 }
 
