@@ -28,6 +28,12 @@ namespace {
 
 constexpr std::string_view kPrefix = "/client/v4";
 
+// Read-your-writes headers (README "Consistency"): modelled on SpiceDB's
+// zedtokens; no Cloudflare-compatible API we know offers this.
+constexpr std::string_view kSeqHeader = "cf-iam-seq";
+constexpr std::string_view kMinSeqHeader = "cf-iam-min-seq";
+constexpr std::chrono::seconds kMinSeqWait{1};
+
 ApiError NoRoute(std::string_view path) {
   return ApiError(404, {{codes::kCouldNotRoute,
                          "Could not route to " + std::string(path) +
@@ -171,6 +177,7 @@ bool Dispatcher::HandleInline(http::Request& request, http::Response& response) 
   if ((target == "/healthz" || target == "/client/v4/healthz") &&
       (request.raw.method() == bhttp::verb::get || request.raw.method() == bhttp::verb::head)) {
     response = {200, R"({"success":true,"errors":[],"messages":[],"result":{"status":"ok"}})", {}};
+    StampSeq(response);
     return true;
   }
   Routed routed;
@@ -180,12 +187,49 @@ bool Dispatcher::HandleInline(http::Request& request, http::Response& response) 
     return false;  // the worker path answers routing errors
   }
   if (!routed.match.route || !routed.match.route->inline_ok) return false;
+  bool wants_seq = false;
+  Header(request, kMinSeqHeader, wants_seq);
+  if (wants_seq) return false;  // waiting belongs on a worker, not the I/O thread
   response = Guarded(request, [&] { return Run(request, routed); });
+  StampSeq(response);
   return true;
 }
 
 http::Response Dispatcher::Handle(http::Request& request) {
-  return Guarded(request, [&] { return Dispatch(request); });
+  http::Response response = Guarded(request, [&] {
+    AwaitMinSeq(request);
+    return Dispatch(request);
+  });
+  StampSeq(response);
+  return response;
+}
+
+void Dispatcher::AwaitMinSeq(const http::Request& request) {
+  bool present = false;
+  const std::string_view value = Header(request, kMinSeqHeader, present);
+  if (!present) return;
+  long long want = 0;
+  if (!ParseUint(value, want)) {
+    throw ApiError(400, codes::kInvalidHeaders,
+                   "cf-iam-min-seq must be a cf-iam-seq value (a non-negative integer)");
+  }
+  const auto deadline = std::chrono::steady_clock::now() + kMinSeqWait;
+  while (services_.feed.applied() < want) {
+    // Changes this node did not make arrive through the log; read it now
+    // rather than waiting for the poller.
+    if (services_.feed.CatchUp() >= want) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw ApiError(503, codes::kNotCaughtUp,
+                     "This node has not yet applied change " + std::to_string(want) +
+                         " (cf-iam-min-seq); retry");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+void Dispatcher::StampSeq(http::Response& response) const {
+  response.headers.emplace_back(std::string(kSeqHeader),
+                                std::to_string(services_.feed.applied()));
 }
 
 static bool IsRetryable(std::exception_ptr failure) {
@@ -340,6 +384,7 @@ bool Dispatcher::RefuseBeforeBody(http::Request& request, http::Response& respon
     refused = false;
     return {};
   });
+  if (refused) StampSeq(response);
   return refused;
 }
 

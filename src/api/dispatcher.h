@@ -36,6 +36,7 @@ class Dispatcher {
   // Runs on the I/O thread: answers /healthz and routes marked inline_ok
   // without a thread hop. Returns false for everything else (and for
   // requests it could not even route: the worker path answers those).
+  // Requests that must wait for the state (cf-iam-min-seq) never run inline.
   bool HandleInline(http::Request& request, http::Response& response);
   // Runs on the I/O thread with only the header of a request that has a
   // body: sets `response` and returns true when the request would be refused
@@ -81,6 +82,12 @@ class Dispatcher {
                            const auth::Principal& principal);
   void TEST_MaybePause(const http::Request& request) const;
   void CatchUpAfter(const http::Request& request);
+  // Read-your-writes: waits (at most kMinSeqWait) until the in-memory state
+  // has applied the change-log position a `cf-iam-min-seq` header names;
+  // throws 400 for a malformed value and 503 when the wait runs out.
+  void AwaitMinSeq(const http::Request& request);
+  // Every answer says which change-log position it reflects (`cf-iam-seq`).
+  void StampSeq(http::Response& response) const;
 
   Services& services_;
   RouteTable table_;

@@ -1,5 +1,6 @@
 #include "auth/change_feed.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "auth/token_policy.h"
@@ -10,6 +11,8 @@ namespace {
 
 // Entries read per query while catching up; bounds memory after a long gap.
 constexpr std::int64_t kChunk = 1000;
+// Seqs in flight at once are bounded by concurrent transactions, far below this.
+constexpr std::int64_t kMaxTrackedGap = 10000;
 
 }  // namespace
 
@@ -23,16 +26,40 @@ void ChangeFeed::Load() {
     seq = store_.LatestChangeSeq(*tx);
   }
   directory_.Load(store_, catalog_);
+  floor_ = seq;
+  done_.clear();
+  gaps_.clear();
   applied_.store(seq, std::memory_order_release);
+}
+
+std::int64_t ChangeFeed::floor() const {
+  std::lock_guard lock(mu_);
+  return floor_;
+}
+
+void ChangeFeed::AdvanceFloor(Micros now) {
+  const std::int64_t top = applied_.load(std::memory_order_relaxed);
+  while (floor_ < top) {
+    const std::int64_t next = floor_ + 1;
+    if (done_.erase(next) == 0) {
+      auto gap = gaps_.find(next);
+      if (gap != gaps_.end() && now - gap->second < gap_timeout_) break;
+      if (gap != gaps_.end()) gaps_.erase(gap);
+    }
+    floor_ = next;
+  }
 }
 
 std::int64_t ChangeFeed::CatchUp() {
   std::lock_guard lock(mu_);
-  std::int64_t at = applied_.load(std::memory_order_relaxed);
+  std::int64_t top = applied_.load(std::memory_order_relaxed);
+  const Micros now = NowMicros();
   auto tx = store_.Read();
-  for (;;) {
-    const std::vector<store::Change> changes = store_.ChangesAfter(*tx, at, kChunk);
+  for (std::int64_t from = floor_;;) {
+    const std::vector<store::Change> changes = store_.ChangesAfter(*tx, from, kChunk);
     for (const store::Change& c : changes) {
+      from = c.seq;
+      if (c.seq <= top && done_.count(c.seq)) continue;  // applied on an earlier pass
       try {
         Apply(*tx, c);
       } catch (const std::exception& e) {
@@ -40,12 +67,20 @@ std::int64_t ChangeFeed::CatchUp() {
         // change; it is logged and the feed moves on.
         obs::log::Error("change not applied", {{"seq", c.seq}, {"error", e.what()}});
       }
-      at = c.seq;
+      // Seqs skipped on the way up may still commit (see Gaps). A jump
+      // wider than any burst of in-flight transactions is not tracked.
+      if (c.seq - top <= kMaxTrackedGap) {
+        for (std::int64_t s = top + 1; s < c.seq; ++s) gaps_.emplace(s, now);
+      }
+      gaps_.erase(c.seq);
+      done_.insert(c.seq);
+      top = std::max(top, c.seq);
     }
     if (static_cast<std::int64_t>(changes.size()) < kChunk) break;
   }
-  applied_.store(at, std::memory_order_release);
-  return at;
+  applied_.store(top, std::memory_order_release);
+  AdvanceFloor(now);
+  return top;
 }
 
 void ChangeFeed::Apply(store::Tx& tx, const store::Change& c) {
@@ -100,7 +135,7 @@ void ChangeFeed::Apply(store::Tx& tx, const store::Change& c) {
 }
 
 std::int64_t ChangeFeed::Prune(std::int64_t keep, std::int64_t limit) {
-  const std::int64_t upto = applied() - keep;
+  const std::int64_t upto = floor() - keep;
   // Most passes find nothing new to prune; they take no write transaction.
   if (upto <= pruned_upto_.load(std::memory_order_relaxed)) return 0;
   auto tx = store_.Write();

@@ -9,6 +9,13 @@
 // poller for changes other processes made (`cfiam admin api-key`; other
 // nodes). A change that failed wrote no entry, so it touches nothing here.
 //
+// Gaps: on an engine where concurrent transactions draw seqs and commit in
+// another order (PostgreSQL), seq 10 may commit after 11. The feed applies
+// every entry it sees, but resumes each read from its floor (every seq at or
+// below it is applied, or was a gap for longer than kGapTimeout: a rolled
+// back transaction's seq), so a late commit is never skipped. SQLite assigns
+// seqs in commit order, so there the floor is always the newest entry.
+//
 // Thread-safety: CatchUp serializes on an internal mutex, so entries apply
 // in seq order; applied() is lock-free.
 #pragma once
@@ -16,12 +23,15 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "auth/catalog.h"
 #include "auth/directory.h"
 #include "store/store.h"
+#include "util/clock.h"
 
 namespace cfiam::auth {
 
@@ -34,9 +44,15 @@ class ChangeFeed {
   void Load();
   // Applies every committed entry after applied(); returns the new position.
   std::int64_t CatchUp();
-  // The newest entry this process reflects ("apply everything after seq N"
-  // resumes here).
+  // The newest entry applied: every change committed before the last CatchUp
+  // read the log, up to this position, is reflected (cf-iam-seq).
   std::int64_t applied() const { return applied_.load(std::memory_order_acquire); }
+  // Where the next read resumes (see Gaps above).
+  std::int64_t floor() const;
+
+  // How long a missing seq below applied() is waited for before it is taken
+  // for a rolled-back transaction's (default 10 s; tests shorten it).
+  void set_gap_timeout(Micros micros) { gap_timeout_ = micros; }
   // Deletes entries more than `keep` behind applied(), at most `limit`;
   // returns how many.
   std::int64_t Prune(std::int64_t keep, std::int64_t limit);
@@ -47,12 +63,20 @@ class ChangeFeed {
 
  private:
   void Apply(store::Tx& tx, const store::Change& change);
+  // REQUIRES: mu_ held. Moves floor_ over applied seqs and expired gaps.
+  void AdvanceFloor(Micros now);
 
   store::Store& store_;
   Directory& directory_;
   const Catalog& catalog_;
-  std::mutex mu_;  // one applier at a time: seq order
+  mutable std::mutex mu_;  // one applier at a time: seq order
   std::atomic<std::int64_t> applied_{0};
+  // Under mu_: every seq <= floor_ is applied or given up on; above it,
+  // `done_` were applied and `gaps_` (with when they were first missed) not.
+  std::int64_t floor_ = 0;
+  std::set<std::int64_t> done_;
+  std::map<std::int64_t, Micros> gaps_;
+  Micros gap_timeout_ = 10'000'000;
   std::atomic<std::int64_t> pruned_upto_{0};  // entries up to here are gone
 };
 

@@ -168,5 +168,49 @@ TEST_F(ChangeFeedTest, PruneKeepsWhatIsNotYetFarBehind) {
   EXPECT_EQ(store_->ChangesAfter(*tx, 0, 100).size(), 10u);
 }
 
+// Where concurrent transactions commit out of seq order (PostgreSQL), a
+// late commit below the newest applied seq must still be applied.
+TEST_F(ChangeFeedTest, ALateCommitBelowTheNewestSeqIsNotSkipped) {
+  feed_->Load();
+  const Account a = NewAccount();
+  const Token late = NewToken(a.id, "late");
+  const Token early = NewToken(a.id, "early");
+  {
+    auto tx = store_->Write();
+    store_->InsertAccount(*tx, a);
+    store_->InsertToken(*tx, late);
+    store_->InsertToken(*tx, early);
+    // Re-number the log as if `late` drew seq base+5 and `early` base+10,
+    // and `late` had not committed yet when `early` did.
+    tx->Exec("DELETE FROM change_log WHERE kind = 'token'");
+    tx->Commit();
+  }
+  std::int64_t base = 0;
+  auto log_token = [&](std::int64_t seq, const Token& t) {
+    auto tx = store_->Write();
+    tx->Exec(
+        "INSERT INTO change_log (seq, kind, id, account_id, user_id, time) "
+        "VALUES (?, 'token', ?, ?, '', 0)",
+        {seq, t.id, t.account_id});
+    tx->Commit();
+  };
+  {
+    auto tx = store_->Read();
+    base = store_->LatestChangeSeq(*tx);
+  }
+  log_token(base + 10, early);
+  EXPECT_EQ(feed_->CatchUp(), base + 10);
+  EXPECT_NE(directory_.FindTokenById(early.id), nullptr);
+  EXPECT_EQ(directory_.FindTokenById(late.id), nullptr);  // not logged yet
+  EXPECT_EQ(feed_->floor(), base);                        // seqs base+1..base+9 are still open
+  log_token(base + 5, late);                              // the late commit
+  EXPECT_EQ(feed_->CatchUp(), base + 10);
+  EXPECT_NE(directory_.FindTokenById(late.id), nullptr);
+  // Gaps that never fill are given up on after the timeout.
+  feed_->set_gap_timeout(0);
+  feed_->CatchUp();
+  EXPECT_EQ(feed_->floor(), base + 10);
+}
+
 }  // namespace
 }  // namespace cfiam::auth
