@@ -18,14 +18,16 @@ flavor="${1:-release}"
 # openssl, curl: the TLS tests make a throw-away CA with the CLI and call the
 # server with curl. util-linux: prlimit, for the descriptor-limit tests.
 # nginx-light: bench/compare.sh serves the same bytes with it from a temp
-# directory on a loopback port (its system service is never started: see the
-# policy-rc.d below).
+# directory on a loopback port. libpq-dev: the PostgreSQL store engine's client
+# library. postgresql-15: the server the tests start (initdb in a temp dir,
+# loopback port). No system service of these is ever started (see below).
 packages=(
   g++ cmake make pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libssl-dev libgtest-dev
   wrk dnsmasq-base sqlite3 prometheus
   openssl curl util-linux nginx-light
+  libpq-dev postgresql-15
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -51,9 +53,10 @@ if ((${#missing[@]})); then
     "apt prints nothing meanwhile)" >&2
   echo "setup: apt-get update..." >&2
   $sudo apt-get update -qq
-  # Debian's prometheus and nginx packages would start their system services: a policy-rc.d
-  # that refuses every start keeps invoke-rc.d (and deb-systemd-invoke) from
-  # doing so while we install, unless the machine already has one.
+  # Debian's prometheus, nginx and postgresql packages would start their
+  # system services: a policy-rc.d that refuses every start keeps invoke-rc.d
+  # (and deb-systemd-invoke) from doing so while we install, unless the
+  # machine already has one.
   policy=""
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     policy=/usr/sbin/policy-rc.d
@@ -68,7 +71,8 @@ if ((${#missing[@]})); then
   echo "setup: packages installed" >&2
   # Under a running systemd, also keep them from starting at boot.
   if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
-    $sudo systemctl disable --now prometheus.service nginx.service >/dev/null 2>&1 || true
+    $sudo systemctl disable --now prometheus.service nginx.service postgresql.service \
+      >/dev/null 2>&1 || true
   fi
 fi
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,6 +32,7 @@
 #include "store/migrations.h"
 #include "store/sqlite/snapshot.h"
 #include "store/store.h"
+#include "store/store_url.h"
 #include "util/api_error.h"
 #include "util/options.h"
 #include "util/periodic.h"
@@ -42,7 +44,7 @@ namespace {
 constexpr const char* kCommands = R"(cfiam — a self-hostable Cloudflare Accounts and IAM API server
 
 Usage:
-  cfiam admin api-key --email E [--data-dir DIR]
+  cfiam admin api-key --email E [--data-dir DIR] [--store sqlite|URL]
                         create or roll a user's global API key (X-Auth-Key) and print
                         it once; a running server picks it up within seconds
   cfiam admin snapshot FILE [--data-dir DIR]
@@ -50,7 +52,8 @@ Usage:
                         the server is serving
   cfiam admin restore FILE [--data-dir DIR]
                         replace the store with the snapshot FILE (server stopped;
-                        refused while a server uses the data directory)
+                        refused while a server uses the data directory; SQLite
+                        only: on PostgreSQL use pg_dump and pg_restore)
   cfiam routes          print the route table as JSON (method, path, access, permission,
                         audit, resource, paging)
   cfiam --help | --version
@@ -73,6 +76,8 @@ GET /readyz once the store answers queries (503 otherwise).
 struct ServeConfig {
   std::string listen;
   std::string data_dir;
+  std::string store;
+  long long store_pool = 0;  // 0: 2 x worker threads + 4
   long long threads = 0;  // 0: one per core
   long long max_connections = 0;
   long long request_timeout = 0;
@@ -110,6 +115,14 @@ std::vector<cfiam::options::Option> ServeOptions(ServeConfig& c) {
        opt::Text(c.data_dir)},
       {"--threads", "CFIAM_THREADS", "N", "", "I/O threads (default: number of cores)",
        opt::Number(c.threads, 1, 256)},
+      {"--store", "CFIAM_STORE", "sqlite|URL", "sqlite",
+       "where the data lives: sqlite (the file in --data-dir) or PostgreSQL\n"
+       "as postgres://user[:password]@host:port/db (also postgresql://, or\n"
+       "libpq's key=value form; docs/cluster.md)",
+       opt::Text(c.store)},
+      {"--store-pool", "CFIAM_STORE_POOL", "N", "",
+       "PostgreSQL connections at most (default: 2 x worker threads + 4)",
+       opt::Number(c.store_pool, 1, 1000)},
       {"--max-connections", "CFIAM_MAX_CONNECTIONS", "N", "4096",
        "open connections before new ones get 503; lowered to fit the\n"
        "descriptor limit (RLIMIT_NOFILE)",
@@ -255,29 +268,48 @@ cfiam::VerifierOptions VerifierConfig(const ServeConfig& cfg) {
   return v;
 }
 
-// Opens the data directory's store, applying migrations.
-std::unique_ptr<cfiam::store::Store> OpenStore(const std::string& data_dir) {
-  std::filesystem::create_directories(data_dir);
-  {
-    auto db = cfiam::store::OpenSqlite(data_dir + "/cfiam.db");
-    cfiam::store::ApplyMigrations(*db);
+cfiam::store::StoreUrl ParseStoreFlag(const std::string& text) {
+  try {
+    return cfiam::store::ParseStoreUrl(text);
+  } catch (const std::invalid_argument& e) {
+    Usage(e.what());
   }
-  return std::make_unique<cfiam::store::Store>(cfiam::store::OpenSqlite(data_dir + "/cfiam.db"));
+}
+
+// The engine --store names: the data directory's SQLite file, or PostgreSQL
+// with at most `pool` connections.
+std::unique_ptr<cfiam::store::Db> OpenDb(const cfiam::store::StoreUrl& url,
+                                         const std::string& data_dir, int pool) {
+  if (url.engine == cfiam::store::StoreUrl::Engine::kPostgres) {
+    return cfiam::store::OpenPostgres(url.conninfo, pool);
+  }
+  std::filesystem::create_directories(data_dir);
+  return cfiam::store::OpenSqlite(data_dir + "/cfiam.db");
+}
+
+// Opens the store, applying migrations on a dedicated engine handle so the
+// pool starts clean.
+std::unique_ptr<cfiam::store::Store> OpenStore(const cfiam::store::StoreUrl& url,
+                                               const std::string& data_dir, int pool) {
+  cfiam::store::ApplyMigrations(*OpenDb(url, data_dir, 1));
+  return std::make_unique<cfiam::store::Store>(OpenDb(url, data_dir, pool));
 }
 
 int AdminApiKey(int argc, char** argv) {
   namespace opt = cfiam::options;
   std::string email;
   std::string data_dir;
+  std::string store_text;
   try {
     opt::Parse({{"--email", "", "E", "", "", opt::Text(email)},
-                {"--data-dir", "CFIAM_DATA_DIR", "DIR", "./data", "", opt::Text(data_dir)}},
+                {"--data-dir", "CFIAM_DATA_DIR", "DIR", "./data", "", opt::Text(data_dir)},
+                {"--store", "CFIAM_STORE", "sqlite|URL", "sqlite", "", opt::Text(store_text)}},
                argc, argv, 3, opt::Getenv);
   } catch (const opt::UsageError& e) {
     Usage(e.what());
   }
   if (email.empty()) Usage("admin api-key needs --email");
-  auto store = OpenStore(data_dir);
+  auto store = OpenStore(ParseStoreFlag(store_text), data_dir, 1);
   try {
     std::cout << cfiam::RollApiKey(*store, email) << std::endl;
   } catch (const cfiam::Failure& f) {
@@ -303,6 +335,12 @@ int AdminSnapshotOrRestore(int argc, char** argv) {
     }
   }
   if (file.empty()) Usage("admin " + what + " needs a FILE");
+  if (Env("CFIAM_STORE").value_or("sqlite") != "sqlite") {
+    std::cerr << "cfiam: admin " << what
+              << " copies the SQLite file; with CFIAM_STORE set to PostgreSQL use pg_dump and "
+                 "pg_restore\n";
+    return 2;
+  }
   const std::string db = data_dir + "/cfiam.db";
   if (what == "snapshot") {
     cfiam::store::SnapshotSqlite(db, file);
@@ -364,21 +402,27 @@ int Serve(int argc, char** argv) {
   struct Uninstall {
     ~Uninstall() { log::Install(nullptr); }
   } uninstall;
-  log::Lifecycle("starting", {{"version", CFIAM_VERSION}, {"data_dir", cfg.data_dir}});
+  const cfiam::store::StoreUrl store_url = ParseStoreFlag(cfg.store);
+  log::Lifecycle(
+      "starting",
+      {{"version", CFIAM_VERSION}, {"data_dir", cfg.data_dir}, {"store", store_url.display}});
 
-  std::filesystem::create_directories(cfg.data_dir);
   // Held while serving, so `cfiam admin restore` can tell the store is in use.
   cfiam::store::DataDirLock lock;
-  if (!lock.TryLock(cfg.data_dir, cfiam::store::DataDirLock::Mode::kShared)) {
-    log::Error(cfg.data_dir + " is being restored; try again when it is done");
-    return 1;
+  if (store_url.engine == cfiam::store::StoreUrl::Engine::kSqlite) {
+    std::filesystem::create_directories(cfg.data_dir);
+    if (!lock.TryLock(cfg.data_dir, cfiam::store::DataDirLock::Mode::kShared)) {
+      log::Error(cfg.data_dir + " is being restored; try again when it is done");
+      return 1;
+    }
   }
-  cfiam::store::Store store(cfiam::store::OpenSqlite(cfg.data_dir + "/cfiam.db"));
-  {
-    // Migrations run on a dedicated engine handle so the pool starts clean.
-    auto db = cfiam::store::OpenSqlite(cfg.data_dir + "/cfiam.db");
-    cfiam::store::ApplyMigrations(*db);
-  }
+  // A worker may hold a change's transaction and read beside it (two
+  // connections); background jobs hold a few more. A smaller pool can run
+  // dry with every worker waiting for a second connection.
+  const int pool =
+      static_cast<int>(cfg.store_pool ? cfg.store_pool : 2 * options.worker_threads + 4);
+  auto store_ptr = OpenStore(store_url, cfg.data_dir, pool);
+  cfiam::store::Store& store = *store_ptr;
   const cfiam::auth::Catalog catalog;
   const auto boot =
       cfiam::Bootstrap(store, Env("CFIAM_BOOTSTRAP_EMAIL").value_or("admin@example.com"),

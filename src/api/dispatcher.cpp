@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <optional>
+#include <random>
 #include <thread>
 
 #include "api/envelope.h"
@@ -238,6 +239,34 @@ void Dispatcher::StampSeq(http::Response& response) const {
   response.headers.emplace_back(std::string(kSeqHeader), std::to_string(services_.feed.applied()));
 }
 
+static bool IsRetryable(std::exception_ptr failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const store::DbError& e) {
+    return e.kind() == store::DbError::Kind::kRetry;
+  } catch (...) {
+    return false;
+  }
+}
+
+// Runs `change` again when its unit lost a serialization conflict or a
+// deadlock (PostgreSQL; the unit was rolled back whole), up to 32 times (a
+// few seconds at most), after a random pause growing with each attempt up to
+// 50 ms, so units contending for one row spread out instead of colliding again.
+template <class Fn>
+static http::Response RetryingConflicts(Fn&& change) {
+  thread_local std::minstd_rand rng{std::random_device{}()};
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return change();
+    } catch (const store::DbError& e) {
+      if (e.kind() != store::DbError::Kind::kRetry || attempt == 32) throw;
+    }
+    const unsigned ceiling = attempt < 7 ? 500u << attempt : 50000u;
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % ceiling));
+  }
+}
+
 // The enveloped answer to a failure; logs what a client must not see.
 static http::Response ErrorResponse(const http::Request& request, std::exception_ptr failure) {
   try {
@@ -251,6 +280,15 @@ static http::Response ErrorResponse(const http::Request& request, std::exception
     if (e.kind() == store::DbError::Kind::kConstraint) {
       return Enveloped(409,
                        ErrorBody(ApiError::Conflict("The change conflicts with existing data")));
+    }
+    if (e.kind() == store::DbError::Kind::kBadValue) {
+      return Enveloped(400, ErrorBody(ApiError(400, codes::kInvalidRequest,
+                                               "Text values must not contain NUL characters")));
+    }
+    if (e.kind() == store::DbError::Kind::kRetry) {
+      // Only once RetryingConflicts gave up: the client may try again.
+      return Enveloped(409, ErrorBody(ApiError::Conflict(
+                                "The change conflicted with concurrent changes; try again")));
     }
     obs::log::Error("store error", {{"ray", request.ray}, {"error", e.what()}});
   } catch (const std::exception& e) {
@@ -325,7 +363,8 @@ http::Response Dispatcher::Run(http::Request& request, Routed& routed) {
 http::Response Dispatcher::Serve(http::Request& request, Routed& routed,
                                  const auth::Principal& principal) {
   if (!routed.match.route->audit.empty()) {
-    return RunChange(request, routed, ReadCredentials(request), principal);
+    return RetryingConflicts(
+        [&] { return RunChange(request, routed, ReadCredentials(request), principal); });
   }
   Authorize(principal, routed.match);
   return RunHandler(request, routed, principal);
@@ -520,6 +559,8 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
       change.principal = &first_principal;
     }
   }  // rolls the unit back: nothing outside it changed
+  // RetryingConflicts runs the whole change again.
+  if (IsRetryable(failure)) std::rethrow_exception(failure);
   http::Response response = ErrorResponse(request, failure);
   // A caller with no grant in the account (another tenant, a credential
   // revoked meanwhile) must not be able to write into its log.

@@ -42,9 +42,7 @@ std::size_t LastUsed::Flush(store::Store& store) {
   }
   if (batch.empty()) return 0;
   std::vector<std::pair<std::string, Micros>> uses(batch.begin(), batch.end());
-  auto tx = store.Write();
-  store.SetTokensLastUsed(*tx, uses);
-  tx->Commit();
+  store.WriteRetrying([&](store::Tx& tx) { store.SetTokensLastUsed(tx, uses); });
   return batch.size();
 }
 

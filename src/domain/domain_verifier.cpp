@@ -109,10 +109,10 @@ void DomainVerifier::Write(const VerificationTarget& target, const char* status)
   // A store failure must not escape into the event loop: the connector then
   // stays "pending" and is checked again at the next start-up.
   try {
-    auto tx = store_.Write();
-    store_.SetSsoVerificationResult(*tx, target.connector_id, target.generation, status,
-                                    NowMicros());
-    tx->Commit();
+    store_.WriteRetrying([&](store::Tx& tx) {
+      store_.SetSsoVerificationResult(tx, target.connector_id, target.generation, status,
+                                      NowMicros());
+    });
     obs::log::Info(
         "sso domain verification",
         {{"connector_id", target.connector_id}, {"domain", target.domain}, {"status", status}});

@@ -93,7 +93,9 @@ Page<Account> Store::ListAccounts(Tx& tx, const AccountQuery& q) {
     }
     list.where += marks.empty() ? " AND 0 = 1" : " AND a.id IN (" + marks + ")";
   }
-  if (!q.name_contains.empty()) {
+  if (MatchesNoText(q.name_contains)) {
+    list.where += " AND 0 = 1";
+  } else if (!q.name_contains.empty()) {
     list.where += " AND LOWER(a.name) LIKE LOWER(?) ESCAPE '\\'";
     list.params.emplace_back(ContainsPattern(q.name_contains));
   }

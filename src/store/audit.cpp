@@ -5,9 +5,9 @@
 // field's value lists are bound as JSON arrays (NULL when unused) and read
 // with json_each. A statement built per filter combination would give every
 // combination its own entry in the connection's prepared-statement cache,
-// which a client could grow without bound. json_each is SQLite's; a
-// PostgreSQL engine would read the same parameters with
-// jsonb_array_elements_text.
+// which a client could grow without bound. json_each is SQLite's; PostgreSQL
+// reads the same parameters with jsonb_array_elements_text (as text, so the
+// one integer column is compared as text there).
 #include <algorithm>
 #include <boost/json.hpp>
 #include <limits>
@@ -40,19 +40,34 @@ constexpr std::string_view kSelect =
 // Parameters: account, lower and upper time bound (inclusive), the resume
 // position (time, id), then per field its any_of twice and its none_of twice,
 // then the limit.
-std::string ListSql(bool descending) {
+std::string ListSql(bool descending, Dialect dialect) {
   std::string sql(kSelect);
   sql += "WHERE l.account_id = ? AND l.time >= ? AND l.time <= ? AND (l.time <> ? OR l.id ";
   sql += descending ? "<" : ">";
   sql += " ?)";
   for (std::string_view column : kFieldColumns) {
     const std::string col = "l." + std::string(column);
+    if (dialect == Dialect::kPostgres) {
+      const std::string text = column == "raw_status_code" ? "CAST(" + col + " AS TEXT)" : col;
+      const std::string list = " (SELECT jsonb_array_elements_text(CAST(? AS JSONB))))";
+      sql += " AND (CAST(? AS TEXT) IS NULL OR " + text + " IN" + list;
+      sql += " AND (CAST(? AS TEXT) IS NULL OR " + text + " NOT IN" + list;
+      continue;
+    }
     sql += " AND (? IS NULL OR " + col + " IN (SELECT value FROM json_each(?)))";
     sql += " AND (? IS NULL OR " + col + " NOT IN (SELECT value FROM json_each(?)))";
   }
   sql += descending ? " ORDER BY l.time DESC, l.id DESC" : " ORDER BY l.time, l.id";
   sql += " LIMIT ?";
   return sql;
+}
+
+// The list statement of a direction and dialect, built once.
+const std::string& AuditListSql(bool descending, Dialect dialect) {
+  static const std::string kStatements[2][2] = {
+      {ListSql(false, Dialect::kSqlite), ListSql(true, Dialect::kSqlite)},
+      {ListSql(false, Dialect::kPostgres), ListSql(true, Dialect::kPostgres)}};
+  return kStatements[dialect == Dialect::kPostgres][descending];
 }
 
 // A value list as a JSON array parameter; NULL when empty (no condition).
@@ -143,8 +158,7 @@ void Store::InsertAuditEntry(Tx& tx, const AuditEntry& e) {
 }
 
 std::vector<AuditEntry> Store::ListAuditEntries(Tx& tx, const AuditQuery& q) {
-  static const std::string kDesc = ListSql(true);
-  static const std::string kAsc = ListSql(false);
+  const std::string& sql = AuditListSql(q.descending, dialect());
   Micros lower = q.since;
   Micros upper = q.before - 1;
   // Without a position, a resume time no row can have makes that term true.
@@ -172,7 +186,7 @@ std::vector<AuditEntry> Store::ListAuditEntries(Tx& tx, const AuditQuery& q) {
   }
   params.emplace_back(q.limit);
   std::vector<AuditEntry> out;
-  for (const Row& r : tx.Query(q.descending ? kDesc : kAsc, params)) {
+  for (const Row& r : tx.Query(sql, params)) {
     out.push_back(ReadAuditEntry(r));
   }
   return out;

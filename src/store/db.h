@@ -1,6 +1,6 @@
-// Db: the storage engine interface. An engine (SQLite now, PostgreSQL later)
-// runs portable, parameterized SQL inside transactions; nothing above store/
-// sees SQL. SQL text uses `?` placeholders; an engine that needs `$1` rewrites.
+// Db: the storage engine interface. An engine (SQLite or PostgreSQL) runs
+// portable, parameterized SQL inside transactions; nothing above store/ sees
+// SQL. SQL text uses `?` placeholders; an engine that needs `$1` rewrites.
 //
 // Thread-safety: a Db is shared by all threads; a Tx belongs to one thread at a
 // time. A Tx that is destroyed without Commit() rolls back.
@@ -51,7 +51,11 @@ using RowFn = std::function<void(const RowView&)>;
 
 class DbError : public std::runtime_error {
  public:
-  enum class Kind { kConstraint, kBusy, kOther };
+  // kRetry: the transaction lost a serialization conflict or a deadlock and
+  // was rolled back; running the whole transaction again may succeed.
+  // kBadValue: a parameter the engine cannot hold (PostgreSQL text cannot
+  // contain NUL), i.e. bad client input.
+  enum class Kind { kConstraint, kBusy, kRetry, kBadValue, kOther };
   DbError(Kind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
   Kind kind() const { return kind_; }
 
@@ -73,12 +77,18 @@ class Tx {
   virtual void Commit() = 0;
 };
 
+// The SQL a statement may need to differ in (rarely: most SQL is portable).
+enum class Dialect { kSqlite, kPostgres };
+
 class Db {
  public:
   virtual ~Db() = default;
-  // A read transaction sees one snapshot; a write transaction holds the write
-  // lock from the start, so read-modify-write sequences in it are serialized.
+  // A read transaction sees one snapshot. Write transactions are serializable:
+  // SQLite holds the write lock from the start; PostgreSQL runs them at
+  // SERIALIZABLE and throws DbError kRetry (from any statement or Commit) when
+  // one must be run again.
   virtual std::unique_ptr<Tx> Begin(bool write) = 0;
+  virtual Dialect dialect() const = 0;
   // Readiness: returns once the store answers a trivial read and would grant
   // its write lock (nothing is written); throws DbError saying why not. Waits
   // about a second at most.
@@ -88,5 +98,9 @@ class Db {
 // Opens (creating if needed) the SQLite database file at `path` in WAL mode with
 // foreign keys on and full fsync on commit. Throws DbError on failure.
 std::unique_ptr<Db> OpenSqlite(const std::string& path);
+
+// Connects to PostgreSQL (`conninfo`: a postgres:// URL or libpq key=value
+// text) with at most `pool_size` connections. Throws DbError on failure.
+std::unique_ptr<Db> OpenPostgres(const std::string& conninfo, int pool_size);
 
 }  // namespace cfiam::store

@@ -8,13 +8,34 @@
 namespace cfiam::store {
 namespace {
 
-struct Migration {
-  int version;
-  std::string_view statements[40];
+// One statement; `postgres` replaces `sql` on PostgreSQL when set (rarely:
+// only where the portable spelling does not exist).
+struct Statement {
+  constexpr Statement() = default;
+  template <std::size_t N>
+  constexpr Statement(const char (&s)[N]) : sql(s, N - 1) {}  // NOLINT: most are portable
+  template <std::size_t N, std::size_t M>
+  constexpr Statement(const char (&s)[N], const char (&pg)[M])
+      : sql(s, N - 1), postgres(pg, M - 1) {}
+  std::string_view For(Dialect d) const {
+    return d == Dialect::kPostgres && !postgres.empty() ? postgres : sql;
+  }
+  std::string_view sql;
+  std::string_view postgres;
 };
 
-// Portable SQL only (SQLite and PostgreSQL): TEXT ids, BIGINT microsecond
-// timestamps, INTEGER 0/1 booleans.
+struct Migration {
+  int version;
+  Statement statements[40];
+};
+
+// Arbitrary, fixed: the PostgreSQL advisory lock every node takes before
+// looking at schema_migrations, so nodes starting together migrate once.
+constexpr std::int64_t kMigrationLock = 0x6366'6961'6d00'0001;  // "cfiam" 1
+// The change log's (0x6366'6961'6d00'0002) is spelled out in migration 6.
+
+// Portable SQL (SQLite and PostgreSQL): TEXT ids, BIGINT microsecond
+// timestamps, INTEGER 0/1 booleans; a per-dialect variant only where needed.
 constexpr Migration kMigrations[] = {
     {1,
      {
@@ -160,7 +181,8 @@ constexpr Migration kMigrations[] = {
     // key to accounts: an account's log outlives the account.
     {4,
      {
-         R"(CREATE TABLE audit_log (
+         // WITHOUT ROWID is SQLite's clustering; PostgreSQL tables are heaps.
+         {R"(CREATE TABLE audit_log (
               account_id TEXT NOT NULL,
               time BIGINT NOT NULL,
               id TEXT NOT NULL,
@@ -185,6 +207,31 @@ constexpr Migration kMigrations[] = {
               zone_id TEXT NOT NULL,
               zone_name TEXT NOT NULL,
               PRIMARY KEY (account_id, time, id)) WITHOUT ROWID)",
+          R"(CREATE TABLE audit_log (
+              account_id TEXT NOT NULL,
+              time BIGINT NOT NULL,
+              id TEXT NOT NULL,
+              account_name TEXT NOT NULL,
+              action_type TEXT NOT NULL,
+              action_result TEXT NOT NULL,
+              actor_id TEXT NOT NULL,
+              actor_type TEXT NOT NULL,
+              actor_context TEXT NOT NULL,
+              actor_email TEXT NOT NULL,
+              actor_ip_address TEXT NOT NULL,
+              actor_token_id TEXT NOT NULL,
+              actor_token_name TEXT NOT NULL,
+              raw_cf_ray_id TEXT NOT NULL,
+              raw_method TEXT NOT NULL,
+              raw_status_code INTEGER NOT NULL,
+              raw_uri TEXT NOT NULL,
+              resource_id TEXT NOT NULL,
+              resource_product TEXT NOT NULL,
+              resource_type TEXT NOT NULL,
+              resource_scope TEXT NOT NULL,
+              zone_id TEXT NOT NULL,
+              zone_name TEXT NOT NULL,
+              PRIMARY KEY (account_id, time, id)))"},
          "CREATE UNIQUE INDEX audit_log_id ON audit_log (id)",
          // Retention prunes by age across accounts.
          "CREATE INDEX audit_log_time ON audit_log (time)",
@@ -211,13 +258,35 @@ constexpr Migration kMigrations[] = {
     // reused after pruning (a reader resumes "after seq N").
     {6,
      {
-         R"(CREATE TABLE change_log (
+         // AUTOINCREMENT (seqs never reused) is SQLite's. On PostgreSQL a
+         // sequence never hands a value out twice either, but concurrent
+         // transactions draw seqs in one order and may commit in another, and
+         // a reader past seq N would never see an N-1 committed later. So the
+         // seq is drawn by a trigger under a transaction-long advisory lock:
+         // seq order is commit order for every way of appending.
+         {R"(CREATE TABLE change_log (
               seq INTEGER PRIMARY KEY AUTOINCREMENT,
               kind TEXT NOT NULL,
               id TEXT NOT NULL,
               account_id TEXT NOT NULL DEFAULT '',
               user_id TEXT NOT NULL DEFAULT '',
               time BIGINT NOT NULL))",
+          R"(CREATE TABLE change_log (
+              seq BIGINT PRIMARY KEY,
+              kind TEXT NOT NULL,
+              id TEXT NOT NULL,
+              account_id TEXT NOT NULL DEFAULT '',
+              user_id TEXT NOT NULL DEFAULT '',
+              time BIGINT NOT NULL))"},
+         {"", "CREATE SEQUENCE change_log_seq"},
+         {"", R"(CREATE FUNCTION change_log_next_seq() RETURNS trigger LANGUAGE plpgsql AS $f$
+              BEGIN
+                PERFORM pg_advisory_xact_lock(7162528124540813314);
+                NEW.seq := nextval('change_log_seq');
+                RETURN NEW;
+              END $f$)"},
+         {"", R"(CREATE TRIGGER change_log_seq BEFORE INSERT ON change_log
+              FOR EACH ROW EXECUTE FUNCTION change_log_next_seq())"},
      }},
     // Issue 15: every list reads one page, not the whole account. Members
     // carry a copy of their user's sort keys (email, names; the store updates
@@ -279,9 +348,19 @@ constexpr Migration kMigrations[] = {
 
 }  // namespace
 
+// On PostgreSQL, makes `tx` see what other nodes committed before it got the
+// migration lock: READ COMMITTED takes a fresh snapshot per statement (a
+// serializable snapshot would date from before the wait), then the lock.
+static void LockForMigration(Db& db, Tx& tx) {
+  if (db.dialect() != Dialect::kPostgres) return;
+  tx.Exec("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+  tx.Query("SELECT pg_advisory_xact_lock(CAST(? AS BIGINT))", {kMigrationLock});
+}
+
 int ApplyMigrations(Db& db) {
   {
     auto tx = db.Begin(true);
+    LockForMigration(db, *tx);
     tx->Exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
         "applied_on BIGINT NOT NULL)");
@@ -290,10 +369,12 @@ int ApplyMigrations(Db& db) {
   int current = 0;
   for (const Migration& m : kMigrations) {
     auto tx = db.Begin(true);
+    LockForMigration(db, *tx);
     const auto rows =
         tx->Query("SELECT 1 FROM schema_migrations WHERE version = ?", {std::int64_t{m.version}});
     if (rows.empty()) {
-      for (std::string_view sql : m.statements) {
+      for (const Statement& statement : m.statements) {
+        const std::string_view sql = statement.For(db.dialect());
         if (!sql.empty()) tx->Exec(sql);
       }
       tx->Exec("INSERT INTO schema_migrations (version, applied_on) VALUES (?, ?)",

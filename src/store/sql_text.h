@@ -6,6 +6,12 @@
 
 namespace cfiam::store {
 
+// Whether a filter on `text` can match nothing stored: no stored text holds a
+// NUL (PostgreSQL's cannot; SQLite's LIKE would stop reading at it).
+inline bool MatchesNoText(std::string_view text) {
+  return text.find('\0') != std::string_view::npos;
+}
+
 // A LIKE pattern matching `text` anywhere, with LIKE's metacharacters escaped
 // (use with `ESCAPE '\\'`) so a client's filter text matches literally.
 inline std::string ContainsPattern(std::string_view text) {

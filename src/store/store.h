@@ -7,11 +7,13 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "domain/model.h"
@@ -139,8 +141,26 @@ class Store {
   // receive it as a parameter and never begin or commit one themselves.
   std::unique_ptr<Tx> Read() { return db_->Begin(false); }
   std::unique_ptr<Tx> Write() { return db_->Begin(true); }
+  // Runs `write(tx)` in a write transaction of its own and commits it, again
+  // (up to 8 times) when it lost a serialization conflict (DbError kRetry;
+  // PostgreSQL): for background writers, which have no request to retry.
+  template <class Fn>
+  void WriteRetrying(Fn&& write) {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        auto tx = Write();
+        write(*tx);
+        tx->Commit();
+        return;
+      } catch (const DbError& e) {
+        if (e.kind() != DbError::Kind::kRetry || attempt == 8) throw;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(attempt));
+    }
+  }
   // See Db::Probe (GET /readyz).
   void Probe() { db_->Probe(); }
+  Dialect dialect() const { return db_->dialect(); }
 
   // Users.
   bool HasAnyUser(Tx& tx);

@@ -170,7 +170,8 @@ void Store::SetTokensLastUsed(Tx& tx, const std::vector<std::pair<std::string, M
     Params params;
     params.reserve(2 * n);
     for (std::size_t i = 0; i < n; ++i) {
-      sql += i ? ", (?, ?)" : "(?, ?)";
+      // The cast types the column where PostgreSQL cannot infer it.
+      sql += i ? ", (?, CAST(? AS BIGINT))" : "(?, CAST(? AS BIGINT))";
       params.emplace_back(uses[start + i].first);
       params.emplace_back(uses[start + i].second);
     }

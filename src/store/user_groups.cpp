@@ -98,7 +98,9 @@ Page<UserGroup> Store::ListUserGroups(Tx& tx, const UserGroupQuery& q) {
     list.where += " AND g.name_key = ?";
     list.params.emplace_back(ToLower(*q.name));
   }
-  if (q.name_contains) {
+  if (q.name_contains && MatchesNoText(*q.name_contains)) {
+    list.where += " AND 0 = 1";
+  } else if (q.name_contains) {
     list.where += " AND g.name_key LIKE ? ESCAPE '\\'";
     list.params.emplace_back(ContainsPattern(ToLower(*q.name_contains)));
   }

@@ -49,7 +49,7 @@ async function entryOf(account, res) {
 }
 
 function apiKeyFor(email) {
-  const out = spawnSync(BIN, ['admin', 'api-key', '--email', email, '--data-dir', srv.dataDir], { encoding: 'utf8' });
+  const out = spawnSync(BIN, ['admin', 'api-key', '--email', email, ...srv.storeArgs], { encoding: 'utf8' });
   assert.equal(out.status, 0, out.stderr);
   const key = out.stdout.trim();
   secrets.push(key);
@@ -271,8 +271,8 @@ test('every change route writes exactly one entry, and no secret reaches the log
   for (const r of CHANGE_ROUTES) assert.ok(covered.has(`${r.method} ${r.path}`), `not exercised: ${r.method} ${r.path}`);
 
   // No secret handed out in this whole file appears in any entry, in or out of accounts.
-  const outside = execFileSync('sqlite3', ['-json', `${srv.dataDir}/cfiam.db`,
-    "SELECT * FROM audit_log l JOIN audit_details d ON d.id = l.id WHERE l.account_id = ''"], { encoding: 'utf8' });
+  const outside = JSON.stringify(srv.storeRows(
+    "SELECT * FROM audit_log l JOIN audit_details d ON d.id = l.id WHERE l.account_id = ''"));
   assert.ok(outside.includes('/user/tokens'));
   const all = JSON.stringify([...(await entries(a)), ...(await entries(acc))]) + outside;
   for (const s of secrets) assert.ok(!all.includes(s), `a secret reached the audit log`);
@@ -281,15 +281,15 @@ test('every change route writes exactly one entry, and no secret reaches the log
 
 // A deleted account's log stays in the store (until retention prunes it) but
 // the API no longer answers for the account, so its last entry is read from
-// the database file itself; so are the entries of changes outside any account
+// the database itself; so are the entries of changes outside any account
 // (the user and its tokens: account '').
 async function rawEntries(account, ray) {
   if (account) expectError(assert, await srv.call('GET', `/accounts/${account}/logs/audit?${WINDOW}`), 404);
-  const out = execFileSync('sqlite3', ['-json', `${srv.dataDir}/cfiam.db`,
+  const out = srv.storeRows(
     `SELECT l.action_type, l.action_result, l.raw_method, l.raw_status_code, d.action_description
        FROM audit_log l JOIN audit_details d ON d.id = l.id
-      WHERE l.account_id = '${account}' AND l.raw_cf_ray_id = '${ray.replace(/'/g, "''")}'`], { encoding: 'utf8' });
-  return (out.trim() ? JSON.parse(out) : []).map((r) => ({
+      WHERE l.account_id = '${account}' AND l.raw_cf_ray_id = '${ray.replace(/'/g, "''")}'`);
+  return out.map((r) => ({
     action: { type: r.action_type, result: r.action_result, description: r.action_description },
     raw: { method: r.raw_method, status_code: r.raw_status_code },
   }));

@@ -35,7 +35,7 @@ test('admin api-key: a wrong key or email is refused; rolling replaces the key',
   const fresh = await userClient('keyholder@example.com');  // rolls
   expectOk(assert, await fresh('GET', '/memberships'));
   expectError(assert, await call('GET', '/memberships'), 403, 9109);  // the old key is gone
-  const bad = spawnSync(BIN, ['admin', 'api-key', '--email', 'not-an-email', '--data-dir', srv.dataDir], { encoding: 'utf8' });
+  const bad = spawnSync(BIN, ['admin', 'api-key', '--email', 'not-an-email', ...srv.storeArgs], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
 });
 

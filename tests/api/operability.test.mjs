@@ -7,7 +7,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, stopAndCheck, expectError, expectOk, newToken } from '../lib/harness.mjs';
+import { ON_POSTGRES, startServer, stopAndCheck, expectError, expectOk, newToken } from '../lib/harness.mjs';
+import { psql } from '../lib/postgres.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -310,7 +311,9 @@ test('bad --log-format and --log-level are usage errors', () => {
   }
 });
 
-test('/readyz: 200 while the store answers, 503 with the envelope while another process holds its write lock', async () => {
+// The outage below is SQLite's (another process holds the file's write lock);
+// PostgreSQL's own outage is the next test.
+test('/readyz: 200 while the store answers, 503 with the envelope while another process holds its write lock', { skip: ON_POSTGRES && 'an outage of the SQLite file; see the PostgreSQL test below' }, async () => {
   const srv = await startServer();
   let sqlite;
   try {
@@ -350,6 +353,36 @@ test('/readyz: 200 while the store answers, 503 with the envelope while another 
     assert.equal(sample(text, 'cfiam_http_requests_total', 'route="/readyz",method="GET",status="200"'), 2);
   } finally {
     if (sqlite) sqlite.kill('SIGKILL');
+    await stopAndCheck(assert, srv);
+  }
+});
+
+test('/readyz on PostgreSQL: 503 with the envelope while the database refuses connections; the pool recovers', { skip: !ON_POSTGRES && 'a PostgreSQL outage (runs under api_postgres)' }, async () => {
+  const srv = await startServer();
+  const { port, db } = srv.postgres;
+  try {
+    expectOk(assert, await srv.call('GET', '/accounts'));  // the pool holds connections now
+    assert.equal((await fetch(`${srv.url}/readyz`)).status, 200);
+    // An outage: the database stops taking connections and drops every open one.
+    psql(port, `ALTER DATABASE ${db} ALLOW_CONNECTIONS false`);
+    psql(port, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db}'`);
+    const started = Date.now();
+    const res = await fetch(`${srv.url}/readyz`);
+    const body = await res.json();
+    assert.equal(res.status, 503);
+    assert.equal(body.success, false);
+    assert.equal(body.result, null);
+    assert.match(body.errors[0].message, /^Not ready: store: /);
+    assert.ok(Date.now() - started < 5000, 'the probe answers within seconds');
+    assert.equal((await fetch(`${srv.url}/healthz`)).status, 200);
+
+    psql(port, `ALTER DATABASE ${db} ALLOW_CONNECTIONS true`);
+    await waitFor('/readyz to answer 200 again', async () => (await fetch(`${srv.url}/readyz`)).status === 200);
+    // The pool's dead connections are replaced, not handed out.
+    expectOk(assert, await srv.call('GET', '/accounts'));
+    expectOk(assert, await srv.call('POST', '/accounts', { body: { name: 'after the outage', type: 'standard' } }));
+  } finally {
+    psql(port, `ALTER DATABASE ${db} ALLOW_CONNECTIONS true`);
     await stopAndCheck(assert, srv);
   }
 });

@@ -38,7 +38,7 @@ test('account tokens are created and rolled as cfat_ secrets that authenticate',
 });
 
 test('global API keys are cfk_ secrets', () => {
-  const out = spawnSync(BIN, ['admin', 'api-key', '--email', 'keys@example.com', '--data-dir', srv.dataDir], { encoding: 'utf8' });
+  const out = spawnSync(BIN, ['admin', 'api-key', '--email', 'keys@example.com', ...srv.storeArgs], { encoding: 'utf8' });
   assert.equal(out.status, 0, out.stderr);
   assertScannable(out.stdout.trim(), 'cfk_');
 });

@@ -21,7 +21,7 @@ const acct = (id) => `com.cloudflare.api.account.${id}`;
 const usr = (id) => `com.cloudflare.api.user.${id}`;
 
 async function keyUser(email) {
-  const out = spawnSync(BIN, ['admin', 'api-key', '--email', email, '--data-dir', srv.dataDir], { encoding: 'utf8' });
+  const out = spawnSync(BIN, ['admin', 'api-key', '--email', email, ...srv.storeArgs], { encoding: 'utf8' });
   assert.equal(out.status, 0, out.stderr);
   const key = out.stdout.trim();
   const call = (method, path, opts = {}) => srv.call(method, path, {

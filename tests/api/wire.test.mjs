@@ -106,3 +106,12 @@ test('keep-alive serves several requests on one connection', async () => {
   const text = await rawRequest(req + req + req, { waitMs: 500 });
   assert.equal(text.match(/HTTP\/1\.1 200/g)?.length, 3);
 });
+
+// PostgreSQL text cannot hold a NUL (SQLite's can): either store answers
+// with an envelope, never a 5xx.
+test('a NUL character in a text field is a 2xx or 4xx envelope on every store', async () => {
+  const res = await srv.call('POST', '/accounts', { body: { name: 'nul\u0000name', type: 'standard' } });
+  assert.ok(res.status < 500, `${res.status}: ${res.text}`);
+  assert.equal(typeof res.body?.success, 'boolean', res.text);
+  if (!res.body.success) expectError(assert, res, 400);
+});

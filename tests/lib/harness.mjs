@@ -1,13 +1,34 @@
 // Test harness: starts the real cfiam binary on a free loopback port with a
 // temporary data directory and a known bootstrap token, and talks HTTP to it.
 // Shared by the API tests (tests/api) and the SDK tests (tests/sdk).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { psql, startPostgres } from './postgres.mjs';
 
 export const BIN = process.env.CFIAM_BIN || 'build/asan/cfiam';
+
+// CFIAM_TEST_STORE=postgres runs every server on PostgreSQL, one fresh
+// database per data directory (a restart on the same directory finds its
+// data again). The server is the one tests/lib/postgres.mjs started for the
+// run (CFIAM_TEST_PG_PORT), else one of this process's own.
+export const ON_POSTGRES = process.env.CFIAM_TEST_STORE === 'postgres';
+let pgPort = process.env.CFIAM_TEST_PG_PORT;
+
+async function postgresStoreFor(dataDir) {
+  if (!pgPort) {
+    const pg = await startPostgres();
+    process.on('exit', pg.stop);
+    pgPort = String(pg.port);
+  }
+  const db = `cfiam_${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 24)}`;
+  if (!psql(pgPort, `SELECT 1 FROM pg_database WHERE datname = '${db}'`).trim()) {
+    psql(pgPort, `CREATE DATABASE ${db}`);
+  }
+  return { url: `postgres://postgres@127.0.0.1:${pgPort}/${db}`, db };
+}
 
 export function newToken() {
   return randomBytes(30).toString('base64url');
@@ -26,7 +47,10 @@ export async function startServer(opts = {}) {
     CFIAM_BOOTSTRAP_EMAIL: opts.email ?? 'admin@example.com',
     ...(opts.env ?? {}),
   };
-  const argv = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--threads', '2',
+  const pg = ON_POSTGRES ? await postgresStoreFor(dataDir) : null;
+  // What `cfiam admin` needs to reach this server's store.
+  const storeArgs = ['--data-dir', dataDir, ...(pg ? ['--store', pg.url] : [])];
+  const argv = ['serve', '--listen', '127.0.0.1:0', '--threads', '2', ...storeArgs,
     ...(opts.args ?? [])];
   const wrap = opts.wrap ?? [];
   const proc = wrap.length
@@ -50,6 +74,8 @@ export async function startServer(opts = {}) {
     base: `${url}/client/v4`,
     token,
     dataDir,
+    storeArgs,
+    postgres: pg ? { port: Number(pgPort), db: pg.db } : null,
     proc,
     stderr: () => stderr,
     // Graceful stop; resolves to the exit status (0 expected, leaks make ASan fail it).
@@ -61,8 +87,16 @@ export async function startServer(opts = {}) {
       proc.kill('SIGKILL');
       return exited;
     },
+    // The rows of a read-only SQL query on the server's store, as objects:
+    // for tests that look at what the API no longer shows.
+    storeRows(sql) {
+      if (pg) return JSON.parse(psql(pgPort, `SELECT coalesce(json_agg(q), '[]') FROM (${sql}) q`, pg.db));
+      const out = execFileSync('sqlite3', ['-json', join(dataDir, 'cfiam.db'), sql], { encoding: 'utf8' });
+      return out.trim() ? JSON.parse(out) : [];
+    },
     cleanup() {
       rmSync(dataDir, { recursive: true, force: true });
+      if (pg) psql(pgPort, `DROP DATABASE IF EXISTS ${pg.db} WITH (FORCE)`);
     },
     // One API call. `path` is below /client/v4. Returns {status, headers, body}.
     async call(method, path, { body, token: tok, headers = {}, raw } = {}) {

@@ -36,7 +36,7 @@ export async function accountToken(srv, account, groups, extra = {}, as = undefi
 }
 
 export function apiKeyFor(srv, email) {
-  const out = spawnSync(BIN, ['admin', 'api-key', '--email', email, '--data-dir', srv.dataDir], { encoding: 'utf8' });
+  const out = spawnSync(BIN, ['admin', 'api-key', '--email', email, ...srv.storeArgs], { encoding: 'utf8' });
   assert.equal(out.status, 0, out.stderr);
   return out.stdout.trim();
 }

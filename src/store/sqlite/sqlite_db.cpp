@@ -235,6 +235,7 @@ class SqliteDb : public Db {
     if (write) return std::make_unique<SqliteWriteTx>(*this);
     return std::make_unique<SqliteReadTx>(*this, Acquire());
   }
+  Dialect dialect() const override { return Dialect::kSqlite; }
 
   std::unique_ptr<Connection> Acquire() {
     {
