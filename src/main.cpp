@@ -78,7 +78,7 @@ struct ServeConfig {
   std::string data_dir;
   std::string store;
   long long store_pool = 0;  // 0: 2 x worker threads + 4
-  long long threads = 0;  // 0: one per core
+  long long threads = 0;     // 0: one per core
   long long max_connections = 0;
   long long request_timeout = 0;
   long long idle_timeout = 0;

@@ -77,8 +77,8 @@ bool Store::DeleteAccount(Tx& tx, std::string_view id) {
 
 Page<Account> Store::ListAccounts(Tx& tx, const AccountQuery& q) {
   // By name: index accounts_name (name, id) holds the order.
-  OrderedList list{"accounts a", " WHERE 1 = 1", {},          "a.name", false, q.descending,
-                   "a.id",       q.descending};
+  OrderedList list{"accounts a", " WHERE 1 = 1", {},     "a.name",
+                   false,        q.descending,   "a.id", q.descending};
   if (q.member_user_id) {
     list.where +=
         " AND a.id IN (SELECT m.account_id FROM members m WHERE m.user_id = ? AND m.status = "
@@ -102,11 +102,10 @@ Page<Account> Store::ListAccounts(Tx& tx, const AccountQuery& q) {
   Page<Account> page;
   // Every account: the kept count. A user's accounts (their memberships, few),
   // a token's id list or a name substring: counted over what they match.
-  page.total = q.member_user_id || q.only_ids || !q.name_contains.empty()
-                   ? tx.Query("SELECT COUNT(*) FROM accounts a" + list.where, list.params)
-                         .front()
-                         .Int(0)
-                   : CountOf(tx, "", "accounts");
+  page.total =
+      q.member_user_id || q.only_ids || !q.name_contains.empty()
+          ? tx.Query("SELECT COUNT(*) FROM accounts a" + list.where, list.params).front().Int(0)
+          : CountOf(tx, "", "accounts");
   auto seek = SeekTo(tx, list, q.offset);
   if (!seek) return page;
   Params params = list.params;

@@ -27,7 +27,9 @@ class Row {
  public:
   explicit Row(std::vector<Value> cols) : cols_(std::move(cols)) {}
   bool IsNull(size_t i) const { return std::holds_alternative<std::nullptr_t>(cols_.at(i)); }
-  std::string Str(size_t i) const;   // NULL reads as ""
+  std::string Str(size_t i) const;  // NULL reads as ""
+  // The column's text in place, or nullptr when it is not text.
+  const std::string* Text(size_t i) const { return std::get_if<std::string>(&cols_.at(i)); }
   std::int64_t Int(size_t i) const;  // NULL reads as 0
   size_t size() const { return cols_.size(); }
 

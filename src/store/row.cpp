@@ -21,17 +21,21 @@ namespace {
 // A materialized Row seen through the streaming interface.
 class MaterializedRowView final : public RowView {
  public:
-  explicit MaterializedRowView(const Row& row) : row_(row) {}
+  explicit MaterializedRowView(const Row& row) : row_(row), texts_(row.size()) {}
   bool IsNull(size_t i) const override { return row_.IsNull(i); }
+  // Views stay valid for the whole row (callers read several columns, then
+  // use them together): text columns are viewed in place, others converted
+  // once into a buffer of their own column.
   std::string_view Str(size_t i) const override {
-    text_ = row_.Str(i);
-    return text_;
+    if (const std::string* s = row_.Text(i)) return *s;
+    texts_.at(i) = row_.Str(i);
+    return texts_[i];
   }
   std::int64_t Int(size_t i) const override { return row_.Int(i); }
 
  private:
   const Row& row_;
-  mutable std::string text_;
+  mutable std::vector<std::string> texts_;
 };
 
 }  // namespace

@@ -51,8 +51,7 @@ std::vector<UserGroup> ReadGroups(Tx& tx, const std::vector<Row>& rows) {
   }
   for (const Row& m : tx.Query("SELECT user_group_id, member_id FROM user_group_members "
                                "WHERE user_group_id IN (" +
-                                   Placeholders(ids.size()) +
-                                   ") ORDER BY user_group_id, member_id",
+                                   Placeholders(ids.size()) + ") ORDER BY user_group_id, member_id",
                                Params(ids.begin(), ids.end()))) {
     out[at.at(m.Str(0))].member_ids.push_back(m.Str(1));
   }
@@ -88,8 +87,10 @@ std::optional<UserGroup> Store::GetUserGroup(Tx& tx, std::string_view account_id
 
 Page<UserGroup> Store::ListUserGroups(Tx& tx, const UserGroupQuery& q) {
   // Index user_groups_name (account_id, name_key, id) holds the order.
-  OrderedList list{"user_groups g", " WHERE g.account_id = ?", {q.account_id}, "g.name_key",
-                   false, q.descending, "g.id", q.descending};
+  OrderedList list{"user_groups g", " WHERE g.account_id = ?",
+                   {q.account_id},  "g.name_key",
+                   false,           q.descending,
+                   "g.id",          q.descending};
   if (q.id) {
     list.where += " AND g.id = ?";
     list.params.emplace_back(*q.id);
@@ -107,11 +108,10 @@ Page<UserGroup> Store::ListUserGroups(Tx& tx, const UserGroupQuery& q) {
   Page<UserGroup> page;
   // Unfiltered, the kept count; an id or exact name matches at most one row
   // (by a unique index); only a substring filter must count what it matches.
-  page.total = q.id || q.name || q.name_contains
-                   ? tx.Query("SELECT COUNT(*) FROM user_groups g" + list.where, list.params)
-                         .front()
-                         .Int(0)
-                   : CountOf(tx, q.account_id, "user_groups");
+  page.total =
+      q.id || q.name || q.name_contains
+          ? tx.Query("SELECT COUNT(*) FROM user_groups g" + list.where, list.params).front().Int(0)
+          : CountOf(tx, q.account_id, "user_groups");
   auto seek = SeekTo(tx, list, q.offset);
   if (!seek) return page;
   Params params = list.params;
