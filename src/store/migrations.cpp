@@ -18,7 +18,11 @@ struct Statement {
   constexpr Statement(const char (&s)[N], const char (&pg)[M])
       : sql(s, N - 1), postgres(pg, M - 1) {}
   std::string_view For(Dialect d) const {
-    return d == Dialect::kPostgres && !postgres.empty() ? postgres : sql;
+    if (d != Dialect::kPostgres) return sql;
+    if (!postgres.empty()) return postgres;
+    // SQLite's clustered tables are plain heaps on PostgreSQL.
+    constexpr std::string_view kClustered = " WITHOUT ROWID";
+    return sql.ends_with(kClustered) ? sql.substr(0, sql.size() - kClustered.size()) : sql;
   }
   std::string_view sql;
   std::string_view postgres;
@@ -181,8 +185,9 @@ constexpr Migration kMigrations[] = {
     // key to accounts: an account's log outlives the account.
     {4,
      {
-         // WITHOUT ROWID is SQLite's clustering; PostgreSQL tables are heaps.
-         {R"(CREATE TABLE audit_log (
+         // WITHOUT ROWID: SQLite's clustering (Statement::For drops it on
+         // PostgreSQL, whose tables are heaps).
+         R"(CREATE TABLE audit_log (
               account_id TEXT NOT NULL,
               time BIGINT NOT NULL,
               id TEXT NOT NULL,
@@ -207,31 +212,6 @@ constexpr Migration kMigrations[] = {
               zone_id TEXT NOT NULL,
               zone_name TEXT NOT NULL,
               PRIMARY KEY (account_id, time, id)) WITHOUT ROWID)",
-          R"(CREATE TABLE audit_log (
-              account_id TEXT NOT NULL,
-              time BIGINT NOT NULL,
-              id TEXT NOT NULL,
-              account_name TEXT NOT NULL,
-              action_type TEXT NOT NULL,
-              action_result TEXT NOT NULL,
-              actor_id TEXT NOT NULL,
-              actor_type TEXT NOT NULL,
-              actor_context TEXT NOT NULL,
-              actor_email TEXT NOT NULL,
-              actor_ip_address TEXT NOT NULL,
-              actor_token_id TEXT NOT NULL,
-              actor_token_name TEXT NOT NULL,
-              raw_cf_ray_id TEXT NOT NULL,
-              raw_method TEXT NOT NULL,
-              raw_status_code INTEGER NOT NULL,
-              raw_uri TEXT NOT NULL,
-              resource_id TEXT NOT NULL,
-              resource_product TEXT NOT NULL,
-              resource_type TEXT NOT NULL,
-              resource_scope TEXT NOT NULL,
-              zone_id TEXT NOT NULL,
-              zone_name TEXT NOT NULL,
-              PRIMARY KEY (account_id, time, id)))"},
          "CREATE UNIQUE INDEX audit_log_id ON audit_log (id)",
          // Retention prunes by age across accounts.
          "CREATE INDEX audit_log_time ON audit_log (time)",
@@ -330,12 +310,15 @@ constexpr Migration kMigrations[] = {
               list TEXT NOT NULL,
               n BIGINT NOT NULL,
               PRIMARY KEY (owner_id, list)))",
-         "INSERT INTO list_counts (owner_id, list, n) SELECT '', 'accounts', COUNT(*) FROM accounts",
+         "INSERT INTO list_counts (owner_id, list, n) SELECT '', 'accounts', COUNT(*) FROM "
+         "accounts",
          "INSERT INTO list_counts (owner_id, list, n) "
          "SELECT account_id, 'members', COUNT(*) FROM members GROUP BY account_id",
          "INSERT INTO list_counts (owner_id, list, n) "
-         "SELECT account_id, 'members:' || status, COUNT(*) FROM members GROUP BY account_id, status",
-         "INSERT INTO list_counts (owner_id, list, n) SELECT account_id, 'account_tokens', COUNT(*) "
+         "SELECT account_id, 'members:' || status, COUNT(*) FROM members GROUP BY account_id, "
+         "status",
+         "INSERT INTO list_counts (owner_id, list, n) SELECT account_id, 'account_tokens', "
+         "COUNT(*) "
          "FROM tokens WHERE owner_kind = 'account' GROUP BY account_id",
          "INSERT INTO list_counts (owner_id, list, n) SELECT user_id, 'user_tokens', COUNT(*) "
          "FROM tokens WHERE owner_kind = 'user' GROUP BY user_id",
