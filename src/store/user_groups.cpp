@@ -142,6 +142,11 @@ bool Store::UserGroupNameTaken(Tx& tx, std::string_view account_id, std::string_
 void Store::SetUserGroupMembers(Tx& tx, std::string_view group_id,
                                 const std::vector<std::string>& member_ids, Micros modified_on) {
   const std::string gid(group_id);
+  // The group's row first: on PostgreSQL this row lock makes a concurrent
+  // change of the same set wait and then fail as a serialization conflict
+  // (which is retried), instead of racing on the member rows' unique key
+  // (a 409). SQLite has one writer, so there the order changes nothing.
+  tx.Exec("UPDATE user_groups SET modified_on = ? WHERE id = ?", {modified_on, gid});
   tx.Exec("DELETE FROM user_group_members WHERE user_group_id = ?", {gid});
   for (const std::string& m : member_ids) {
     // The member's email is the list's order (a missing member leaves it NULL
@@ -152,7 +157,6 @@ void Store::SetUserGroupMembers(Tx& tx, std::string_view group_id,
         {gid, m, m});
   }
   PutCount(tx, gid, "group_members", static_cast<std::int64_t>(member_ids.size()));
-  tx.Exec("UPDATE user_groups SET modified_on = ? WHERE id = ?", {modified_on, gid});
   LogUserGroup(tx, gid);
 }
 
