@@ -35,7 +35,8 @@ export function newToken() {
 }
 
 // Starts a server. Options: dataDir (reuse one to test restarts), token,
-// email, env (extra environment), args (extra CLI arguments), wrap (a command
+// email, env (extra environment), args (extra CLI arguments), store (a store
+// URL shared with other servers), wrap (a command
 // and arguments that exec the server, e.g. ['prlimit', '--nofile=128']),
 // scheme ('https' when the server is given a certificate).
 export async function startServer(opts = {}) {
@@ -47,9 +48,12 @@ export async function startServer(opts = {}) {
     CFIAM_BOOTSTRAP_EMAIL: opts.email ?? 'admin@example.com',
     ...(opts.env ?? {}),
   };
-  const pg = ON_POSTGRES ? await postgresStoreFor(dataDir) : null;
+  // opts.store: a store URL of the caller's (several servers on one
+  // database, tests/lib/cluster.mjs); the caller owns that database.
+  const pg = !opts.store && ON_POSTGRES ? await postgresStoreFor(dataDir) : null;
+  const store = opts.store ?? pg?.url;
   // What `cfiam admin` needs to reach this server's store.
-  const storeArgs = ['--data-dir', dataDir, ...(pg ? ['--store', pg.url] : [])];
+  const storeArgs = ['--data-dir', dataDir, ...(store ? ['--store', store] : [])];
   const argv = ['serve', '--listen', '127.0.0.1:0', '--threads', '2', ...storeArgs,
     ...(opts.args ?? [])];
   const wrap = opts.wrap ?? [];

@@ -40,8 +40,8 @@ async function freePort() {
   });
 }
 
-// Starts a server; resolves to { port, dir, stop() } (stop is synchronous,
-// so it also works from an 'exit' handler).
+// Starts a server; resolves to { port, dir, stop(), pause(), resume() } (all
+// synchronous, so stop also works from an 'exit' handler).
 export async function startPostgres() {
   const { prefix, uid, gid } = runAs();
   const dir = mkdtempSync(join(tmpdir(), 'cfiam-pg-'));
@@ -71,6 +71,12 @@ export async function startPostgres() {
     }
   }
   let stopped = false;
+  // pause() stops the server the way an operator would (`-m fast`: clients
+  // are disconnected, the data stays) and resume() starts it again on the
+  // same port and data: for tests of what cfiam does while its database is away.
+  const pause = () => run(prefix, 'pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w']);
+  const resume = () => run(prefix, 'pg_ctl', ['start', '-w', '-t', '60', '-D', data,
+    '-l', join(dir, 'log'), '-o', opts(port)]);
   const stop = () => {
     if (stopped) return;
     stopped = true;
@@ -81,7 +87,7 @@ export async function startPostgres() {
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  return { port, dir, stop };
+  return { port, dir, stop, pause, resume };
 }
 
 // Runs psql against the server as the superuser; returns its output.
