@@ -196,3 +196,37 @@ export async function until(fn, ms, every = 5) {
     await new Promise((r) => setTimeout(r, every));
   }
 }
+
+// Every audit entry of `account` (one walk of the cursor pages through
+// `call`), as { id, type, result, resource } per entry.
+export async function auditEntries(call, account) {
+  const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+  const out = [];
+  let cursor = '';
+  for (;;) {
+    const res = await call('GET', `/accounts/${account}/logs/audit?since=${day(-1)}&before=${day(2)}` +
+      `&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    if (res.status !== 200) throw new Error(`audit page: ${res.status} ${res.text}`);
+    for (const e of res.body.result) {
+      out.push({ id: e.id, type: e.action.type, result: e.action.result, resource: e.resource?.id });
+    }
+    cursor = res.body.result_info?.cursor;
+    if (!cursor || res.body.result.length === 0) return out;
+  }
+}
+
+// Checks after a fault that nothing acknowledged was lost: every member a
+// 200 acknowledged (of the load `tag`, tests/lib/load.mjs) is in the store, and every member in the store (also one
+// whose answer was lost with a dying node) has its create entry in the audit
+// log: the change and its entry commit together or not at all.
+export function checkNothingLost(assert, cluster, account, acked, entries, tag = 'load') {
+  const stored = new Set(cluster.rows(`SELECT m.id FROM members m JOIN users u ON u.id = m.user_id
+    WHERE m.account_id = '${account}' AND u.email LIKE '${tag}-%'`).map((r) => r.id));
+  const lost = acked.filter((r) => !stored.has(r.id)).map((r) => r.email);
+  assert.deepEqual(lost, [], 'acknowledged member creates missing afterwards');
+  const audited = new Set(entries.filter((e) => e.type === 'create' && e.result === 'success')
+    .map((e) => e.resource));
+  const unaudited = [...stored].filter((id) => !audited.has(id));
+  assert.deepEqual(unaudited, [], 'members without their audit entry');
+  return stored;
+}
