@@ -285,6 +285,16 @@ static http::Response ErrorResponse(const http::Request& request, std::exception
       return Enveloped(400, ErrorBody(ApiError(400, codes::kInvalidRequest,
                                                "Text values must not contain NUL characters")));
     }
+    if (e.kind() == store::DbError::Kind::kUnavailable) {
+      // The database is away (restarting, failing over, unreachable): the
+      // node stays up and says so; the client may try again shortly.
+      obs::log::Warn("store unavailable", {{"ray", request.ray}, {"error", e.what()}});
+      http::Response r =
+          Enveloped(503, ErrorBody(ApiError(503, codes::kStoreUnavailable,
+                                            "The store is unreachable; retry")));
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
     if (e.kind() == store::DbError::Kind::kRetry) {
       // Only once RetryingConflicts gave up: the client may try again.
       return Enveloped(409, ErrorBody(ApiError::Conflict(

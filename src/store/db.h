@@ -57,7 +57,11 @@ class DbError : public std::runtime_error {
   // was rolled back; running the whole transaction again may succeed.
   // kBadValue: a parameter the engine cannot hold (PostgreSQL text cannot
   // contain NUL), i.e. bad client input.
-  enum class Kind { kConstraint, kBusy, kRetry, kBadValue, kOther };
+  // kUnavailable: the database server cannot be reached or is refusing work
+  // for now (connection refused or lost, shutting down, starting up, out of
+  // connections); the same request may succeed later. A transaction whose
+  // COMMIT was under way may or may not have committed.
+  enum class Kind { kConstraint, kBusy, kRetry, kBadValue, kUnavailable, kOther };
   DbError(Kind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
   Kind kind() const { return kind_; }
 

@@ -42,6 +42,8 @@ inline constexpr int kRateLimited = 971;
 inline constexpr int kInternal = 10001;
 // cfiam's own: the node has not applied the change a cf-iam-min-seq asks for.
 inline constexpr int kNotCaughtUp = 10503;
+// cfiam's own: the store (PostgreSQL) cannot be reached for now.
+inline constexpr int kStoreUnavailable = 10504;
 }  // namespace codes
 
 class ApiError {

@@ -55,8 +55,26 @@ TEST(PgSqlState, Classifies) {
   EXPECT_EQ(pg::KindOfSqlState("40001"), DbError::Kind::kRetry);       // serialization
   EXPECT_EQ(pg::KindOfSqlState("40P01"), DbError::Kind::kRetry);       // deadlock
   EXPECT_EQ(pg::KindOfSqlState("55P03"), DbError::Kind::kBusy);
+  EXPECT_EQ(pg::KindOfSqlState("08006"), DbError::Kind::kUnavailable);  // connection_failure
+  EXPECT_EQ(pg::KindOfSqlState("08001"), DbError::Kind::kUnavailable);  // cannot connect
+  EXPECT_EQ(pg::KindOfSqlState("57P01"), DbError::Kind::kUnavailable);  // admin_shutdown
+  EXPECT_EQ(pg::KindOfSqlState("57P02"), DbError::Kind::kUnavailable);  // crash_shutdown
+  EXPECT_EQ(pg::KindOfSqlState("57P03"), DbError::Kind::kUnavailable);  // cannot_connect_now
+  EXPECT_EQ(pg::KindOfSqlState("53300"), DbError::Kind::kUnavailable);  // too_many_connections
+  EXPECT_EQ(pg::KindOfSqlState("57014"), DbError::Kind::kOther);        // query_canceled
   EXPECT_EQ(pg::KindOfSqlState("42P01"), DbError::Kind::kOther);
   EXPECT_EQ(pg::KindOfSqlState(""), DbError::Kind::kOther);
+}
+
+// A server that cannot be reached is "unavailable" (answered 503), not an
+// internal error: nothing listens on port 1.
+TEST(PgConnect, RefusedIsUnavailable) {
+  try {
+    OpenPostgres("host=127.0.0.1 port=1 dbname=cfiam user=cfiam connect_timeout=2", 1);
+    FAIL() << "connected to port 1";
+  } catch (const DbError& e) {
+    EXPECT_EQ(e.kind(), DbError::Kind::kUnavailable) << e.what();
+  }
 }
 
 TEST(StoreUrl, SqliteIsTheDataDirectoryFile) {
