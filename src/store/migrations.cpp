@@ -327,6 +327,29 @@ constexpr Migration kMigrations[] = {
          "INSERT INTO list_counts (owner_id, list, n) SELECT user_group_id, 'group_members', "
          "COUNT(*) FROM user_group_members GROUP BY user_group_id",
      }},
+    // Issue 12, coherence between nodes (auth/change_feed.h, docs/cluster.md).
+    {10,
+     {
+         // How far any node has pruned the change log: a node whose floor is
+         // below it may have lost entries it needed, and reloads. One row.
+         R"(CREATE TABLE change_log_pruned (
+              id INTEGER PRIMARY KEY,
+              upto BIGINT NOT NULL))",
+         "INSERT INTO change_log_pruned (id, upto) SELECT 1, COALESCE(MIN(seq) - 1, 0) FROM "
+         "change_log",
+         // The node that wrote an audit entry (raw.node_id).
+         "ALTER TABLE audit_details ADD COLUMN raw_node_id TEXT NOT NULL DEFAULT ''",
+         // LISTEN/NOTIFY (store/postgres/pg_listener.h): each change-log
+         // insert notifies its seq, delivered to listeners at commit.
+         {"", R"(CREATE OR REPLACE FUNCTION change_log_next_seq() RETURNS trigger
+              LANGUAGE plpgsql AS $f$
+              BEGIN
+                PERFORM pg_advisory_xact_lock(7162528124540813314);
+                NEW.seq := nextval('change_log_seq');
+                PERFORM pg_notify('cfiam_changes', CAST(NEW.seq AS TEXT));
+                RETURN NEW;
+              END $f$)"},
+     }},
 };
 
 }  // namespace
