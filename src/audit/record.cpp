@@ -119,6 +119,7 @@ AuditEntry Describe(const ChangeRequest& change, unsigned status, const json::va
   e.raw_status_code = status;
   e.raw_uri = std::string(change.uri);
   e.raw_user_agent = BoundedHeader(change.user_agent);
+  e.raw_node_id = std::string(change.node_id);
 
   e.resource_product = kind.product;
   e.resource_type = kind.type;
