@@ -20,15 +20,14 @@ let node1;
 let node2;
 let acc;
 
-// Node 2 shares node 1's database (the harness keys it by data directory)
-// and bootstrap token.
+// Node 2 shares node 1's database and bootstrap token.
 async function secondNode(first, args = []) {
-  return startServer({ dataDir: first.dataDir, token: first.token, args });
+  return startServer({ sameStoreAs: first, args });
 }
 
+// Stops a second node (before the first: the first one drops the database).
 async function stopSecond(srv) {
-  const { code } = await srv.stop();
-  assert.equal(code, 0, `server exited ${code}:\n${srv.stderr()}`);
+  await stopAndCheck(assert, srv);
 }
 
 before(async () => {
