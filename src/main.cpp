@@ -1,7 +1,10 @@
 // cfiam: the command line. `cfiam serve` runs the server; `cfiam --help`.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -30,6 +33,7 @@
 #include "obs/metrics.h"
 #include "obs/observer.h"
 #include "store/migrations.h"
+#include "store/postgres/pg_listener.h"
 #include "store/sqlite/snapshot.h"
 #include "store/store.h"
 #include "store/store_url.h"
@@ -93,6 +97,8 @@ struct ServeConfig {
   cfiam::obs::log::Format log_format = cfiam::obs::log::Format::kText;
   cfiam::obs::log::Level log_level = cfiam::obs::log::Level::kInfo;
   std::optional<std::string> seed;          // seed file loaded at start-up
+  std::string node_id;                      // empty: hostname-pid
+  long long change_poll_ms = 0;
   cfiam::auth::RateLimitPolicy rate_limit;  // off
   // Edge limits and TLS.
   long long max_connections_per_ip = 0;
@@ -100,6 +106,31 @@ struct ServeConfig {
   std::string tls_cert;
   std::string tls_key;
 };
+
+// A --node-id: printable in a log line and an audit entry without quoting.
+std::optional<std::string> ParseNodeId(std::string_view s) {
+  if (s.empty() || s.size() > 64) return std::nullopt;
+  for (char ch : s) {
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-' ||
+                    ch == ':' || ch == '@';
+    if (!ok) return std::nullopt;
+  }
+  return std::string(s);
+}
+
+// The default node id: the host name (what a node id may not hold made '-')
+// and the process id.
+std::string DefaultNodeId() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::strcpy(host, "cfiam");
+  std::string id;
+  for (const char* p = host; *p && id.size() < 48; ++p) {
+    const std::string one(1, *p);
+    id += ParseNodeId(one) ? *p : '-';
+  }
+  return id + "-" + std::to_string(getpid());
+}
 
 // Every serve option, once: flag, variable, metavariable, default, help and
 // how its value is read into `c`. Defaults live here (the struct's are
@@ -189,6 +220,16 @@ std::vector<cfiam::options::Option> ServeOptions(ServeConfig& c) {
       {"--log-level", "CFIAM_LOG_LEVEL", "L", "info",
        "debug, info, warn or error (access lines are info)",
        opt::Parsed(c.log_level, log::ParseLevel, "debug, info, warn or error")},
+      {"--node-id", "CFIAM_NODE_ID", "ID", "",
+       "names this node on every log line and in the audit entries it\n"
+       "writes (raw.node_id); 1 to 64 letters, digits or . _ - : @\n"
+       "(default: hostname-pid)",
+       opt::Parsed(c.node_id, ParseNodeId, "1 to 64 letters, digits or . _ - : @")},
+      {"--change-poll-interval", "CFIAM_CHANGE_POLL_INTERVAL", "MS", "200",
+       "milliseconds between reads of the change log for changes other\n"
+       "nodes or processes made (on PostgreSQL LISTEN/NOTIFY brings them\n"
+       "sooner; the poll is what a lost notification waits for)",
+       opt::Number(c.change_poll_ms, 10, 60000)},
       {"--rate-limit", "CFIAM_RATE_LIMIT", "N/WINDOW", "off",
        "at most N requests per WINDOW per credential owner (a user, or the\n"
        "account of an account token); beyond it 429 971 with Retry-After\n"
@@ -397,15 +438,18 @@ int Serve(int argc, char** argv) {
   // Stderr lines go through the logger's queue from here on; declared first,
   // so it is destroyed (and drained) last.
   namespace log = cfiam::obs::log;
+  if (cfg.node_id.empty()) cfg.node_id = DefaultNodeId();
   log::Logger logger(cfg.log_format, cfg.log_level, log::FdSink(2));
+  logger.set_node(cfg.node_id);
   log::Install(&logger);
   struct Uninstall {
     ~Uninstall() { log::Install(nullptr); }
   } uninstall;
   const cfiam::store::StoreUrl store_url = ParseStoreFlag(cfg.store);
-  log::Lifecycle(
-      "starting",
-      {{"version", CFIAM_VERSION}, {"data_dir", cfg.data_dir}, {"store", store_url.display}});
+  log::Lifecycle("starting", {{"version", CFIAM_VERSION},
+                              {"data_dir", cfg.data_dir},
+                              {"store", store_url.display},
+                              {"node_id", cfg.node_id}});
 
   // Held while serving, so `cfiam admin restore` can tell the store is in use.
   cfiam::store::DataDirLock lock;
@@ -469,6 +513,7 @@ int Serve(int argc, char** argv) {
   // (its thread joined) before the store it writes to.
   cfiam::DomainVerifier verifier(store, verifier_options);
   cfiam::api::Services services(store, directory, feed, catalog, verifier, std::move(blocked));
+  services.node_id = cfg.node_id;
   feed.on_token_erased = [&services](const std::string& id) { services.last_used.Forget(id); };
   services.sso_connectors.ResumePending();
   services.rate_limiter.Configure(cfg.rate_limit);
@@ -483,13 +528,21 @@ int Serve(int argc, char** argv) {
   cfiam::api::RegisterRouteMetrics();
   cfiam::obs::ObserverOptions observer_options;
   observer_options.serve_metrics = !cfg.metrics_listen;
-  observer_options.readiness = [&store]() -> std::optional<std::string> {
+  observer_options.readiness = [&store, &feed]() -> std::optional<std::string> {
     try {
       store.Probe();
-      return std::nullopt;
     } catch (const std::exception& e) {
       return std::string("store: ") + e.what();
     }
+    // The 1 s bound (api/dispatcher.cpp): a node that cannot confirm its
+    // authorization state current would refuse requests with 503.
+    constexpr cfiam::Micros kStaleLimit = 1'000'000;
+    if (!feed.ConfirmedWithin(kStaleLimit / 2) && !feed.Confirm(kStaleLimit / 4) &&
+        !feed.ConfirmedWithin(kStaleLimit)) {
+      return "change log: not confirmed current for " +
+             std::to_string(feed.ConfirmationAge() / 1000) + " ms";
+    }
+    return std::nullopt;
   };
   cfiam::obs::Observer observer(
       observer_options, [&](cfiam::http::Request& r) { return dispatcher.Handle(r); },
@@ -510,8 +563,16 @@ int Serve(int argc, char** argv) {
   cfiam::obs::metrics::SetGauge(
       "cfiam_http_open_connections", "Open client connections.",
       [&server] { return static_cast<double>(server.OpenConnections()); });
+  cfiam::obs::metrics::SetGauge(
+      "cfiam_change_feed_confirmation_age_seconds",
+      "Seconds since the authorization state was last confirmed current (a read of the change "
+      "log); above 1 the node refuses requests with 503.",
+      [&feed] { return static_cast<double>(feed.ConfirmationAge()) / 1e6; });
   struct RemoveGauge {
-    ~RemoveGauge() { cfiam::obs::metrics::SetGauge("cfiam_http_open_connections", "", {}); }
+    ~RemoveGauge() {
+      cfiam::obs::metrics::SetGauge("cfiam_http_open_connections", "", {});
+      cfiam::obs::metrics::SetGauge("cfiam_change_feed_confirmation_age_seconds", "", {});
+    }
   } remove_gauge;
   // --metrics-listen: the operational endpoints on a listener of their own.
   std::optional<cfiam::obs::Observer> metrics_observer;
@@ -533,18 +594,40 @@ int Serve(int argc, char** argv) {
       log::Error("last_used flush failed", {{"error", e.what()}});
     }
   });
-  // Changes other processes commit (`cfiam admin api-key`) reach the
-  // authorization state through the change log too: poll it, and prune what
-  // was applied long ago (a request's own change is applied before its
-  // response, so this is only for the others).
-  cfiam::Periodic change_poller(std::chrono::milliseconds(200), [&feed] {
+  // Changes other processes commit (`cfiam admin api-key`, other nodes)
+  // reach the authorization state through the change log too: poll it, and
+  // prune what was applied long ago (a request's own change is applied
+  // before its response, so this is only for the others). Each pass also
+  // confirms the state current (the 1 s bound). An outage is logged when it
+  // begins and ends, not on every pass.
+  bool poll_failing = false;  // the poller's thread only
+  cfiam::Periodic change_poller(std::chrono::milliseconds(cfg.change_poll_ms), [&] {
     try {
       feed.CatchUp();
+      if (poll_failing) log::Info("change log readable again");
+      poll_failing = false;
       feed.Prune(/*keep=*/10000, /*limit=*/1000);
     } catch (const std::exception& e) {
-      log::Error("change log poll failed", {{"error", e.what()}});
+      if (!poll_failing) log::Error("change log poll failed", {{"error", e.what()}});
+      poll_failing = true;
     }
   });
+  // PostgreSQL: other nodes' changes arrive by notification, within
+  // milliseconds, on a connection of the listener's own.
+  std::optional<cfiam::store::pg::ChangeListener> listener;
+  if (store_url.engine == cfiam::store::StoreUrl::Engine::kPostgres) {
+    listener.emplace(store_url.conninfo, "cfiam-listener " + cfg.node_id,
+                     [&feed](std::int64_t seq) {
+                       // This node's own changes were applied before their answer.
+                       if (seq >= 0 && seq <= feed.applied()) return;
+                       try {
+                         feed.CatchUp();
+                       } catch (const std::exception& e) {
+                         log::Warn("change notification not applied yet (the poller retries)",
+                                   {{"error", e.what()}});
+                       }
+                     });
+  }
   // Retention: each pass deletes in small chunks, one write transaction each,
   // so request writes interleave with it.
   const cfiam::audit::Age retention = cfg.audit_retention;
@@ -579,6 +662,8 @@ int Serve(int argc, char** argv) {
     metrics_server->Stop();
     metrics_thread.join();
   }
+  if (listener) listener->Stop();
+  change_poller.Stop();
   flusher.Stop();
   pruner.Stop();
   services.last_used.Flush(store);

@@ -61,6 +61,7 @@ json::object RenderEntry(const AuditEntry& e) {
   raw["status_code"] = e.raw_status_code;
   Put(raw, "uri", e.raw_uri);
   Put(raw, "user_agent", e.raw_user_agent);
+  Put(raw, "node_id", e.raw_node_id);  // cfiam's own: which node wrote it
   o["raw"] = std::move(raw);
   json::object resource;
   Put(resource, "id", e.resource_id);

@@ -34,6 +34,16 @@ constexpr std::string_view kSeqHeader = "cf-iam-seq";
 constexpr std::string_view kMinSeqHeader = "cf-iam-min-seq";
 constexpr std::chrono::seconds kMinSeqWait{1};
 
+// The 1 s bound (docs/cluster.md "Coherence"): a request authorizes on the
+// in-memory state only while the node has confirmed it current (a catch-up
+// read of the change log that succeeded) within kStaleLimit. The poller and
+// the listener confirm several times a second; a request that finds the
+// confirmation older than kConfirmAfter confirms on demand (on a worker),
+// waiting at most kConfirmWait for a catch-up already in progress.
+constexpr Micros kConfirmAfter = 500'000;
+constexpr Micros kStaleLimit = 1'000'000;
+constexpr Micros kConfirmWait = 250'000;
+
 ApiError NoRoute(std::string_view path) {
   return ApiError(404, {{codes::kCouldNotRoute,
                          "Could not route to " + std::string(path) +
@@ -182,11 +192,14 @@ bool Dispatcher::HandleInline(http::Request& request, http::Response& response) 
   }
   bool wants_seq = false;
   Header(request, kMinSeqHeader, wants_seq);  // waiting belongs on a worker, not the I/O thread
+  // So does confirming the state current (a store read): a stale node
+  // answers on a worker.
+  const bool must_wait = wants_seq || !services_.feed.ConfirmedWithin(kConfirmAfter);
   if (request.route) {
     // Routed when its header was checked: inline or not, that stands.
     Routed& routed = static_cast<Routed&>(*request.route);
-    if (!routed.match.route || !routed.match.route->inline_ok || wants_seq) return false;
-    response = Guarded(request, [&] { return Run(request, routed); });
+    if (!routed.match.route || !routed.match.route->inline_ok || must_wait) return false;
+    response = Guarded(request, [&] { return Run(request, routed, /*confirmed=*/true); });
     StampSeq(response);
     return true;
   }
@@ -194,11 +207,11 @@ bool Dispatcher::HandleInline(http::Request& request, http::Response& response) 
   // result to the worker only when the request goes there.
   Routed routed;
   Resolve(request, routed);
-  if (routed.failure || !routed.match.route || !routed.match.route->inline_ok || wants_seq) {
+  if (routed.failure || !routed.match.route || !routed.match.route->inline_ok || must_wait) {
     request.route = std::make_unique<Routed>(std::move(routed));
     return false;  // the worker path answers routing errors too
   }
-  response = Guarded(request, [&] { return Run(request, routed); });
+  response = Guarded(request, [&] { return Run(request, routed, /*confirmed=*/true); });
   StampSeq(response);
   return true;
 }
@@ -206,10 +219,23 @@ bool Dispatcher::HandleInline(http::Request& request, http::Response& response) 
 http::Response Dispatcher::Handle(http::Request& request) {
   http::Response response = Guarded(request, [&] {
     AwaitMinSeq(request);
-    return Run(request, RoutedOf(request));
+    return Run(request, RoutedOf(request), /*confirmed=*/false);
   });
   StampSeq(response);
   return response;
+}
+
+void Dispatcher::EnsureCurrent() {
+  auth::ChangeFeed& feed = services_.feed;
+  if (feed.ConfirmedWithin(kConfirmAfter)) return;
+  if (feed.Confirm(kConfirmWait)) return;
+  // Not confirmable now (the store is unreachable): what was confirmed
+  // within the bound still holds.
+  if (feed.ConfirmedWithin(kStaleLimit)) return;
+  obs::metrics::CountStaleRefusal();
+  throw ApiError(503, codes::kNotCaughtUp,
+                 "This node cannot confirm that its authorization state is current (the store "
+                 "is unreachable); retry, or use another node");
 }
 
 void Dispatcher::AwaitMinSeq(const http::Request& request) {
@@ -285,20 +311,19 @@ static http::Response ErrorResponse(const http::Request& request, std::exception
       return Enveloped(400, ErrorBody(ApiError(400, codes::kInvalidRequest,
                                                "Text values must not contain NUL characters")));
     }
-    if (e.kind() == store::DbError::Kind::kUnavailable) {
-      // The database is away (restarting, failing over, unreachable): the
-      // node stays up and says so; the client may try again shortly.
-      obs::log::Warn("store unavailable", {{"ray", request.ray}, {"error", e.what()}});
-      http::Response r =
-          Enveloped(503, ErrorBody(ApiError(503, codes::kStoreUnavailable,
-                                            "The store is unreachable; retry")));
-      r.headers.emplace_back("Retry-After", "1");
-      return r;
-    }
     if (e.kind() == store::DbError::Kind::kRetry) {
       // Only once RetryingConflicts gave up: the client may try again.
       return Enveloped(409, ErrorBody(ApiError::Conflict(
                                 "The change conflicted with concurrent changes; try again")));
+    }
+    if (e.kind() == store::DbError::Kind::kUnavailable) {
+      // An outage, not a bug (the database restarting, failing over,
+      // unreachable): the node stays up and the client may retry shortly,
+      // here or on another node. The access line records the 503.
+      http::Response r = Enveloped(
+          503, ErrorBody(ApiError(503, codes::kNotCaughtUp, "The store is unavailable; retry")));
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
     }
     obs::log::Error("store error", {{"ray", request.ray}, {"error", e.what()}});
   } catch (const std::exception& e) {
@@ -350,7 +375,7 @@ void Dispatcher::ResolveOrThrow(const http::Request& request, Routed& r) const {
   r.match = table_.Match(request.raw.method(), r.segments);
 }
 
-http::Response Dispatcher::Run(http::Request& request, Routed& routed) {
+http::Response Dispatcher::Run(http::Request& request, Routed& routed, bool confirmed) {
   if (routed.failure) std::rethrow_exception(routed.failure);
   RouteMatch& match = routed.match;
   if (!match.route) {
@@ -364,6 +389,8 @@ http::Response Dispatcher::Run(http::Request& request, Routed& routed) {
     }
     throw NoRoute(request.raw.target().substr(0, request.raw.target().find('?')));
   }
+  // Authentication and authorization read the in-memory state.
+  if (!confirmed) EnsureCurrent();
   const auth::Principal principal = Authenticate(request, match);
   ObservePrincipal(principal);  // observability: the actor of the access line
   if (services_.rate_limiter.enabled()) return RunLimited(request, routed, principal);
@@ -407,7 +434,15 @@ bool Dispatcher::RefuseBeforeBody(http::Request& request, http::Response& respon
   bool refused = true;
   response = Guarded(request, [&]() -> http::Response {
     Routed& routed = RoutedOf(request);
-    if (routed.failure || !routed.match.route) return Run(request, routed);  // 400, 404 or 405
+    if (routed.failure || !routed.match.route) {
+      return Run(request, routed, /*confirmed=*/true);  // 400, 404 or 405: no state read
+    }
+    // A credential refused on a state not confirmed current may be one just
+    // created on another node: the worker confirms first.
+    if (!services_.feed.ConfirmedWithin(kConfirmAfter)) {
+      refused = false;
+      return {};
+    }
     Authenticate(request, routed.match);
     refused = false;
     return {};
@@ -521,6 +556,7 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
   change.uri = path;
   change.ray = request.ray;
   change.user_agent = Header(request, "User-Agent", has_agent);
+  change.node_id = services_.node_id;
   change.principal = &first_principal;
   TEST_MaybePause(request);
 
@@ -572,6 +608,8 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
   // RetryingConflicts runs the whole change again.
   if (IsRetryable(failure)) std::rethrow_exception(failure);
   http::Response response = ErrorResponse(request, failure);
+  // Not decided (the store is unavailable): nothing to record, nowhere to.
+  if (response.status == 503) return response;
   // A caller with no grant in the account (another tenant, a credential
   // revoked meanwhile) must not be able to write into its log.
   if (!change.account_id.empty()) {

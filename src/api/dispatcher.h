@@ -66,7 +66,9 @@ class Dispatcher {
   void ResolveOrThrow(const http::Request& request, Routed& routed) const;
   // The request's routing: what an earlier stage carried, else resolved now.
   Routed& RoutedOf(http::Request& request) const;
-  http::Response Run(http::Request& request, Routed& routed);
+  // `confirmed`: the caller saw the state confirmed current (the inline
+  // path); otherwise Run checks it (EnsureCurrent).
+  http::Response Run(http::Request& request, Routed& routed, bool confirmed);
   // After authentication: the change or read itself, and the same counted
   // against the rate limit (when one is configured).
   http::Response Serve(http::Request& request, Routed& routed, const auth::Principal& principal);
@@ -93,6 +95,9 @@ class Dispatcher {
   // has applied the change-log position a `cf-iam-min-seq` header names;
   // throws 400 for a malformed value and 503 when the wait runs out.
   void AwaitMinSeq(const http::Request& request);
+  // The 1 s staleness bound: returns when the in-memory state is confirmed
+  // current within it (confirming on demand), else throws ApiError 503.
+  void EnsureCurrent();
   // Every answer says which change-log position it reflects (`cf-iam-seq`).
   void StampSeq(http::Response& response) const;
 

@@ -66,6 +66,7 @@ struct Services {
   UserGroupService user_groups;
   UserService users;
   audit::LogReader audit_log;  // its cursor key is created on first start
+  std::string node_id;         // --node-id: recorded in the audit entries this node writes
 };
 
 }  // namespace cfiam::api

@@ -119,6 +119,7 @@ AuditEntry Describe(const ChangeRequest& change, unsigned status, const json::va
   e.raw_status_code = status;
   e.raw_uri = std::string(change.uri);
   e.raw_user_agent = BoundedHeader(change.user_agent);
+  e.raw_node_id = std::string(change.node_id);
 
   e.resource_product = kind.product;
   e.resource_type = kind.type;
@@ -154,13 +155,18 @@ AuditEntry Describe(const ChangeRequest& change, unsigned status, const json::va
 }
 
 void Record(store::Store& store, store::Tx& tx, AuditEntry& entry) {
-  // Write transactions run one at a time, so this only has to be monotonic
-  // across them: two entries in the same microsecond still order by time.
+  // On SQLite write transactions run one at a time, so this only has to be
+  // monotonic across them: two entries in the same microsecond still order
+  // by time, and commit order is time order. On PostgreSQL transactions run
+  // concurrently and on several nodes; there the database raises the time
+  // under a lock (migration 8) so that time order is commit order anyway.
   static std::atomic<Micros> last{0};
   Micros now = NowMicros();
   Micros prev = last.load();
-  if (now <= prev) now = prev + 1;
-  last.store(now);
+  while (true) {
+    if (now <= prev) now = prev + 1;
+    if (last.compare_exchange_weak(prev, now)) break;
+  }
   entry.time = now;
   entry.id = NewId();
   store.InsertAuditEntry(tx, entry);

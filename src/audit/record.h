@@ -28,6 +28,7 @@ struct ChangeRequest {
   std::string_view uri;  // the request path below /client/v4, without the query
   std::string_view ray;
   std::string_view user_agent;
+  std::string_view node_id;  // this node's --node-id (raw.node_id)
   const auth::Principal* principal = nullptr;
   const boost::json::value* body = nullptr;  // the parsed request body, if any
   // The account the change belongs to, when the dispatcher knows it before

@@ -1,6 +1,7 @@
 #include "auth/change_feed.h"
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 
 #include "auth/token_policy.h"
@@ -14,10 +15,26 @@ constexpr std::int64_t kChunk = 1000;
 // Seqs in flight at once are bounded by concurrent transactions, far below this.
 constexpr std::int64_t kMaxTrackedGap = 10000;
 
+Micros SteadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
+
+ChangeFeed::ChangeFeed(store::Store& store, Directory& directory, const Catalog& catalog)
+    : store_(store), directory_(directory), catalog_(catalog), clock_(SteadyMicros) {}
 
 void ChangeFeed::Load() {
   std::lock_guard lock(mu_);
+  LoadLocked();
+}
+
+void ChangeFeed::LoadLocked() {
+  const Micros began = Now();
+  attempt_began_ = began;
+  attempt_ok_ = false;
   // The position first, then the state: an entry committed in between is
   // applied again by the next CatchUp, which is harmless (entries re-read).
   std::int64_t seq = 0;
@@ -30,6 +47,8 @@ void ChangeFeed::Load() {
   done_.clear();
   gaps_.clear();
   applied_.store(seq, std::memory_order_release);
+  attempt_ok_ = true;
+  confirmed_at_.store(began, std::memory_order_release);
 }
 
 std::int64_t ChangeFeed::floor() const {
@@ -52,11 +71,49 @@ void ChangeFeed::AdvanceFloor(Micros now) {
 
 std::int64_t ChangeFeed::CatchUp() {
   std::lock_guard lock(mu_);
+  return CatchUpLocked();
+}
+
+bool ChangeFeed::Confirm(Micros wait) {
+  const Micros wanted = Now();
+  std::unique_lock lock(mu_, std::defer_lock);
+  if (!lock.try_lock_for(std::chrono::microseconds(wait))) return false;
+  // A catch-up that began after this call answers for it, either way.
+  if (attempt_began_ > wanted) return attempt_ok_;
+  try {
+    CatchUpLocked();
+    return true;
+  } catch (const std::exception& e) {
+    // The poller logs the outage once; a line per refused request would flood.
+    obs::log::Write(obs::log::Level::kDebug, "change log confirmation failed",
+                    {{"error", e.what()}});
+    return false;
+  }
+}
+
+std::int64_t ChangeFeed::CatchUpLocked() {
+  const Micros began = Now();
+  attempt_began_ = began;
+  attempt_ok_ = false;
   std::int64_t top = applied_.load(std::memory_order_relaxed);
   const Micros now = NowMicros();
   auto tx = store_.Read();
   for (std::int64_t from = floor_;;) {
     const std::vector<store::Change> changes = store_.ChangesAfter(*tx, from, kChunk);
+    // Entries missing right after the floor are rolled-back seqs, or pruned
+    // by a node further ahead (see Pruning): then nothing tells what they
+    // changed, and only a full reload is safe.
+    if (from == floor_ && !changes.empty() && changes.front().seq > floor_ + 1) {
+      if (const std::int64_t pruned = store_.ChangesPrunedUpto(*tx); pruned > floor_) {
+        obs::log::Warn("change log entries this node had not applied were pruned; reloading the "
+                       "whole authorization state",
+                       {{"floor", floor_}, {"pruned_upto", pruned}});
+        tx.reset();
+        LoadLocked();
+        reloads_.fetch_add(1, std::memory_order_relaxed);
+        return applied_.load(std::memory_order_relaxed);
+      }
+    }
     for (const store::Change& c : changes) {
       from = c.seq;
       if (c.seq <= top && done_.count(c.seq)) continue;  // applied on an earlier pass
@@ -80,6 +137,8 @@ std::int64_t ChangeFeed::CatchUp() {
   }
   applied_.store(top, std::memory_order_release);
   AdvanceFloor(now);
+  attempt_ok_ = true;
+  confirmed_at_.store(began, std::memory_order_release);
   return top;
 }
 

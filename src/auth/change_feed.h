@@ -16,8 +16,21 @@
 // back transaction's seq), so a late commit is never skipped. SQLite assigns
 // seqs in commit order, so there the floor is always the newest entry.
 //
+// Pruning: nodes delete entries long applied (Prune). A node that fell
+// further behind than that (stalled, cut off from the store) would find
+// entries it needs gone: the store keeps a watermark of what any node pruned,
+// and a catch-up that sees entries missing right after its floor while the
+// watermark is above it reloads the whole state (logged) instead of taking
+// the hole for rolled-back seqs.
+//
+// Staleness (the 1 s bound, docs/cluster.md): a catch-up that succeeds
+// confirms the state as of the moment it began reading: everything committed
+// before then is applied. Requests check that the confirmation is recent
+// (ConfirmedWithin, a clock read and an atomic load), confirm on demand when
+// it is not (Confirm), and are refused with a 503 when neither holds.
+//
 // Thread-safety: CatchUp serializes on an internal mutex, so entries apply
-// in seq order; applied() is lock-free.
+// in seq order; applied() and the confirmation reads are lock-free.
 #pragma once
 
 #include <atomic>
@@ -37,12 +50,12 @@ namespace cfiam::auth {
 
 class ChangeFeed {
  public:
-  ChangeFeed(store::Store& store, Directory& directory, const Catalog& catalog)
-      : store_(store), directory_(directory), catalog_(catalog) {}
+  ChangeFeed(store::Store& store, Directory& directory, const Catalog& catalog);
 
   // Start-up: loads the whole state and takes the log's position as its own.
   void Load();
   // Applies every committed entry after applied(); returns the new position.
+  // Throws (DbError) when the store cannot be read; nothing is confirmed then.
   std::int64_t CatchUp();
   // The newest entry applied: every change committed before the last CatchUp
   // read the log, up to this position, is reflected (cf-iam-seq).
@@ -61,15 +74,38 @@ class ChangeFeed {
   // last use). Set before serving.
   std::function<void(const std::string& token_id)> on_token_erased;
 
+  // --- Confirmation (see Staleness above). Times are on `clock`, a
+  // monotonic clock in microseconds (steady_clock unless a test sets one
+  // before use).
+  void set_clock(std::function<Micros()> clock) { clock_ = std::move(clock); }
+  Micros Now() const { return clock_(); }
+  // When the last successful Load or CatchUp began reading the log (0: never).
+  Micros confirmed_at() const { return confirmed_at_.load(std::memory_order_acquire); }
+  // The hot path's check: confirmed at most `max_age` ago.
+  bool ConfirmedWithin(Micros max_age) const { return ConfirmationAge() <= max_age; }
+  Micros ConfirmationAge() const { return Now() - confirmed_at(); }
+  // Confirms the state is current now: runs a CatchUp, unless one that began
+  // after this call did already, in which case its outcome is the answer
+  // (callers arriving together share one read of the log). Waits at most
+  // `wait` for a catch-up in progress (one stuck on an unreachable store
+  // must not hold every request). Never throws.
+  bool Confirm(Micros wait);
+  // Full reloads forced by a pruned log (see Pruning above).
+  std::uint64_t reloads() const { return reloads_.load(std::memory_order_relaxed); }
+
  private:
   void Apply(store::Tx& tx, const store::Change& change);
   // REQUIRES: mu_ held. Moves floor_ over applied seqs and expired gaps.
   void AdvanceFloor(Micros now);
+  // REQUIRES: mu_ held.
+  void LoadLocked();
+  std::int64_t CatchUpLocked();
 
   store::Store& store_;
   Directory& directory_;
   const Catalog& catalog_;
-  mutable std::mutex mu_;  // one applier at a time: seq order
+  // One applier at a time (seq order); timed, so Confirm can give up.
+  mutable std::timed_mutex mu_;
   std::atomic<std::int64_t> applied_{0};
   // Under mu_: every seq <= floor_ is applied or given up on; above it,
   // `done_` were applied and `gaps_` (with when they were first missed) not.
@@ -78,6 +114,12 @@ class ChangeFeed {
   std::map<std::int64_t, Micros> gaps_;
   Micros gap_timeout_ = 10'000'000;
   std::atomic<std::int64_t> pruned_upto_{0};  // entries up to here are gone
+  std::function<Micros()> clock_;
+  std::atomic<Micros> confirmed_at_{0};
+  // Under mu_: when the latest catch-up attempt began, and whether it succeeded.
+  Micros attempt_began_ = 0;
+  bool attempt_ok_ = false;
+  std::atomic<std::uint64_t> reloads_{0};
 };
 
 }  // namespace cfiam::auth

@@ -164,6 +164,7 @@ struct AuditEntry {
   std::int64_t raw_status_code = 0;
   std::string raw_uri;
   std::string raw_user_agent;
+  std::string raw_node_id;  // the cfiam node that wrote the entry (--node-id)
   std::string resource_id;
   std::string resource_product;
   std::string resource_type;

@@ -36,6 +36,15 @@ class LineWriter {
     for (char c : s) out_[pos_++] = c;
   }
   bool Full() const { return pos_ >= end_; }
+  // Keeps `n` more bytes back until Unhold(), for what must end the line.
+  void Hold(std::size_t n) {
+    held_ = std::min(n, end_);
+    end_ -= held_;
+  }
+  void Unhold() {
+    end_ += held_;
+    held_ = 0;
+  }
   void Number(std::int64_t n) {
     char buf[24];
     int i = 0;
@@ -59,6 +68,7 @@ class LineWriter {
   char* out_;
   std::size_t end_;
   std::size_t pos_ = 0;
+  std::size_t held_ = 0;
 };
 
 // Bytes that JSON strings must escape, and bytes that make a text value
@@ -212,14 +222,21 @@ std::string_view LevelName(Level l) {
 }
 
 std::size_t FormatLine(char* out, std::size_t cap, Format format, std::int64_t time_micros,
-                       Level level, std::string_view msg, std::initializer_list<Field> fields) {
+                       Level level, std::string_view msg, std::initializer_list<Field> fields,
+                       std::string_view node) {
   LineWriter w(out, cap);
   if (format == Format::kJson) {
     w.Raw("{\"time\":\"");
     Timestamp(w, time_micros);
     w.Raw("\",\"level\":\"");
     w.Raw(LevelName(level));
-    w.Raw("\",\"msg\":");
+    if (!node.empty()) {
+      w.Raw("\",\"node\":");
+      JsonString(w, node);
+      w.Raw(",\"msg\":");
+    } else {
+      w.Raw("\",\"msg\":");
+    }
     JsonString(w, msg);
     for (const Field& f : fields) {
       if (w.Full()) break;
@@ -234,6 +251,8 @@ std::size_t FormatLine(char* out, std::size_t cap, Format format, std::int64_t t
     }
     w.Close("}\n");
   } else {
+    // " node=" and the value, quoted and escaped at worst.
+    w.Hold(node.empty() ? 0 : 8 + 4 * node.size());
     Timestamp(w, time_micros);
     w.Put(' ');
     w.Raw(LevelName(level));
@@ -249,6 +268,11 @@ std::size_t FormatLine(char* out, std::size_t cap, Format format, std::int64_t t
       } else {
         TextValue(w, f.str);
       }
+    }
+    w.Unhold();
+    if (!node.empty()) {
+      w.Raw(" node=");
+      TextValue(w, node);
     }
     w.Close("\n");
   }
@@ -277,7 +301,8 @@ Logger::~Logger() {
 
 void Logger::Emit(Level level, std::string_view msg, std::initializer_list<Field> fields) {
   char line[kLineBytes];
-  const std::size_t len = FormatLine(line, sizeof line, format_, NowMicros(), level, msg, fields);
+  const std::size_t len =
+      FormatLine(line, sizeof line, format_, NowMicros(), level, msg, fields, node_);
   if (!Push(line, len)) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     metrics::CountLogDropped();

@@ -48,9 +48,12 @@ struct Field {
 
 // Formats one line (with its trailing newline) into `out`, at most `cap`
 // bytes: string values are cut short rather than the line left unterminated.
-// Exposed for tests.
+// A non-empty `node` (--node-id) is on every line: in JSON as "node" after
+// the level, in text as the last field `node=...` (room for it is kept, so
+// a long line loses its other values first). Exposed for tests.
 std::size_t FormatLine(char* out, std::size_t cap, Format format, std::int64_t time_micros,
-                       Level level, std::string_view msg, std::initializer_list<Field> fields);
+                       Level level, std::string_view msg, std::initializer_list<Field> fields,
+                       std::string_view node = {});
 
 class Logger {
  public:
@@ -65,6 +68,9 @@ class Logger {
 
   bool Enabled(Level level) const { return level >= level_; }
   Format format() const { return format_; }
+  // Names this node on every line (see FormatLine). Set before the logger
+  // is installed or used; at most 64 bytes are kept.
+  void set_node(std::string_view node) { node_.assign(node.substr(0, 64)); }
   void Write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
     if (Enabled(level)) Emit(level, msg, fields);
   }
@@ -86,6 +92,7 @@ class Logger {
 
   const Format format_;
   const Level level_;
+  std::string node_;
   Sink sink_;
   const std::size_t mask_;
   std::unique_ptr<Slot[]> slots_;

@@ -101,6 +101,7 @@ struct Registry {
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Outcome::kCount)> outcomes{};
   std::atomic<std::uint64_t> audit_entries{0};
   std::atomic<std::uint64_t> log_dropped{0};
+  std::atomic<std::uint64_t> stale_refusals{0};
   Histogram<kCommitBounds.size()> commit{kCommitBounds};
   Histogram<kBatchBounds.size()> batch{kBatchBounds};
   Histogram<kCommitBounds.size()> apply{kCommitBounds};
@@ -191,6 +192,8 @@ void ObserveCommit(std::int64_t micros, std::uint64_t batch_size) {
 void ObserveApply(std::int64_t micros) { R().apply.Observe(micros); }
 
 void CountLogDropped() { R().log_dropped.fetch_add(1, kRelaxed); }
+
+void CountStaleRefusal() { R().stale_refusals.fetch_add(1, kRelaxed); }
 
 int RegisterRoute(std::string_view method, std::string_view route) {
   return R().Register(method, route);
@@ -284,6 +287,12 @@ std::string RenderPrometheus() {
                "Log lines dropped because the log queue was full (stderr too slow).");
   out.append("cfiam_log_lines_dropped_total ")
       .append(std::to_string(r.log_dropped.load(kRelaxed)))
+      .append("\n");
+  AppendHeader(out, "cfiam_stale_refusals_total", "counter",
+               "Requests answered 503 because the node could not confirm its authorization "
+               "state is current (the 1 s bound).");
+  out.append("cfiam_stale_refusals_total ")
+      .append(std::to_string(r.stale_refusals.load(kRelaxed)))
       .append("\n");
 
   for (const auto& [name, gauge] : r.gauges) {

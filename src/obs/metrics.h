@@ -18,6 +18,7 @@
 //   metrics::ObserveCommit(micros, n);   one store batch commit (group commit)
 //   metrics::ObserveApply(micros);       commit to in-memory authorization state
 //   metrics::CountLogDropped();          a log line dropped on a full queue
+//   metrics::CountStaleRefusal();        a request refused: state not confirmed current
 //   metrics::SetGauge(name, help, fn);   a gauge read at scrape time
 //
 // Request counters and latency are recorded by obs/observer.h from the route
@@ -58,6 +59,9 @@ void ObserveCommit(std::int64_t micros, std::uint64_t batch_size);
 // in-memory state reflecting it (auth/change_feed.h).
 void ObserveApply(std::int64_t micros);
 void CountLogDropped();
+// A request answered 503 because the node could not confirm, within the 1 s
+// bound, that its authorization state is current (auth/change_feed.h).
+void CountStaleRefusal();
 
 // Registers a request slot for `method` + `route` (a route template) and
 // returns its id; idempotent. Call at startup, before requests are served.

@@ -32,7 +32,7 @@ constexpr std::string_view kSelect =
     "l.actor_token_id, l.actor_token_name, l.raw_cf_ray_id, l.raw_method, l.raw_status_code, "
     "l.raw_uri, l.resource_id, l.resource_product, l.resource_type, l.resource_scope, l.zone_id, "
     "l.zone_name, d.action_description, d.raw_user_agent, d.resource_request, "
-    "d.resource_response "
+    "d.resource_response, d.raw_node_id "
     // LEFT JOIN keeps audit_log the outer loop: the scan walks the clustered
     // key in order and fetches details only for the rows it returns.
     "FROM audit_log l LEFT JOIN audit_details d ON d.id = l.id ";
@@ -116,6 +116,7 @@ AuditEntry ReadAuditEntry(const Row& r) {
   e.raw_user_agent = r.Str(24);
   e.resource_request = r.Str(25);
   e.resource_response = r.Str(26);
+  e.raw_node_id = r.Str(27);
   return e;
 }
 
@@ -153,8 +154,9 @@ void Store::InsertAuditEntry(Tx& tx, const AuditEntry& e) {
        e.zone_name});
   tx.Exec(
       "INSERT INTO audit_details (id, action_description, raw_user_agent, resource_request, "
-      "resource_response) VALUES (?, ?, ?, ?, ?)",
-      {e.id, e.action_description, e.raw_user_agent, e.resource_request, e.resource_response});
+      "resource_response, raw_node_id) VALUES (?, ?, ?, ?, ?, ?)",
+      {e.id, e.action_description, e.raw_user_agent, e.resource_request, e.resource_response,
+       e.raw_node_id});
 }
 
 std::vector<AuditEntry> Store::ListAuditEntries(Tx& tx, const AuditQuery& q) {

@@ -68,10 +68,21 @@ std::int64_t Store::LatestChangeSeq(Tx& tx) {
 }
 
 std::int64_t Store::PruneChanges(Tx& tx, std::int64_t upto, std::int64_t limit) {
-  return tx.Exec(
+  const std::int64_t n = tx.Exec(
       "DELETE FROM change_log WHERE seq IN (SELECT seq FROM change_log WHERE seq <= ? "
       "ORDER BY seq LIMIT ?)",
       {upto, limit});
+  // The watermark says "entries up to here may be gone", so it may run ahead
+  // of what a partial pass deleted: a reader below it reloads, which is safe.
+  if (n > 0) {
+    tx.Exec("UPDATE change_log_pruned SET upto = ? WHERE id = 1 AND upto < ?", {upto, upto});
+  }
+  return n;
+}
+
+std::int64_t Store::ChangesPrunedUpto(Tx& tx) {
+  auto rows = tx.Query("SELECT upto FROM change_log_pruned WHERE id = 1");
+  return rows.empty() ? 0 : rows[0].Int(0);
 }
 
 }  // namespace cfiam::store

@@ -327,6 +327,56 @@ constexpr Migration kMigrations[] = {
          "INSERT INTO list_counts (owner_id, list, n) SELECT user_group_id, 'group_members', "
          "COUNT(*) FROM user_group_members GROUP BY user_group_id",
      }},
+    // Issue 12: one order for the audit log across every node. The log's
+    // order key is (time, id) and its cursors are keyset on it; one process
+    // keeps `time` strictly increasing in commit order (audit::Record), but
+    // several nodes on PostgreSQL have their own clocks and commit
+    // concurrently, so an entry could become visible behind a cursor that
+    // has already passed its time. Here the database draws the time: under
+    // the change log's transaction-long advisory lock, a trigger makes each
+    // entry's time greater than the last one handed out (kept in a sequence,
+    // which no rollback or snapshot hides). So time order is commit order,
+    // cluster-wide, and a walk never skips an entry that commits later.
+    // SQLite has one writer: nothing to do there.
+    {8,
+     {
+         {"", "CREATE SEQUENCE audit_log_clock MINVALUE 0 START 0"},
+         {"", "SELECT setval('audit_log_clock', COALESCE((SELECT MAX(time) FROM audit_log), 0))"},
+         {"", R"(CREATE FUNCTION audit_log_order() RETURNS trigger LANGUAGE plpgsql AS $f$
+              DECLARE last BIGINT;
+              BEGIN
+                PERFORM pg_advisory_xact_lock(7162528124540813314);
+                SELECT last_value INTO last FROM audit_log_clock;
+                IF NEW.time <= last THEN NEW.time := last + 1; END IF;
+                PERFORM setval('audit_log_clock', NEW.time);
+                RETURN NEW;
+              END $f$)"},
+         {"", R"(CREATE TRIGGER audit_log_order BEFORE INSERT ON audit_log
+              FOR EACH ROW EXECUTE FUNCTION audit_log_order())"},
+     }},
+    // Issue 12, coherence between nodes (auth/change_feed.h, docs/cluster.md).
+    {10,
+     {
+         // How far any node has pruned the change log: a node whose floor is
+         // below it may have lost entries it needed, and reloads. One row.
+         R"(CREATE TABLE change_log_pruned (
+              id INTEGER PRIMARY KEY,
+              upto BIGINT NOT NULL))",
+         "INSERT INTO change_log_pruned (id, upto) SELECT 1, COALESCE(MIN(seq) - 1, 0) FROM "
+         "change_log",
+         // The node that wrote an audit entry (raw.node_id).
+         "ALTER TABLE audit_details ADD COLUMN raw_node_id TEXT NOT NULL DEFAULT ''",
+         // LISTEN/NOTIFY (store/postgres/pg_listener.h): each change-log
+         // insert notifies its seq, delivered to listeners at commit.
+         {"", R"(CREATE OR REPLACE FUNCTION change_log_next_seq() RETURNS trigger
+              LANGUAGE plpgsql AS $f$
+              BEGIN
+                PERFORM pg_advisory_xact_lock(7162528124540813314);
+                NEW.seq := nextval('change_log_seq');
+                PERFORM pg_notify('cfiam_changes', CAST(NEW.seq AS TEXT));
+                RETURN NEW;
+              END $f$)"},
+     }},
 };
 
 }  // namespace

@@ -319,8 +319,12 @@ class Store {
   std::vector<Change> ChangesAfter(Tx& tx, std::int64_t seq, std::int64_t limit);
   // The newest entry's seq; 0 for an empty log.
   std::int64_t LatestChangeSeq(Tx& tx);
-  // Deletes up to `limit` entries with seq <= `upto`; returns how many.
+  // Deletes up to `limit` entries with seq <= `upto`; returns how many, and
+  // raises the pruned watermark to `upto` when it deleted any.
   std::int64_t PruneChanges(Tx& tx, std::int64_t upto, std::int64_t limit);
+  // The pruned watermark: entries with seq <= it may have been deleted (by
+  // any node); 0 when none were.
+  std::int64_t ChangesPrunedUpto(Tx& tx);
 
   // Everything but the tokens, in a fixed number of set-based queries.
   DirectorySnapshot LoadDirectory(Tx& tx);

@@ -286,7 +286,7 @@ test('text logs by default: access lines as key=value; CFIAM_LOG_LEVEL=warn sile
     const ray = res.headers.get('cf-ray');
     const line = await waitFor('the access line', () =>
       srv.stderr().split('\n').find((l) => l.includes(`ray=${ray}`)));
-    assert.match(line, /^\d{4}-\d\d-\d\dT\S+Z info request ray=\S+ method=GET route=\/accounts status=200 duration_us=\d+ actor_type=user actor_id=[0-9a-f]{32} account_id="" client=127\.0\.0\.1$/);
+    assert.match(line, /^\d{4}-\d\d-\d\dT\S+Z info request ray=\S+ method=GET route=\/accounts status=200 duration_us=\d+ actor_type=user actor_id=[0-9a-f]{32} account_id="" client=127\.0\.0\.1 node=\S+$/);
   } finally {
     await stopAndCheck(assert, srv);
   }

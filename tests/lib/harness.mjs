@@ -38,19 +38,26 @@ export function newToken() {
 // email, env (extra environment), args (extra CLI arguments), store (a store
 // URL shared with other servers), wrap (a command
 // and arguments that exec the server, e.g. ['prlimit', '--nofile=128']),
-// scheme ('https' when the server is given a certificate).
+// scheme ('https' when the server is given a certificate), sameStoreAs (a
+// server whose PostgreSQL database to share: a second node; stop it first).
 export async function startServer(opts = {}) {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cfiam-test-'));
-  const token = opts.token ?? newToken();
+  // A second node bootstraps with the first one's token: another would
+  // revoke it (a changed CFIAM_BOOTSTRAP_TOKEN revokes the previous one).
+  const token = opts.token ?? opts.sameStoreAs?.token ?? newToken();
   const env = {
     ...process.env,
     CFIAM_BOOTSTRAP_TOKEN: token,
     CFIAM_BOOTSTRAP_EMAIL: opts.email ?? 'admin@example.com',
     ...(opts.env ?? {}),
   };
+  // sameStoreAs: another server whose PostgreSQL database this one shares (a
+  // second node of a cluster); its own data dir holds only its local files.
   // opts.store: a store URL of the caller's (several servers on one
   // database, tests/lib/cluster.mjs); the caller owns that database.
-  const pg = !opts.store && ON_POSTGRES ? await postgresStoreFor(dataDir) : null;
+  if (opts.sameStoreAs && !opts.sameStoreAs.postgres) throw new Error('sameStoreAs needs PostgreSQL');
+  const pg = opts.store ? null : opts.sameStoreAs ? opts.sameStoreAs.pgStore
+    : ON_POSTGRES ? await postgresStoreFor(dataDir) : null;
   const store = opts.store ?? pg?.url;
   // What `cfiam admin` needs to reach this server's store.
   const storeArgs = ['--data-dir', dataDir, ...(store ? ['--store', store] : [])];
@@ -80,6 +87,7 @@ export async function startServer(opts = {}) {
     dataDir,
     storeArgs,
     postgres: pg ? { port: Number(pgPort), db: pg.db } : null,
+    pgStore: pg,
     proc,
     stderr: () => stderr,
     // Graceful stop; resolves to the exit status (0 expected, leaks make ASan fail it).
@@ -100,7 +108,7 @@ export async function startServer(opts = {}) {
     },
     cleanup() {
       rmSync(dataDir, { recursive: true, force: true });
-      if (pg) psql(pgPort, `DROP DATABASE IF EXISTS ${pg.db} WITH (FORCE)`);
+      if (pg && !opts.sameStoreAs) psql(pgPort, `DROP DATABASE IF EXISTS ${pg.db} WITH (FORCE)`);
     },
     // One API call. `path` is below /client/v4. Returns {status, headers, body}.
     async call(method, path, { body, token: tok, headers = {}, raw } = {}) {

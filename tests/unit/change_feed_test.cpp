@@ -5,7 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "auth/digest.h"
 #include "store/migrations.h"
@@ -210,6 +215,168 @@ TEST_F(ChangeFeedTest, ALateCommitBelowTheNewestSeqIsNotSkipped) {
   feed_->set_gap_timeout(0);
   feed_->CatchUp();
   EXPECT_EQ(feed_->floor(), base + 10);
+  EXPECT_EQ(feed_->reloads(), 0u);  // a gap nobody pruned is no reason to reload
+}
+
+// Another node pruned entries this one had not applied yet (it was stalled):
+// the hole right after its floor lies below the pruned watermark, so it
+// reloads the whole state instead of taking the hole for rolled-back seqs.
+TEST_F(ChangeFeedTest, EntriesPrunedBeforeThisNodeAppliedThemForceAReload) {
+  feed_->Load();
+  const Account a = NewAccount();
+  std::vector<Token> tokens;
+  {
+    auto tx = store_->Write();
+    store_->InsertAccount(*tx, a);
+    for (int i = 0; i < 5; ++i) {
+      tokens.push_back(NewToken(a.id, "pruned-" + std::to_string(i)));
+      store_->InsertToken(*tx, tokens.back());
+    }
+    tx->Commit();
+  }
+  {
+    // A node further ahead prunes everything it has applied.
+    store::Store other(store::OpenSqlite(path_));
+    Directory other_directory;
+    ChangeFeed ahead(other, other_directory, catalog_);
+    ahead.Load();
+    EXPECT_EQ(ahead.Prune(/*keep=*/0, /*limit=*/1000), 6);
+    auto tx = other.Write();
+    other.InsertAccount(*tx, NewAccount());  // an entry after the hole
+    tx->Commit();
+  }
+  feed_->CatchUp();
+  EXPECT_EQ(feed_->reloads(), 1u);
+  EXPECT_TRUE(directory_.AccountExists(a.id));
+  for (const Token& t : tokens) EXPECT_NE(directory_.FindTokenById(t.id), nullptr) << t.id;
+  auto tx = store_->Read();
+  EXPECT_EQ(feed_->applied(), store_->LatestChangeSeq(*tx));
+  feed_->CatchUp();  // caught up now: no second reload
+  EXPECT_EQ(feed_->reloads(), 1u);
+}
+
+// A Db that can be taken down: every new transaction fails as an outage would.
+class SwitchableDb : public store::Db {
+ public:
+  SwitchableDb(std::unique_ptr<store::Db> inner, const std::atomic<bool>& down)
+      : inner_(std::move(inner)), down_(down) {}
+  std::unique_ptr<store::Tx> Begin(bool write) override {
+    if (down_.load()) throw store::DbError(store::DbError::Kind::kUnavailable, "store down");
+    return inner_->Begin(write);
+  }
+  store::Dialect dialect() const override { return inner_->dialect(); }
+  void Probe() override { inner_->Probe(); }
+
+ private:
+  std::unique_ptr<store::Db> inner_;
+  const std::atomic<bool>& down_;
+};
+
+// The 1 s bound's bookkeeping, on an injected clock: a successful read
+// confirms the state as of when it began; a failed one confirms nothing.
+TEST_F(ChangeFeedTest, ConfirmationDatesFromWhenASuccessfulReadBegan) {
+  std::atomic<bool> down{false};
+  store::Store store(std::make_unique<SwitchableDb>(store::OpenSqlite(path_), down));
+  Directory directory;
+  ChangeFeed feed(store, directory, catalog_);
+  Micros now = 1'000'000'000;
+  feed.set_clock([&] { return now; });
+  EXPECT_FALSE(feed.ConfirmedWithin(500'000));  // never confirmed yet
+  feed.Load();
+  EXPECT_EQ(feed.confirmed_at(), now);
+  EXPECT_TRUE(feed.ConfirmedWithin(0));
+
+  now += 600'000;
+  EXPECT_FALSE(feed.ConfirmedWithin(500'000));
+  EXPECT_TRUE(feed.ConfirmedWithin(1'000'000));
+  EXPECT_TRUE(feed.Confirm(0));
+  EXPECT_EQ(feed.confirmed_at(), now);
+  EXPECT_EQ(feed.ConfirmationAge(), 0);
+
+  // Time passes while a catch-up applies entries: it confirms when it began.
+  const Account a = NewAccount();
+  const Token t = NewToken(a.id, "began");
+  {
+    auto tx = store.Write();
+    store.InsertAccount(*tx, a);
+    store.InsertToken(*tx, t);
+    tx->Commit();
+  }
+  feed.CatchUp();
+  {
+    auto tx = store.Write();
+    store.DeleteToken(*tx, t.id);
+    tx->Commit();
+  }
+  now += 100'000;
+  const Micros began = now;
+  feed.on_token_erased = [&](const std::string&) { now += 5'000'000; };
+  EXPECT_TRUE(feed.Confirm(0));
+  EXPECT_EQ(feed.confirmed_at(), began);
+  EXPECT_EQ(feed.ConfirmationAge(), 5'000'000);
+  feed.on_token_erased = nullptr;
+
+  // The store goes away: nothing more is confirmed, the age grows.
+  down = true;
+  const Micros last = feed.confirmed_at();
+  now = last + 700'000;
+  EXPECT_FALSE(feed.Confirm(0));
+  EXPECT_THROW(feed.CatchUp(), store::DbError);
+  EXPECT_EQ(feed.confirmed_at(), last);
+  EXPECT_TRUE(feed.ConfirmedWithin(1'000'000));
+  now = last + 1'000'001;
+  EXPECT_FALSE(feed.ConfirmedWithin(1'000'000));
+  // Back: the next confirmation succeeds.
+  down = false;
+  EXPECT_TRUE(feed.Confirm(0));
+  EXPECT_EQ(feed.confirmed_at(), now);
+}
+
+// A catch-up stuck on a store that stopped answering must not hold every
+// request that wants a confirmation: they give up after their wait.
+TEST_F(ChangeFeedTest, ConfirmWaitsBoundedForACatchUpInProgress) {
+  feed_->Load();
+  const Account a = NewAccount();
+  const Token t = NewToken(a.id, "stuck");
+  {
+    auto tx = store_->Write();
+    store_->InsertAccount(*tx, a);
+    store_->InsertToken(*tx, t);
+    tx->Commit();
+  }
+  feed_->CatchUp();
+  {
+    auto tx = store_->Write();
+    store_->DeleteToken(*tx, t.id);
+    tx->Commit();
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  bool inside = false, release = false;
+  feed_->on_token_erased = [&](const std::string&) {
+    std::unique_lock lock(mu);
+    inside = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  };
+  std::thread stuck([&] { feed_->CatchUp(); });
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return inside; });
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(feed_->Confirm(/*wait=*/50'000));
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(waited, std::chrono::milliseconds(40));
+  EXPECT_LT(waited, std::chrono::seconds(5));
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  stuck.join();
+  feed_->on_token_erased = nullptr;
+  EXPECT_TRUE(feed_->Confirm(50'000));
 }
 
 }  // namespace

@@ -52,6 +52,27 @@ TEST(LogFormat, EmptyViewsWithoutData) {
   EXPECT_EQ(o.at("a").as_string(), "");
 }
 
+// --node-id: on every line, and kept when a long value is cut.
+TEST(LogFormat, TheNodeIsOnEveryLineEvenWhenValuesAreCut) {
+  const auto line = [](Format format, std::initializer_list<Field> fields, std::size_t cap) {
+    std::string out(cap, '\0');
+    out.resize(FormatLine(out.data(), cap, format, 1764601445123456, Level::kWarn, "m", fields,
+                          "web-1.example:4242"));
+    return out;
+  };
+  EXPECT_EQ(line(Format::kText, {{"a", "b"}}, 1024),
+            "2025-12-01T15:04:05.123Z warn m a=b node=web-1.example:4242\n");
+  const std::string cut = line(Format::kText, {{"a", std::string(5000, 'y')}}, 256);
+  EXPECT_LE(cut.size(), 256u);
+  EXPECT_TRUE(cut.ends_with(" node=web-1.example:4242\n")) << cut;
+  const json::object o =
+      json::parse(line(Format::kJson, {{"a", std::string(5000, 'y')}}, 256)).as_object();
+  EXPECT_EQ(o.at("node").as_string(), "web-1.example:4242");
+  EXPECT_EQ(o.at("msg").as_string(), "m");
+  // Without a node (unit tests, before start-up) the line is as it was.
+  EXPECT_EQ(Line(Format::kText, "m", {{"a", "b"}}), "2025-12-01T15:04:05.123Z info m a=b\n");
+}
+
 TEST(LogFormat, TextQuotesOnlyWhatNeedsIt) {
   EXPECT_EQ(Line(Format::kText, "request",
                  {{"route", "/accounts/{account_id}"},

@@ -166,10 +166,10 @@ class Connection {
     const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
     std::string msg = r ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn_);
     while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-    // A connection the server closed (or that broke) reports no SQLSTATE of
-    // its own, or one of 08xxx/57P0x.
-    const DbError::Kind kind = (!state || !*state) && !ok() ? DbError::Kind::kUnavailable
-                                                            : pg::KindOfSqlState(state ? state : "");
+    // A connection that broke (server gone, backend terminated, closed by
+    // the server) says so in its status rather than always in a SQLSTATE.
+    const DbError::Kind kind =
+        !ok() ? DbError::Kind::kUnavailable : pg::KindOfSqlState(state ? state : "");
     throw DbError(kind, std::string(context) + ": " + msg);
   }
 
