@@ -40,8 +40,7 @@ inline constexpr int kBodyNotJson = 9207;
 inline constexpr int kAuthenticationError = 10000;
 inline constexpr int kRateLimited = 971;
 inline constexpr int kInternal = 10001;
-// cfiam's own: the node has not applied the change a cf-iam-min-seq asks for,
-// cannot confirm its state current, or cannot reach the store (503s).
+// cfiam's own: the node has not applied the change a cf-iam-min-seq asks for.
 inline constexpr int kNotCaughtUp = 10503;
 }  // namespace codes
 
