@@ -11,8 +11,8 @@ export function memberWrites(call, account, { workers = 6, role, tag = 'load' } 
       const email = `${tag}-${w}-${i}@example.com`;
       const at = performance.now() - t0;
       const res = await call('POST', `/accounts/${account}/members`, { body: { email, roles: [role] } });
-      results.push({ email, at, ms: res.ms, status: res.status, body: res.body, text: res.text,
-        id: res.status === 200 ? res.body?.result?.id : undefined });
+      results.push({ email, at, ms: res.ms, status: res.status, headers: res.headers, body: res.body,
+        text: res.text, id: res.status === 200 ? res.body?.result?.id : undefined });
       // A refused connection returns at once: don't spin on it.
       if (res.status === 0 || res.status >= 500) await new Promise((r) => setTimeout(r, 20));
     }
