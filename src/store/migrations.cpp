@@ -327,6 +327,16 @@ constexpr Migration kMigrations[] = {
          "INSERT INTO list_counts (owner_id, list, n) SELECT user_group_id, 'group_members', "
          "COUNT(*) FROM user_group_members GROUP BY user_group_id",
      }},
+    // Issue 12: background work once per cluster. A lease is a named job
+    // (e.g. "audit-retention", "sso:<connector id>") held by one node until
+    // `expires_at`, microseconds by the database's clock (store/leases.h).
+    {9,
+     {
+         R"(CREATE TABLE leases (
+              name TEXT PRIMARY KEY,
+              holder TEXT NOT NULL,
+              expires_at BIGINT NOT NULL))",
+     }},
 };
 
 }  // namespace
