@@ -577,7 +577,7 @@ int Serve(int argc, char** argv) {
   const cfiam::audit::Age retention = cfg.audit_retention;
   const std::chrono::milliseconds prune_interval = PruneInterval(cfg.audit_prune_interval);
   cfiam::store::LeasedJob retention_job(leases, "audit-retention", node_id,
-                                 std::max(lease_time, 2 * prune_interval));
+                                        std::max(lease_time, 2 * prune_interval));
   cfiam::Periodic pruner(prune_interval, [&] {
     try {
       if (!retention_job.Hold()) return;
