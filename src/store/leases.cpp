@@ -137,7 +137,10 @@ std::optional<LeaseInfo> Leases::Get(std::string_view name) {
 }
 
 bool LeasedJob::Hold() {
+  const auto now = std::chrono::steady_clock::now();
+  if (held_ && now - renewed_ < term_ / 3) return true;
   const bool held = leases_.Acquire(name_, holder_, term_);
+  renewed_ = now;
   if (held != held_) {
     obs::log::Info(held ? "cluster job taken" : "cluster job taken over by another node",
                    {{"job", name_}});

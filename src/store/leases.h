@@ -85,7 +85,9 @@ class Leases {
 // its lease. Hold() before each pass acquires the lease, or renews it when
 // this node holds it already, for `term`: the holder keeps the job from pass
 // to pass as long as it passes more often than `term`, and the others skip
-// theirs. Logs when this node takes the job up or another node has it.
+// theirs (a holder asks the store again once a third of the term has passed
+// since its last renewal, not at every pass). Logs when this node takes the
+// job up or another node takes it over.
 //
 // Thread-safety: one thread at a time (the job's own).
 class LeasedJob {
@@ -104,6 +106,9 @@ class LeasedJob {
   const std::string holder_;
   const std::chrono::milliseconds term_;
   bool held_ = false;
+  // When the last renewal began: until a third of the term has passed the
+  // holder knows it still holds the job without asking the store.
+  std::chrono::steady_clock::time_point renewed_;
 };
 
 }  // namespace cfiam::store

@@ -191,6 +191,21 @@ TEST_P(LeaseTest, AJustBegunSsoCheckIsHeldAnExpiredOneIsListedForTakeOver) {
   EXPECT_EQ(unheld(), (std::vector<std::string>{"c1", "c2"}));
 }
 
+TEST_P(LeaseTest, ALeasedJobRunsOnOneNodeUntilItIsReleasedOrExpires) {
+  LeasedJob a(*leases_, "audit-retention", "node-a", milliseconds(150));
+  LeasedJob b(*leases_, "audit-retention", "node-b", milliseconds(150));
+  EXPECT_TRUE(a.Hold());
+  EXPECT_FALSE(b.Hold());
+  EXPECT_TRUE(a.Hold());  // still a's, pass after pass
+  a.Release();
+  EXPECT_TRUE(b.Hold());
+  EXPECT_FALSE(a.Hold());
+  // b stops renewing (it died): a takes over once the term has passed.
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_TRUE(a.Hold());
+  EXPECT_EQ(leases_->Get("audit-retention")->holder, "node-a");
+}
+
 // PostgreSQL only: a contender never waits for a row another one has locked
 // (SQLite has one writer: there a contender waits its turn by design).
 TEST_P(LeaseTest, ALockedLeaseRowIsSkippedNotWaitedFor) {
