@@ -1,8 +1,10 @@
 // Background work once per cluster: two cfiam nodes on one PostgreSQL
 // database. An SSO check runs on one node only (each node asks a DNS server
 // of its own, so the query counts say which node checked); when its node is
-// killed the other takes it over within the lease time; audit retention runs
-// on one node; last_used_on never moves backwards when both nodes flush.
+// killed the other takes it over within the lease time, when it stops
+// gracefully at once, and begin_verification on the other node moves it
+// there. Audit retention runs on one node; last_used_on never moves
+// backwards when both nodes flush.
 // PostgreSQL only (ctest api_postgres): on SQLite there is one node.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -103,6 +105,66 @@ test('a check whose node is killed is taken over by the other node within the le
     assert.ok(took < 3 * LEASE, `taken over after ${took} ms`);
     console.log(`# takeover after kill -9: ${took} ms (lease ${LEASE} ms)`);
     assert.match(b.stderr(), /sso domain verification claimed/);
+  } finally {
+    await stopBoth(nodes);
+    await silent.stop();
+    await dnsB.stop();
+  }
+});
+
+test('begin_verification on the other node moves the check there; the first stops', { skip }, async () => {
+  const [pa, pb] = [await freeUdpPort(), await freeUdpPort()];
+  const records = [['move.test', 'cloudflare_dashboard_sso=0']];
+  const dnsA = await startDnsmasq(pa, records);
+  const dnsB = await startDnsmasq(pb, records);
+  const nodes = await twoNodes(dnsArgs(pa, 100, 1000), dnsArgs(pb, 100, 1000));
+  const { a, b } = nodes;
+  try {
+    const acc = expectOk(assert, await a.call('POST', '/accounts', { body: { name: 'Move' } })).id;
+    const c = expectOk(assert, await a.call('POST', connectors(acc), { body: { email_domain: 'move.test' } }));
+    await waitFor(() => dnsA.queries('move.test'), (n) => n >= 2);
+    await waitFor(async () => (await b.call('GET', connectors(acc, c.id))).status, (st) => st === 200);
+    expectOk(assert, await b.call('POST', `${connectors(acc, c.id)}/begin_verification`));
+    await waitFor(() => dnsB.queries('move.test'), (n) => n >= 2);
+    // A learns at its next renewal (a fifth of the lease time) that B holds it.
+    await sleep(LEASE);
+    const stoppedAt = dnsA.queries('move.test');
+    const bAt = dnsB.queries('move.test');
+    await sleep(LEASE);
+    assert.equal(dnsA.queries('move.test'), stoppedAt, 'node A still checks');
+    assert.ok(dnsB.queries('move.test') > bAt, 'node B stopped checking');
+    const [lease] = a.storeRows(`SELECT holder FROM leases WHERE name = 'sso:${c.id}'`);
+    assert.ok(lease.holder.endsWith(`-${b.proc.pid}`), lease.holder);
+  } finally {
+    await stopBoth(nodes);
+    await dnsA.stop();
+    await dnsB.stop();
+  }
+});
+
+test('a node stopping gracefully hands its checks over at once, not a lease time later', { skip }, async () => {
+  const lease = 10000;
+  const silent = await startSilentResolver();
+  const pb = await freeUdpPort();
+  const args = (port) => [...dnsArgs(port, 200, 1000).slice(0, -2), '--lease-time', String(lease)];
+  const a = await startServer({ args: args(silent.port) });
+  const acc = expectOk(assert, await a.call('POST', '/accounts', { body: { name: 'Handover' } })).id;
+  const c = expectOk(assert, await a.call('POST', connectors(acc), { body: { email_domain: 'handover.test' } }));
+  const dnsB = await startDnsmasq(pb, [['handover.test', c.verification.code]]);
+  const b = await startServer({ sameStoreAs: a, args: args(pb) });
+  const nodes = { a, b };
+  try {
+    await waitFor(() => silent.received(), (n) => n >= 1);
+    const stopped = Date.now();
+    assert.equal((await a.stop()).code, 0, a.stderr());
+    const s = await waitFor(async () => expectOk(assert, await b.call('GET', connectors(acc, c.id))).verification.status,
+      (v) => v !== 'pending', lease);
+    assert.equal(s, 'verified');
+    // A renewed at most a fifth of the lease time before it stopped: its
+    // lease would not have expired for 8 s more. B's next sweep took it.
+    const took = Date.now() - stopped;
+    assert.ok(took < 0.6 * lease, `handed over after ${took} ms`);
+    console.log(`# handover after a graceful stop: ${took} ms (lease ${lease} ms)`);
   } finally {
     await stopBoth(nodes);
     await silent.stop();

@@ -19,6 +19,12 @@
 #include "util/random.h"
 
 namespace cfiam::store {
+
+// Test names say the engine (not "4-byte object <01-00 00-00>").
+void PrintTo(Dialect d, std::ostream* os) {
+  *os << (d == Dialect::kSqlite ? "SQLite" : "PostgreSQL");
+}
+
 namespace {
 
 using std::chrono::milliseconds;
