@@ -555,7 +555,9 @@ int Serve(int argc, char** argv) {
   // Pruning is cluster work: once a second, under the "change-log-prune"
   // lease, on the one node that holds it.
   cfiam::store::Leases leases(store);
-  cfiam::store::LeasedJob prune_job(leases, "change-log-prune", node_id, lease_time);
+  // Held for at least three passes, so a holder whose pass runs late keeps it.
+  cfiam::store::LeasedJob prune_job(leases, "change-log-prune", node_id,
+                                    std::max(lease_time, std::chrono::milliseconds(3000)));
   int polls = 0;
   cfiam::Periodic change_poller(std::chrono::milliseconds(200), [&] {
     try {

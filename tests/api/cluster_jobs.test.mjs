@@ -172,7 +172,7 @@ test('a node stopping gracefully hands its checks over at once, not a lease time
   }
 });
 
-test('audit retention runs on one node of the two', { skip }, async () => {
+test('audit retention and change-log pruning run on one node of the two', { skip }, async () => {
   const args = ['--audit-retention', '1s', '--audit-prune-interval', '1s', '--lease-time', String(LEASE)];
   const nodes = await twoNodes(args, args);
   const { a, b } = nodes;
@@ -188,6 +188,10 @@ test('audit retention runs on one node of the two', { skip }, async () => {
     assert.ok(passes[0] === 0 || passes[1] === 0, `both nodes pruned: ${passes}`);
     const holders = a.storeRows("SELECT holder FROM leases WHERE name = 'audit-retention'");
     assert.equal(holders.length, 1);
+    // The change-log pruner too (attempted once a second on each node).
+    const pruners = [a, b].filter((n) => /cluster job taken.*job=change-log-prune/.test(n.stderr()));
+    assert.equal(pruners.length, 1, `${a.stderr()}\n${b.stderr()}`);
+    assert.equal(a.storeRows("SELECT holder FROM leases WHERE name = 'change-log-prune'").length, 1);
   } finally {
     await stopBoth(nodes);
   }
