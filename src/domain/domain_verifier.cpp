@@ -209,6 +209,11 @@ void DomainVerifier::Maintain() {
         it = held_.erase(it);
       }
     }
+    // Now and then, the leases their holders never gave up and nobody
+    // needs any more.
+    if (++sweeps_ % 50 == 1) {
+      store_.WriteRetrying([this](store::Tx& tx) { store_.DropOrphanSsoLeases(tx); });
+    }
     std::vector<SsoConnector> unheld;
     {
       auto tx = store_.Read();

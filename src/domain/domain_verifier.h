@@ -107,6 +107,7 @@ class DomainVerifier {
   store::Leases leases_;
   // Only touched on the lease thread: connector id -> generation checked.
   std::unordered_map<std::string, std::int64_t> held_;
+  std::uint64_t sweeps_ = 0;  // lease thread only
   std::thread thread_;
   boost::asio::thread_pool writer_{1};  // store writes of outcomes, in order
   boost::asio::thread_pool lease_{1};   // lease work, in order

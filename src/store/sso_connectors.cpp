@@ -105,4 +105,12 @@ std::vector<SsoConnector> Store::ListUnleasedPendingSsoConnectors(Tx& tx) {
                std::string(Leases::NowSql(dialect())) + ")"));
 }
 
+std::int64_t Store::DropOrphanSsoLeases(Tx& tx) {
+  return tx.Exec(
+      "DELETE FROM leases WHERE name LIKE 'sso:%' AND expires_at <= " +
+      std::string(Leases::NowSql(dialect())) +
+      " AND NOT EXISTS (SELECT 1 FROM sso_connectors WHERE 'sso:' || sso_connectors.id = "
+      "leases.name AND verification_status = 'pending')");
+}
+
 }  // namespace cfiam::store

@@ -290,6 +290,10 @@ class Store {
   // Pending connectors whose check no node holds: no live "sso:<id>" lease
   // (store/leases.h), e.g. its holder died or it was never taken.
   std::vector<SsoConnector> ListUnleasedPendingSsoConnectors(Tx& tx);
+  // Deletes the expired "sso:" leases of connectors no longer pending (a
+  // holder died after the connector was deleted, with its account, say);
+  // returns how many.
+  std::int64_t DropOrphanSsoLeases(Tx& tx);
 
   // Audit log.
   void InsertAuditEntry(Tx& tx, const AuditEntry& entry);

@@ -197,6 +197,37 @@ TEST_P(LeaseTest, AJustBegunSsoCheckIsHeldAnExpiredOneIsListedForTakeOver) {
   EXPECT_EQ(unheld(), (std::vector<std::string>{"c1", "c2"}));
 }
 
+TEST_P(LeaseTest, ExpiredLeasesOfConnectorsNoLongerPendingAreDropped) {
+  {
+    auto tx = store_->Write();
+    Account a;
+    a.id = "acc";
+    a.name = "A";
+    store_->InsertAccount(*tx, a);
+    SsoConnector c;
+    c.id = "c1";
+    c.account_id = "acc";
+    c.email_domain = "one.test";
+    c.verification_code = "code";
+    c.verification_status = "pending";
+    c.verification_generation = 1;
+    store_->InsertSsoConnector(*tx, c);
+    tx->Commit();
+  }
+  ASSERT_TRUE(leases_->Acquire("sso:c1", "node-a", milliseconds(100)));       // pending
+  ASSERT_TRUE(leases_->Acquire("sso:gone", "node-a", milliseconds(100)));     // deleted
+  ASSERT_TRUE(leases_->Acquire("sso:gone2", "node-a", milliseconds(60000)));  // live
+  ASSERT_TRUE(leases_->Acquire("audit-retention", "node-a", milliseconds(100)));
+  std::this_thread::sleep_for(milliseconds(150));
+  std::int64_t dropped = 0;
+  store_->WriteRetrying([&](Tx& tx) { dropped = store_->DropOrphanSsoLeases(tx); });
+  EXPECT_EQ(dropped, 1);
+  EXPECT_FALSE(leases_->Get("sso:gone"));
+  EXPECT_TRUE(leases_->Get("sso:c1"));
+  EXPECT_TRUE(leases_->Get("sso:gone2"));
+  EXPECT_TRUE(leases_->Get("audit-retention"));
+}
+
 TEST_P(LeaseTest, ALeasedJobRunsOnOneNodeUntilItIsReleasedOrExpires) {
   LeasedJob a(*leases_, "audit-retention", "node-a", milliseconds(150));
   LeasedJob b(*leases_, "audit-retention", "node-b", milliseconds(150));
