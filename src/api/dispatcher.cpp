@@ -316,11 +316,6 @@ static http::Response ErrorResponse(const http::Request& request, std::exception
       return Enveloped(409, ErrorBody(ApiError::Conflict(
                                 "The change conflicted with concurrent changes; try again")));
     }
-    if (e.kind() == store::DbError::Kind::kUnavailable) {
-      // An outage, not a bug: the client may retry (here or on another node).
-      return Enveloped(503, ErrorBody(ApiError(503, codes::kNotCaughtUp,
-                                               "The store is unavailable; retry")));
-    }
     obs::log::Error("store error", {{"ray", request.ray}, {"error", e.what()}});
   } catch (const std::exception& e) {
     obs::log::Error("internal error", {{"ray", request.ray}, {"error", e.what()}});
@@ -604,7 +599,7 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
   // RetryingConflicts runs the whole change again.
   if (IsRetryable(failure)) std::rethrow_exception(failure);
   http::Response response = ErrorResponse(request, failure);
-  // Not decided (the store is unavailable): nothing to record, nowhere to.
+  // Not decided (the store or the state unavailable): nothing to record.
   if (response.status == 503) return response;
   // A caller with no grant in the account (another tenant, a credential
   // revoked meanwhile) must not be able to write into its log.

@@ -55,9 +55,6 @@ TEST(PgSqlState, Classifies) {
   EXPECT_EQ(pg::KindOfSqlState("40001"), DbError::Kind::kRetry);       // serialization
   EXPECT_EQ(pg::KindOfSqlState("40P01"), DbError::Kind::kRetry);       // deadlock
   EXPECT_EQ(pg::KindOfSqlState("55P03"), DbError::Kind::kBusy);
-  EXPECT_EQ(pg::KindOfSqlState("08006"), DbError::Kind::kUnavailable);  // connection failure
-  EXPECT_EQ(pg::KindOfSqlState("57P01"), DbError::Kind::kUnavailable);  // admin shutdown
-  EXPECT_EQ(pg::KindOfSqlState("57P03"), DbError::Kind::kUnavailable);  // cannot connect now
   EXPECT_EQ(pg::KindOfSqlState("42P01"), DbError::Kind::kOther);
   EXPECT_EQ(pg::KindOfSqlState(""), DbError::Kind::kOther);
 }

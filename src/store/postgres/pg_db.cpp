@@ -68,12 +68,6 @@ DbError::Kind KindOfSqlState(std::string_view sqlstate) {
   // serialization_failure, deadlock_detected
   if (sqlstate == "40001" || sqlstate == "40P01") return DbError::Kind::kRetry;
   if (sqlstate == "55P03") return DbError::Kind::kBusy;  // lock_not_available
-  // connection_exception (class 08); admin_shutdown, crash_shutdown,
-  // cannot_connect_now (a server stopping or starting).
-  if (sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" ||
-      sqlstate == "57P03") {
-    return DbError::Kind::kUnavailable;
-  }
   return DbError::Kind::kOther;
 }
 
@@ -106,7 +100,7 @@ class Connection {
       std::string msg = conn_ ? PQerrorMessage(conn_) : "out of memory";
       PQfinish(conn_);
       while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-      throw DbError(DbError::Kind::kUnavailable, "connect to PostgreSQL: " + msg);
+      throw DbError(DbError::Kind::kOther, "connect to PostgreSQL: " + msg);
     }
     PQsetClientEncoding(conn_, "UTF8");
     // Durable commits and the literal syntax store/ SQL is written in.
@@ -162,11 +156,7 @@ class Connection {
     const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
     std::string msg = r ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn_);
     while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-    // A connection that broke (server gone, backend terminated) says so in
-    // its status rather than always in a SQLSTATE.
-    const DbError::Kind kind =
-        !ok() ? DbError::Kind::kUnavailable : pg::KindOfSqlState(state ? state : "");
-    throw DbError(kind, std::string(context) + ": " + msg);
+    throw DbError(pg::KindOfSqlState(state ? state : ""), std::string(context) + ": " + msg);
   }
 
   PGconn* conn_ = nullptr;
