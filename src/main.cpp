@@ -1,10 +1,7 @@
 // cfiam: the command line. `cfiam serve` runs the server; `cfiam --help`.
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -38,6 +35,7 @@
 #include "store/store.h"
 #include "store/store_url.h"
 #include "util/api_error.h"
+#include "util/node_id.h"
 #include "util/options.h"
 #include "util/periodic.h"
 #include "util/text.h"
@@ -117,19 +115,6 @@ std::optional<std::string> ParseNodeId(std::string_view s) {
     if (!ok) return std::nullopt;
   }
   return std::string(s);
-}
-
-// The default node id: the host name (what a node id may not hold made '-')
-// and the process id.
-std::string DefaultNodeId() {
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::strcpy(host, "cfiam");
-  std::string id;
-  for (const char* p = host; *p && id.size() < 48; ++p) {
-    const std::string one(1, *p);
-    id += ParseNodeId(one) ? *p : '-';
-  }
-  return id + "-" + std::to_string(getpid());
 }
 
 // Every serve option, once: flag, variable, metavariable, default, help and
@@ -438,7 +423,7 @@ int Serve(int argc, char** argv) {
   // Stderr lines go through the logger's queue from here on; declared first,
   // so it is destroyed (and drained) last.
   namespace log = cfiam::obs::log;
-  if (cfg.node_id.empty()) cfg.node_id = DefaultNodeId();
+  if (cfg.node_id.empty()) cfg.node_id = cfiam::DefaultNodeId();
   log::Logger logger(cfg.log_format, cfg.log_level, log::FdSink(2));
   logger.set_node(cfg.node_id);
   log::Install(&logger);
