@@ -392,6 +392,7 @@ int Serve(int argc, char** argv) {
     Usage(e.what());
   }
   if (cfg.tls_cert.empty() != cfg.tls_key.empty()) Usage("--tls-cert and --tls-key go together");
+  if (cfg.node_id.empty()) cfg.node_id = cfiam::DefaultNodeId();
   cfiam::http::ServerOptions options;
   if (!SplitListen(cfg.listen, options.host, options.port)) Usage("bad --listen " + cfg.listen);
   options.io_threads = cfg.threads ? static_cast<unsigned>(cfg.threads)
@@ -423,7 +424,6 @@ int Serve(int argc, char** argv) {
   // Stderr lines go through the logger's queue from here on; declared first,
   // so it is destroyed (and drained) last.
   namespace log = cfiam::obs::log;
-  if (cfg.node_id.empty()) cfg.node_id = cfiam::DefaultNodeId();
   log::Logger logger(cfg.log_format, cfg.log_level, log::FdSink(2));
   logger.set_node(cfg.node_id);
   log::Install(&logger);
