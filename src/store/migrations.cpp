@@ -354,6 +354,16 @@ constexpr Migration kMigrations[] = {
          {"", R"(CREATE TRIGGER audit_log_order BEFORE INSERT ON audit_log
               FOR EACH ROW EXECUTE FUNCTION audit_log_order())"},
      }},
+    // Issue 12: background work once per cluster. A lease is a named job
+    // (e.g. "audit-retention", "sso:<connector id>") held by one node until
+    // `expires_at`, microseconds by the database's clock (store/leases.h).
+    {9,
+     {
+         R"(CREATE TABLE leases (
+              name TEXT PRIMARY KEY,
+              holder TEXT NOT NULL,
+              expires_at BIGINT NOT NULL))",
+     }},
     // Issue 12, coherence between nodes (auth/change_feed.h, docs/cluster.md).
     {10,
      {
