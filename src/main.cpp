@@ -1,10 +1,7 @@
 // cfiam: the command line. `cfiam serve` runs the server; `cfiam --help`.
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -120,19 +117,6 @@ std::optional<std::string> ParseNodeId(std::string_view s) {
     if (!ok) return std::nullopt;
   }
   return std::string(s);
-}
-
-// The default node id: the host name (what a node id may not hold made '-')
-// and the process id.
-std::string DefaultNodeId() {
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::strcpy(host, "cfiam");
-  std::string id;
-  for (const char* p = host; *p && id.size() < 48; ++p) {
-    const std::string one(1, *p);
-    id += ParseNodeId(one) ? *p : '-';
-  }
-  return id + "-" + std::to_string(getpid());
 }
 
 // Every serve option, once: flag, variable, metavariable, default, help and
@@ -418,6 +402,7 @@ int Serve(int argc, char** argv) {
     Usage(e.what());
   }
   if (cfg.tls_cert.empty() != cfg.tls_key.empty()) Usage("--tls-cert and --tls-key go together");
+  if (cfg.node_id.empty()) cfg.node_id = cfiam::DefaultNodeId();
   cfiam::http::ServerOptions options;
   if (!SplitListen(cfg.listen, options.host, options.port)) Usage("bad --listen " + cfg.listen);
   options.io_threads = cfg.threads ? static_cast<unsigned>(cfg.threads)
@@ -436,8 +421,6 @@ int Serve(int argc, char** argv) {
 
   // This process's name among the nodes serving one store: the holder of the
   // leases of the background jobs it runs (store/leases.h).
-  // --node-id, default hostname-pid (also in logs and audit raw.node_id).
-  if (cfg.node_id.empty()) cfg.node_id = DefaultNodeId();
   const std::string node_id = cfg.node_id;
   const std::chrono::milliseconds lease_time(cfg.lease_time_ms);
   cfiam::VerifierOptions verifier_options = VerifierConfig(cfg);
@@ -611,13 +594,13 @@ int Serve(int argc, char** argv) {
     }
   });
   // Changes other processes commit (`cfiam admin api-key`, other nodes)
-  // reach the authorization state through the change log too: poll it. Each
-  // pass also confirms the state current (the 1 s bound). An outage is logged
-  // when it begins and ends, not on every pass.
-  // Pruning what was applied long ago (a request's own change is applied
-  // before its response, so the log is only for the others) is cluster work:
-  // about once a second, under the "change-log-prune" lease, on the one node
-  // that holds it.
+  // reach the authorization state through the change log too: poll it, and
+  // prune what was applied long ago (a request's own change is applied
+  // before its response, so this is only for the others). Each pass also
+  // confirms the state current (the 1 s bound). An outage is logged when it
+  // begins and ends, not on every pass.
+  // Pruning is cluster work: once a second, under the "change-log-prune"
+  // lease, on the one node that holds it.
   cfiam::store::Leases leases(store);
   // Held for at least three passes, so a holder whose pass runs late keeps it.
   cfiam::store::LeasedJob prune_job(leases, "change-log-prune", node_id,
@@ -698,9 +681,9 @@ int Serve(int argc, char** argv) {
     metrics_thread.join();
   }
   if (listener) listener->Stop();
-  change_poller.Stop();
   flusher.Stop();
   pruner.Stop();
+  change_poller.Stop();
   // Another node takes these jobs up at its next pass, not a lease time later.
   retention_job.Release();
   prune_job.Release();

@@ -44,7 +44,7 @@ test('--node-id is on every JSON log line and in the audit raw of the entries th
 
 test('the default node id is hostname-pid, the last field of every text line; CFIAM_NODE_ID sets it', async () => {
   const srv = await startServer();
-  const want = `${hostname().replace(/[^A-Za-z0-9._:@-]/g, '-').slice(0, 48)}-${srv.proc.pid}`;
+  const want = `${hostname()}-${srv.proc.pid}`;
   try {
     expectOk(assert, await srv.call('GET', '/accounts'));
     await sleep(100);
