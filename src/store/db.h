@@ -57,7 +57,9 @@ class DbError : public std::runtime_error {
   // was rolled back; running the whole transaction again may succeed.
   // kBadValue: a parameter the engine cannot hold (PostgreSQL text cannot
   // contain NUL), i.e. bad client input.
-  enum class Kind { kConstraint, kBusy, kRetry, kBadValue, kOther };
+  // kUnavailable: the store cannot be reached (connection refused, lost, or
+  // the server shutting down); the API answers 503, the client may retry.
+  enum class Kind { kConstraint, kBusy, kRetry, kBadValue, kUnavailable, kOther };
   DbError(Kind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
   Kind kind() const { return kind_; }
 

@@ -261,7 +261,7 @@ class SwitchableDb : public store::Db {
   SwitchableDb(std::unique_ptr<store::Db> inner, const std::atomic<bool>& down)
       : inner_(std::move(inner)), down_(down) {}
   std::unique_ptr<store::Tx> Begin(bool write) override {
-    if (down_.load()) throw store::DbError(store::DbError::Kind::kOther, "store down");
+    if (down_.load()) throw store::DbError(store::DbError::Kind::kUnavailable, "store down");
     return inner_->Begin(write);
   }
   store::Dialect dialect() const override { return inner_->dialect(); }

@@ -16,7 +16,8 @@ std::string RewritePlaceholders(std::string_view sql, int& count);
 
 // The DbError kind of a PostgreSQL SQLSTATE: integrity violations (class 23)
 // are kConstraint; serialization failures and deadlocks are kRetry; a lock
-// not available is kBusy; anything else kOther.
+// not available is kBusy; a lost connection or a server shutting down is
+// kUnavailable; anything else kOther.
 DbError::Kind KindOfSqlState(std::string_view sqlstate);
 
 }  // namespace cfiam::store::pg
