@@ -327,6 +327,19 @@ constexpr Migration kMigrations[] = {
          "INSERT INTO list_counts (owner_id, list, n) SELECT user_group_id, 'group_members', "
          "COUNT(*) FROM user_group_members GROUP BY user_group_id",
      }},
+    // Issue 11: when each token was last used moves to a narrow table of its
+    // own. The 2-second flush rewrote one wide tokens row (policies JSON and
+    // all) per used token, on the server's core; now it writes ~50-byte rows
+    // clustered by token id, and only for tokens ever used.
+    {11,
+     {
+         R"(CREATE TABLE token_last_used (
+              token_id TEXT PRIMARY KEY REFERENCES tokens(id) ON DELETE CASCADE,
+              last_used_on BIGINT NOT NULL) WITHOUT ROWID)",
+         "INSERT INTO token_last_used (token_id, last_used_on) "
+         "SELECT id, last_used_on FROM tokens WHERE last_used_on IS NOT NULL",
+         "ALTER TABLE tokens DROP COLUMN last_used_on",
+     }},
 };
 
 }  // namespace
