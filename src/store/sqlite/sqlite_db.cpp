@@ -61,7 +61,7 @@ class Connection {
   // Prepares (or reuses) `sql` and binds `params`. The statement stays owned by
   // the cache; the caller resets it when done.
   sqlite3_stmt* Prepare(std::string_view sql, const Params& params) {
-    auto it = cache_.find(std::string(sql));
+    auto it = cache_.find(sql);  // no copy of the text per statement
     sqlite3_stmt* stmt = nullptr;
     if (it == cache_.end()) {
       const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
@@ -72,7 +72,11 @@ class Connection {
       stmt = it->second;
     }
     sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
+    // Every parameter is bound again below; clearing first only costs (a
+    // statement run with fewer parameters than it has gets NULLs, as before).
+    if (static_cast<size_t>(sqlite3_bind_parameter_count(stmt)) != params.size()) {
+      sqlite3_clear_bindings(stmt);
+    }
     for (size_t i = 0; i < params.size(); ++i) {
       const int idx = static_cast<int>(i + 1);
       int rc = SQLITE_OK;
@@ -92,7 +96,11 @@ class Connection {
 
  private:
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, Hash, std::equal_to<>> cache_;
 };
 
 std::int64_t RunExec(Connection& conn, std::string_view sql, const Params& params) {
