@@ -49,6 +49,26 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
+  // A statement without parameters or rows (transaction control), prepared
+  // once per connection: sqlite3_exec parsed BEGIN, SAVEPOINT, RELEASE and
+  // COMMIT again for every transaction. Returns SQLITE_OK or the error code.
+  int Control(std::string_view sql) noexcept {
+    try {
+      sqlite3_stmt* stmt = Prepare(sql, {});
+      const int rc = sqlite3_step(stmt);
+      sqlite3_reset(stmt);
+      return rc == SQLITE_DONE ? SQLITE_OK : rc;
+    } catch (...) {
+      return SQLITE_ERROR;
+    }
+  }
+  // Control() that throws on failure.
+  void RunControl(std::string_view sql) {
+    if (Control(sql) != SQLITE_OK) {
+      throw DbError(DbError::Kind::kOther, std::string(sql) + ": " + sqlite3_errmsg(db_));
+    }
+  }
+
   void Run(const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
@@ -193,7 +213,7 @@ class SqliteReadTx : public Tx {
     RunQueryEach(*conn_, sql, params, fn);
   }
   void Commit() override {
-    conn_->Run("COMMIT");
+    conn_->RunControl("COMMIT");
     committed_ = true;
   }
 
@@ -290,7 +310,7 @@ class SqliteDb : public Db {
     waiting_.fetch_sub(1, std::memory_order_relaxed);
     if (!batch_open_) {
       try {
-        writer_->Run("BEGIN IMMEDIATE");
+        writer_->RunControl("BEGIN IMMEDIATE");
       } catch (...) {
         lock.unlock();
         throw;
@@ -300,7 +320,7 @@ class SqliteDb : public Db {
       ++batch_no_;
     }
     try {
-      writer_->Run("SAVEPOINT logical");
+      writer_->RunControl("SAVEPOINT logical");
     } catch (...) {
       EndLogical(lock, /*committed=*/false);
       throw;
@@ -322,10 +342,10 @@ class SqliteDb : public Db {
     } else if (batch_open_ &&
                (waiting_.load(std::memory_order_relaxed) == 0 || batch_size_ >= kMaxBatch)) {
       const auto started = std::chrono::steady_clock::now();
-      if (sqlite3_exec(writer_->raw(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      if (writer_->Control("COMMIT") != SQLITE_OK) {
         error = std::string("commit: ") + sqlite3_errmsg(writer_->raw());
         if (!sqlite3_get_autocommit(writer_->raw())) {
-          sqlite3_exec(writer_->raw(), "ROLLBACK", nullptr, nullptr, nullptr);
+          writer_->Control("ROLLBACK");
         }
       } else {
         obs::metrics::ObserveCommit(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -381,7 +401,7 @@ class SqliteDb : public Db {
 SqliteReadTx::SqliteReadTx(SqliteDb& owner, std::unique_ptr<Connection> conn)
     : owner_(owner), conn_(std::move(conn)) {
   try {
-    conn_->Run("BEGIN");
+    conn_->RunControl("BEGIN");
   } catch (...) {
     owner_.Release(std::move(conn_));
     throw;
@@ -391,8 +411,7 @@ SqliteReadTx::SqliteReadTx(SqliteDb& owner, std::unique_ptr<Connection> conn)
 SqliteReadTx::~SqliteReadTx() {
   if (!committed_) {
     // Rollback cannot meaningfully fail here; a connection in a bad state is dropped.
-    if (sqlite3_exec(conn_->raw(), "ROLLBACK", nullptr, nullptr, nullptr) != SQLITE_OK &&
-        !sqlite3_get_autocommit(conn_->raw())) {
+    if (conn_->Control("ROLLBACK") != SQLITE_OK && !sqlite3_get_autocommit(conn_->raw())) {
       return;
     }
   }
@@ -417,7 +436,7 @@ void SqliteWriteTx::QueryEach(std::string_view sql, const Params& params, const 
 
 void SqliteWriteTx::Commit() {
   sqlite3* raw = owner_.writer_->raw();
-  if (sqlite3_exec(raw, "RELEASE logical", nullptr, nullptr, nullptr) != SQLITE_OK) {
+  if (owner_.writer_->Control("RELEASE logical") != SQLITE_OK) {
     Fail(raw, sqlite3_errcode(raw), "release");  // the destructor rolls back
   }
   done_ = true;
@@ -431,8 +450,8 @@ SqliteWriteTx::~SqliteWriteTx() {
   sqlite3* raw = owner_.writer_->raw();
   // Undo this transaction only; earlier ones in the batch stay.
   if (!sqlite3_get_autocommit(raw)) {
-    sqlite3_exec(raw, "ROLLBACK TO logical", nullptr, nullptr, nullptr);
-    sqlite3_exec(raw, "RELEASE logical", nullptr, nullptr, nullptr);
+    owner_.writer_->Control("ROLLBACK TO logical");
+    owner_.writer_->Control("RELEASE logical");
   }
   owner_.EndLogical(lock_, /*committed=*/false);
 }
