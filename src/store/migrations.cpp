@@ -330,7 +330,10 @@ constexpr Migration kMigrations[] = {
     // Issue 11: when each token was last used moves to a narrow table of its
     // own. The 2-second flush rewrote one wide tokens row (policies JSON and
     // all) per used token, on the server's core; now it writes ~50-byte rows
-    // clustered by token id, and only for tokens ever used.
+    // clustered by token id, and only for tokens ever used. tokens.last_used_on
+    // stays, neither read nor written from here on: dropping it would make
+    // SQLite rewrite every token row while upgrading (a million-row rewrite at
+    // start-up).
     {11,
      {
          R"(CREATE TABLE token_last_used (
@@ -338,7 +341,6 @@ constexpr Migration kMigrations[] = {
               last_used_on BIGINT NOT NULL) WITHOUT ROWID)",
          "INSERT INTO token_last_used (token_id, last_used_on) "
          "SELECT id, last_used_on FROM tokens WHERE last_used_on IS NOT NULL",
-         "ALTER TABLE tokens DROP COLUMN last_used_on",
      }},
 };
 

@@ -8,7 +8,8 @@
 namespace cfiam::store {
 namespace {
 
-// Written by InsertToken; last_used_on lives in token_last_used (migration 11).
+// Written by InsertToken; last_used_on lives in token_last_used (migration 11;
+// the tokens column of that name is no longer used).
 constexpr std::string_view kInsertColumns =
     "id, owner_kind, user_id, account_id, name, secret_digest, status, not_before, expires_on, "
     "issued_on, modified_on, policies_json, condition_json";
@@ -116,6 +117,12 @@ std::optional<Token> Store::GetToken(Tx& tx, std::string_view id) {
                        {std::string(id)});
   if (rows.empty()) return std::nullopt;
   return ReadToken(rows.front());
+}
+
+std::optional<std::string> Store::GetTokenName(Tx& tx, std::string_view id) {
+  auto rows = tx.Query("SELECT name FROM tokens WHERE id = ?", {std::string(id)});
+  if (rows.empty()) return std::nullopt;
+  return rows.front().Str(0);
 }
 
 void Store::UpdateToken(Tx& tx, const Token& t) {
