@@ -156,13 +156,18 @@ AuditEntry Describe(const ChangeRequest& change, unsigned status, const json::va
 }
 
 void Record(store::Store& store, store::Tx& tx, AuditEntry& entry) {
-  // Write transactions run one at a time, so this only has to be monotonic
-  // across them: two entries in the same microsecond still order by time.
+  // On SQLite write transactions run one at a time, so this only has to be
+  // monotonic across them: two entries in the same microsecond still order
+  // by time, and commit order is time order. On PostgreSQL transactions run
+  // concurrently and on several nodes; there the database raises the time
+  // under a lock (migration 8) so that time order is commit order anyway.
   static std::atomic<Micros> last{0};
   Micros now = NowMicros();
   Micros prev = last.load();
-  if (now <= prev) now = prev + 1;
-  last.store(now);
+  while (true) {
+    if (now <= prev) now = prev + 1;
+    if (last.compare_exchange_weak(prev, now)) break;
+  }
   entry.time = now;
   entry.id = NewId();
   store.InsertAuditEntry(tx, entry);

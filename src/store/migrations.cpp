@@ -327,6 +327,33 @@ constexpr Migration kMigrations[] = {
          "INSERT INTO list_counts (owner_id, list, n) SELECT user_group_id, 'group_members', "
          "COUNT(*) FROM user_group_members GROUP BY user_group_id",
      }},
+    // Issue 12: one order for the audit log across every node. The log's
+    // order key is (time, id) and its cursors are keyset on it; one process
+    // keeps `time` strictly increasing in commit order (audit::Record), but
+    // several nodes on PostgreSQL have their own clocks and commit
+    // concurrently, so an entry could become visible behind a cursor that
+    // has already passed its time. Here the database draws the time: under
+    // the change log's transaction-long advisory lock, a trigger makes each
+    // entry's time greater than the last one handed out (kept in a sequence,
+    // which no rollback or snapshot hides). So time order is commit order,
+    // cluster-wide, and a walk never skips an entry that commits later.
+    // SQLite has one writer: nothing to do there.
+    {8,
+     {
+         {"", "CREATE SEQUENCE audit_log_clock MINVALUE 0 START 0"},
+         {"", "SELECT setval('audit_log_clock', COALESCE((SELECT MAX(time) FROM audit_log), 0))"},
+         {"", R"(CREATE FUNCTION audit_log_order() RETURNS trigger LANGUAGE plpgsql AS $f$
+              DECLARE last BIGINT;
+              BEGIN
+                PERFORM pg_advisory_xact_lock(7162528124540813314);
+                SELECT last_value INTO last FROM audit_log_clock;
+                IF NEW.time <= last THEN NEW.time := last + 1; END IF;
+                PERFORM setval('audit_log_clock', NEW.time);
+                RETURN NEW;
+              END $f$)"},
+         {"", R"(CREATE TRIGGER audit_log_order BEFORE INSERT ON audit_log
+              FOR EACH ROW EXECUTE FUNCTION audit_log_order())"},
+     }},
     // Issue 11: when each token was last used moves to a narrow table of its
     // own. The 2-second flush rewrote one wide tokens row (policies JSON and
     // all) per used token, on the server's core; now it writes ~50-byte rows

@@ -37,17 +37,24 @@ export function newToken() {
 // Starts a server. Options: dataDir (reuse one to test restarts), token,
 // email, env (extra environment), args (extra CLI arguments), wrap (a command
 // and arguments that exec the server, e.g. ['prlimit', '--nofile=128']),
-// scheme ('https' when the server is given a certificate).
+// scheme ('https' when the server is given a certificate), sameStoreAs (a
+// server whose PostgreSQL database to share: a second node; stop it first).
 export async function startServer(opts = {}) {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cfiam-test-'));
-  const token = opts.token ?? newToken();
+  // A second node bootstraps with the first one's token: another would
+  // revoke it (a changed CFIAM_BOOTSTRAP_TOKEN revokes the previous one).
+  const token = opts.token ?? opts.sameStoreAs?.token ?? newToken();
   const env = {
     ...process.env,
     CFIAM_BOOTSTRAP_TOKEN: token,
     CFIAM_BOOTSTRAP_EMAIL: opts.email ?? 'admin@example.com',
     ...(opts.env ?? {}),
   };
-  const pg = ON_POSTGRES ? await postgresStoreFor(dataDir) : null;
+  // sameStoreAs: another server whose PostgreSQL database this one shares (a
+  // second node of a cluster); its own data dir holds only its local files.
+  if (opts.sameStoreAs && !opts.sameStoreAs.postgres) throw new Error('sameStoreAs needs PostgreSQL');
+  const pg = opts.sameStoreAs ? opts.sameStoreAs.pgStore
+    : ON_POSTGRES ? await postgresStoreFor(dataDir) : null;
   // What `cfiam admin` needs to reach this server's store.
   const storeArgs = ['--data-dir', dataDir, ...(pg ? ['--store', pg.url] : [])];
   const argv = ['serve', '--listen', '127.0.0.1:0', '--threads', '2', ...storeArgs,
@@ -76,6 +83,7 @@ export async function startServer(opts = {}) {
     dataDir,
     storeArgs,
     postgres: pg ? { port: Number(pgPort), db: pg.db } : null,
+    pgStore: pg,
     proc,
     stderr: () => stderr,
     // Graceful stop; resolves to the exit status (0 expected, leaks make ASan fail it).
@@ -96,7 +104,7 @@ export async function startServer(opts = {}) {
     },
     cleanup() {
       rmSync(dataDir, { recursive: true, force: true });
-      if (pg) psql(pgPort, `DROP DATABASE IF EXISTS ${pg.db} WITH (FORCE)`);
+      if (pg && !opts.sameStoreAs) psql(pgPort, `DROP DATABASE IF EXISTS ${pg.db} WITH (FORCE)`);
     },
     // One API call. `path` is below /client/v4. Returns {status, headers, body}.
     async call(method, path, { body, token: tok, headers = {}, raw } = {}) {
