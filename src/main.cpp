@@ -29,11 +29,13 @@
 #include "obs/log.h"
 #include "obs/metrics.h"
 #include "obs/observer.h"
+#include "store/leases.h"
 #include "store/migrations.h"
 #include "store/sqlite/snapshot.h"
 #include "store/store.h"
 #include "store/store_url.h"
 #include "util/api_error.h"
+#include "util/node_id.h"
 #include "util/options.h"
 #include "util/periodic.h"
 #include "util/text.h"
@@ -86,6 +88,7 @@ struct ServeConfig {
   long long dns_timeout_ms = 0;
   long long verify_interval_ms = 0;
   long long verify_attempts = 0;
+  long long lease_time_ms = 0;
   std::string blocked_domains;  // comma-separated
   cfiam::audit::Age audit_retention;
   cfiam::audit::Age audit_prune_interval;
@@ -179,6 +182,13 @@ std::vector<cfiam::options::Option> ServeOptions(ServeConfig& c) {
        opt::Parsed(c.audit_prune_interval, cfiam::audit::ParseAge,
                    "an age like 90s, 12h, 30d, 18mo or 1y")},
 
+      {"--lease-time", "CFIAM_LEASE_TIME", "MS", "30000",
+       "milliseconds a node holds a background job (an SSO check, the\n"
+       "audit pruner, the change-log pruner) without renewing it; when\n"
+       "the node dies another takes the job over after this long\n"
+       "(docs/cluster.md)",
+       opt::Number(c.lease_time_ms, 100, kDay), "Cluster (several nodes on one PostgreSQL)"},
+
       {"--metrics-listen", "CFIAM_METRICS_LISTEN", "HOST:PORT", "",
        "serve GET /metrics (and /readyz) on this separate listener only\n"
        "(default: GET /metrics on the main listener, no credentials)",
@@ -265,6 +275,7 @@ cfiam::VerifierOptions VerifierConfig(const ServeConfig& cfg) {
   v.resolver.timeout = std::chrono::milliseconds(cfg.dns_timeout_ms);
   v.interval = std::chrono::milliseconds(cfg.verify_interval_ms);
   v.attempts = static_cast<int>(cfg.verify_attempts);
+  v.lease_time = std::chrono::milliseconds(cfg.lease_time_ms);
   return v;
 }
 
@@ -382,7 +393,12 @@ int Serve(int argc, char** argv) {
   options.tls_cert_file = cfg.tls_cert;
   options.tls_key_file = cfg.tls_key;
 
-  const cfiam::VerifierOptions verifier_options = VerifierConfig(cfg);
+  // This process's name among the nodes serving one store: the holder of the
+  // leases of the background jobs it runs (store/leases.h).
+  const std::string node_id = cfiam::DefaultNodeId();
+  const std::chrono::milliseconds lease_time(cfg.lease_time_ms);
+  cfiam::VerifierOptions verifier_options = VerifierConfig(cfg);
+  verifier_options.node_id = node_id;
   std::vector<std::string> blocked = ParseBlockedDomains(cfg.blocked_domains);
   cfiam::http::ServerOptions metrics_options;
   if (cfg.metrics_listen) {
@@ -470,7 +486,6 @@ int Serve(int argc, char** argv) {
   cfiam::DomainVerifier verifier(store, verifier_options);
   cfiam::api::Services services(store, directory, feed, catalog, verifier, std::move(blocked));
   feed.on_token_erased = [&services](const std::string& id) { services.last_used.Forget(id); };
-  services.sso_connectors.ResumePending();
   services.rate_limiter.Configure(cfg.rate_limit);
   cfiam::api::Dispatcher dispatcher(services);
   // Tests only: lets a request pause before its unit of work (see dispatcher.h).
@@ -537,19 +552,37 @@ int Serve(int argc, char** argv) {
   // authorization state through the change log too: poll it, and prune what
   // was applied long ago (a request's own change is applied before its
   // response, so this is only for the others).
-  cfiam::Periodic change_poller(std::chrono::milliseconds(200), [&feed] {
+  // Pruning is cluster work: once a second, under the "change-log-prune"
+  // lease, on the one node that holds it.
+  cfiam::store::Leases leases(store);
+  // Held for at least three passes, so a holder whose pass runs late keeps it.
+  cfiam::store::LeasedJob prune_job(leases, "change-log-prune", node_id,
+                                    std::max(lease_time, std::chrono::milliseconds(3000)));
+  int polls = 0;
+  cfiam::Periodic change_poller(std::chrono::milliseconds(200), [&] {
     try {
       feed.CatchUp();
-      feed.Prune(/*keep=*/10000, /*limit=*/1000);
+      if (++polls % 5 == 0 && prune_job.Hold()) {
+        // Up to 10 chunks a pass: keeps up with 10,000 changes a second.
+        for (int i = 0; i < 10 && feed.Prune(/*keep=*/10000, /*limit=*/1000) == 1000; ++i) {
+        }
+      }
     } catch (const std::exception& e) {
       log::Error("change log poll failed", {{"error", e.what()}});
     }
   });
   // Retention: each pass deletes in small chunks, one write transaction each,
   // so request writes interleave with it.
+  // Cluster work too: the node holding the "audit-retention" lease runs the
+  // passes and keeps it from pass to pass (for two intervals, at least the
+  // lease time); the others skip theirs.
   const cfiam::audit::Age retention = cfg.audit_retention;
-  cfiam::Periodic pruner(PruneInterval(cfg.audit_prune_interval), [&store, retention] {
+  const std::chrono::milliseconds prune_interval = PruneInterval(cfg.audit_prune_interval);
+  cfiam::store::LeasedJob retention_job(leases, "audit-retention", node_id,
+                                        std::max(lease_time, 2 * prune_interval));
+  cfiam::Periodic pruner(prune_interval, [&] {
     try {
+      if (!retention_job.Hold()) return;
       const std::int64_t n =
           cfiam::audit::PruneAuditLog(store, retention.Before(cfiam::NowMicros()));
       if (n > 0) log::Info("audit retention pass", {{"deleted", n}});
@@ -581,6 +614,10 @@ int Serve(int argc, char** argv) {
   }
   flusher.Stop();
   pruner.Stop();
+  change_poller.Stop();
+  // Another node takes these jobs up at its next pass, not a lease time later.
+  retention_job.Release();
+  prune_job.Release();
   services.last_used.Flush(store);
   verifier.Stop();
   log::Lifecycle("stopped");

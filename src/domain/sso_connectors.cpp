@@ -54,6 +54,7 @@ SsoConnector SsoConnectorService::Create(store::UnitOfWork& unit, const std::str
                               c.email_domain);
     }
     store_.InsertSsoConnector(tx, c);
+    if (begin_verification) verifier_.Claim(tx, c.id);
   }
   // The check starts once the connector is durable; it writes its outcome
   // in a transaction of its own.
@@ -100,6 +101,7 @@ void SsoConnectorService::Delete(store::UnitOfWork& unit, const std::string& acc
                                  const std::string& id) {
   store::Tx& tx = unit.tx();
   if (!store_.DeleteSsoConnector(tx, account_id, id)) throw Failure::NotFound("SSO connector");
+  verifier_.Unclaim(tx, id);
   unit.AfterCommit([this, id] { verifier_.Cancel(id); });
 }
 
@@ -115,13 +117,9 @@ void SsoConnectorService::BeginVerification(store::UnitOfWork& unit, const std::
     ++c.verification_generation;
     c.updated_on = NowMicros();
     store_.UpdateSsoConnector(tx, c);
+    verifier_.Claim(tx, c.id);
   }
   unit.AfterCommit([this, c] { verifier_.Start(TargetOf(c)); });
-}
-
-void SsoConnectorService::ResumePending() {
-  auto tx = store_.Read();
-  for (const SsoConnector& c : store_.ListPendingSsoConnectors(*tx)) verifier_.Start(TargetOf(c));
 }
 
 }  // namespace cfiam

@@ -48,11 +48,11 @@ class SsoConnectorService {
                       std::optional<bool> enabled, std::optional<bool> use_fedramp_language);
   // Throws 404 when absent.
   void Delete(store::UnitOfWork& unit, const std::string& account_id, const std::string& id);
-  // Sets "pending" and (re)starts the DNS check. Throws 404 when absent.
+  // Sets "pending" and (re)starts the DNS check, on this node (it takes the
+  // check's lease). Throws 404 when absent. Checks pending at start-up are
+  // resumed by the verifier's sweep.
   void BeginVerification(store::UnitOfWork& unit, const std::string& account_id,
                          const std::string& id);
-  // Restarts the checks that were pending when the server last stopped.
-  void ResumePending();
 
  private:
   static VerificationTarget TargetOf(const SsoConnector& c);

@@ -354,6 +354,16 @@ constexpr Migration kMigrations[] = {
          {"", R"(CREATE TRIGGER audit_log_order BEFORE INSERT ON audit_log
               FOR EACH ROW EXECUTE FUNCTION audit_log_order())"},
      }},
+    // Issue 12: background work once per cluster. A lease is a named job
+    // (e.g. "audit-retention", "sso:<connector id>") held by one node until
+    // `expires_at`, microseconds by the database's clock (store/leases.h).
+    {9,
+     {
+         R"(CREATE TABLE leases (
+              name TEXT PRIMARY KEY,
+              holder TEXT NOT NULL,
+              expires_at BIGINT NOT NULL))",
+     }},
     // Issue 11: when each token was last used moves to a narrow table of its
     // own. The 2-second flush rewrote one wide tokens row (policies JSON and
     // all) per used token, on the server's core; now it writes ~50-byte rows

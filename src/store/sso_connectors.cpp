@@ -1,3 +1,4 @@
+#include "store/leases.h"
 #include "store/store.h"
 
 namespace cfiam::store {
@@ -93,6 +94,23 @@ bool Store::SetSsoVerificationResult(Tx& tx, std::string_view id, std::int64_t g
 std::vector<SsoConnector> Store::ListPendingSsoConnectors(Tx& tx) {
   return ReadAll(tx.Query("SELECT " + std::string(kColumns) +
                           " FROM sso_connectors WHERE verification_status = 'pending'"));
+}
+
+std::vector<SsoConnector> Store::ListUnleasedPendingSsoConnectors(Tx& tx) {
+  return ReadAll(
+      tx.Query("SELECT " + std::string(kColumns) +
+               " FROM sso_connectors WHERE verification_status = 'pending' AND NOT EXISTS "
+               "(SELECT 1 FROM leases WHERE leases.name = 'sso:' || sso_connectors.id "
+               "AND leases.expires_at > " +
+               std::string(Leases::NowSql(dialect())) + ")"));
+}
+
+std::int64_t Store::DropOrphanSsoLeases(Tx& tx) {
+  return tx.Exec(
+      "DELETE FROM leases WHERE name LIKE 'sso:%' AND expires_at <= " +
+      std::string(Leases::NowSql(dialect())) +
+      " AND NOT EXISTS (SELECT 1 FROM sso_connectors WHERE 'sso:' || sso_connectors.id = "
+      "leases.name AND verification_status = 'pending')");
 }
 
 }  // namespace cfiam::store

@@ -289,6 +289,13 @@ class Store {
                                 std::string_view status, Micros now);
   // Connectors whose verification was in flight (status pending), e.g. at a restart.
   std::vector<SsoConnector> ListPendingSsoConnectors(Tx& tx);
+  // Pending connectors whose check no node holds: no live "sso:<id>" lease
+  // (store/leases.h), e.g. its holder died or it was never taken.
+  std::vector<SsoConnector> ListUnleasedPendingSsoConnectors(Tx& tx);
+  // Deletes the expired "sso:" leases of connectors no longer pending (a
+  // holder died after the connector was deleted, with its account, say);
+  // returns how many.
+  std::int64_t DropOrphanSsoLeases(Tx& tx);
 
   // Audit log.
   void InsertAuditEntry(Tx& tx, const AuditEntry& entry);
