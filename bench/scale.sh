@@ -103,21 +103,36 @@ run() {
   idle_stop=$(printf '%.2f' "$(echo "$t1 - $t0" | bc)")
   start
 
-  local out rps non2xx
+  local out rps non2xx cpu0 cpu1 requests cpu_us
+  # The server's CPU time (user + system, every thread: the last_used_on
+  # flush included) per verify: unlike req/s it hardly moves with the load
+  # other processes put on the machine.
+  cpu0=$(awk '{print $14 + $15}' "/proc/$PID/stat")
   out=$(SCALE_SECRETS="$DATA/secrets" "${WRK_PIN[@]}" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" \
     --latency -s bench/scale_verify.lua "$URL")
+  cpu1=$(awk '{print $14 + $15}' "/proc/$PID/stat")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  cpu_us=$(python3 -c "print(f'{($cpu1 - $cpu0) * 1e6 / $(getconf CLK_TCK) / $requests:.1f}')")
   non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
-  echo "  verify at $size: $rps req/s, p50 $(awk '$1=="50%" {print $2}' <<<"$out"), p99 $(awk '$1=="99%" {print $2}' <<<"$out"), non-2xx ${non2xx:-0}" >&2
+  echo "  verify at $size: $rps req/s, p50 $(awk '$1=="50%" {print $2}' <<<"$out"), p99 $(awk '$1=="99%" {print $2}' <<<"$out"), non-2xx ${non2xx:-0}, server CPU ${cpu_us} us/request" >&2
 
   # Create: one token at a time into a seeded account (it has room below the cap).
   local victim creates deletes
   mapfile -t seeded < <(cut -d' ' -f1 "$DATA/secrets" | sort -u | head -4)
   victim=${seeded[0]}
   creates=$(for i in $(seq 11); do
-    curl -fsS -o /dev/null -w '%{time_total}\n' -X POST "$URL/client/v4/accounts/$victim/tokens" \
+    curl -fsS -o "$DATA/created-$i.json" -w '%{time_total}\n' -X POST \
+      "$URL/client/v4/accounts/$victim/tokens" \
       -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
       -d "$(policy "$victim" "scale-create-$i")"
+  done | median)
+  # Issue 11's "creating or deleting one token": delete five of those.
+  local token_deletes
+  token_deletes=$(for i in $(seq 5); do
+    curl -fsS -o /dev/null -w '%{time_total}\n' -X DELETE \
+      "$URL/client/v4/accounts/$victim/tokens/$(field '["result"]["id"]' <"$DATA/created-$i.json")" \
+      -H "Authorization: Bearer $TOKEN"
   done | median)
   # Delete: whole seeded accounts, each with its ~450 tokens.
   deletes=$(for a in "${seeded[@]:1:3}"; do
@@ -128,18 +143,20 @@ run() {
   t0=$(now_s)
   stop
   t1=$(now_s)
-  RESULT=$(printf '%s %d %s %.2f %.2f %.2f %s %s' "$start_s" $((rss_kb / 1024)) "$rps" \
+  RESULT=$(printf '%s %d %s %.2f %.2f %.2f %s %s %s %.2f' "$start_s" $((rss_kb / 1024)) "$rps" \
     "$(echo "$creates * 1000" | bc)" "$(echo "$deletes * 1000" | bc)" "$(echo "$t1 - $t0" | bc)" \
-    "${non2xx:-0}" "$idle_stop")
+    "${non2xx:-0}" "$idle_stop" "$cpu_us" "$(echo "$token_deletes * 1000" | bc)")
   rm -rf "$DATA"
   DATA=""
 }
 
 run 1000
-read -r s1 m1 v1 c1 d1 x1 e1 i1 <<<"$RESULT"
-echo "tokens=1000 start_s=$s1 rss_mib=$m1 verify_rps=$v1 create_ms=$c1 delete_account_ms=$d1 shutdown_s=$x1 idle_shutdown_s=$i1 non2xx=$e1"
+read -r s1 m1 v1 c1 d1 x1 e1 i1 u1 k1 <<<"$RESULT"
+echo "tokens=1000 start_s=$s1 rss_mib=$m1 verify_rps=$v1 verify_cpu_us=$u1 create_ms=$c1 delete_token_ms=$k1 delete_account_ms=$d1 shutdown_s=$x1 idle_shutdown_s=$i1 non2xx=$e1"
 run "$N"
-read -r sN mN vN cN dN xN eN iN <<<"$RESULT"
-echo "tokens=$N start_s=$sN rss_mib=$mN verify_rps=$vN create_ms=$cN delete_account_ms=$dN shutdown_s=$xN idle_shutdown_s=$iN non2xx=$eN"
+read -r sN mN vN cN dN xN eN iN uN kN <<<"$RESULT"
+echo "tokens=$N start_s=$sN rss_mib=$mN verify_rps=$vN verify_cpu_us=$uN create_ms=$cN delete_token_ms=$kN delete_account_ms=$dN shutdown_s=$xN idle_shutdown_s=$iN non2xx=$eN"
+# The same ratio from CPU time per request (what req/s would give on an idle core).
+echo "verify_cpu_ratio=$(python3 -c "print(f'{$u1 / $uN:.2f}')")"
 ratio=$(python3 -c "print(f'{$vN / $v1:.2f}')")
 echo "tokens=$N start_s=$sN rss_mib=$mN verify_ratio=$ratio create_ms=$cN delete_account_ms=$dN"

@@ -49,9 +49,9 @@ with open(sample_path, "w") as out:
         if len(batch) == 50_000 or i == n - 1:
             con.executemany(
                 "INSERT INTO tokens (id, owner_kind, user_id, account_id, name, secret_digest, "
-                "status, not_before, expires_on, issued_on, modified_on, last_used_on, "
+                "status, not_before, expires_on, issued_on, modified_on, "
                 "policies_json, condition_json) VALUES (?, 'account', NULL, ?, ?, ?, 'active', "
-                "NULL, NULL, ?, ?, NULL, ?, ?)", batch)
+                "NULL, NULL, ?, ?, ?, ?)", batch)
             batch = []
 con.commit()
 con.close()

@@ -572,8 +572,8 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
       change.principal = &principal;
       // Before the handler: a change may delete or rename the token itself.
       if (principal.token) {
-        if (auto t = services_.store.GetToken(unit.tx(), principal.token.id().view())) {
-          change.actor_token_name = std::move(t->name);
+        if (auto name = services_.store.GetTokenName(unit.tx(), principal.token.id().view())) {
+          change.actor_token_name = std::move(*name);
         }
       }
       for (const auto& [name, value] : routed.match.params) {

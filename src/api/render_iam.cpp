@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 #include <cctype>
+#include <mutex>
+#include <unordered_map>
 
 #include "api/input.h"
 #include "api/render_role.h"
@@ -41,11 +43,24 @@ json::object RenderResourceGroup(const ResourceGroup& g) {
           {"meta", json::object{{"key", "editable"}, {"value", "true"}}}};
 }
 
-const json::object& RenderMemo::Role(const auth::Role& role) {
-  auto it = roles_.find(&role);
-  if (it == roles_.end()) it = roles_.emplace(&role, RenderRole(role)).first;
+namespace {
+
+// A role is the catalog's, built in and the same in every Catalog instance:
+// its rendering depends only on its id, so it is built once per process
+// (a member create rendered its role, ~20,000 instructions, every time).
+// Entries are never changed or removed once made, so a reference stays valid.
+const json::object& RenderedRole(const auth::Role& role) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, json::object> rendered;
+  std::lock_guard lock(mu);
+  auto it = rendered.find(role.id);
+  if (it == rendered.end()) it = rendered.emplace(role.id, RenderRole(role)).first;
   return it->second;
 }
+
+}  // namespace
+
+const json::object& RenderMemo::Role(const auth::Role& role) { return RenderedRole(role); }
 
 const json::object& RenderMemo::PermissionGroup(const auth::Role& role) {
   auto it = permission_groups_.find(&role);

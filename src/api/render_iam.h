@@ -27,7 +27,8 @@ boost::json::object RenderResourceGroup(const ResourceGroup& group);
 
 // The parts many rows of one page share (a role, a permission group, a
 // resource group), rendered once per page and copied into each row. Scoped to
-// one reply: resource groups may change between requests.
+// one reply: resource groups may change between requests. (Roles, built in,
+// are rendered once per process.)
 class RenderMemo {
  public:
   const boost::json::object& Role(const auth::Role& role);
@@ -35,7 +36,6 @@ class RenderMemo {
   const boost::json::object& ResourceGroup(const cfiam::ResourceGroup& group);
 
  private:
-  std::unordered_map<const auth::Role*, boost::json::object> roles_;
   std::unordered_map<const auth::Role*, boost::json::object> permission_groups_;
   std::unordered_map<std::string, boost::json::object> resource_groups_;
 };

@@ -79,7 +79,9 @@ void DescribeActor(const auth::Principal& p, std::string_view token_name, AuditE
   }
 }
 
-std::string Serialized(const json::value& v) { return json::serialize(Redacted(v)); }
+std::string Serialized(const json::value& v) {
+  return HasSecretField(v) ? json::serialize(Redacted(v)) : json::serialize(v);
+}
 
 }  // namespace
 

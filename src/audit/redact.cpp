@@ -40,4 +40,17 @@ json::value Redacted(const json::value& v) {
   return v;
 }
 
+bool HasSecretField(const json::value& v) {
+  if (const auto* obj = v.if_object()) {
+    for (const auto& [k, item] : *obj) {
+      if (IsSecretField(k) || HasSecretField(item)) return true;
+    }
+  } else if (const auto* arr = v.if_array()) {
+    for (const auto& item : *arr) {
+      if (HasSecretField(item)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace cfiam::audit

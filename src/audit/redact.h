@@ -14,4 +14,9 @@ inline constexpr std::string_view kRedacted = "[REDACTED]";
 // kRedacted instead, at any depth.
 boost::json::value Redacted(const boost::json::value& v);
 
+// Whether any object member of `v`, at any depth, is one Redacted() would
+// replace. Most bodies have none: they are then serialized as they are,
+// without the copy (which was a tenth of a member create's instructions).
+bool HasSecretField(const boost::json::value& v);
+
 }  // namespace cfiam::audit

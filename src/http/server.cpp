@@ -8,6 +8,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <array>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
@@ -19,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "http/response_head.h"
 #include "obs/log.h"
 #include "util/error_envelope.h"
 #include "util/hex.h"
@@ -333,44 +335,35 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     });
   }
 
+  // What one response keeps alive until its write completes.
+  struct Outgoing {
+    std::string head;
+    std::string body;
+    bool keep_alive;
+  };
+
   void Write(Response res, std::string ray, bool counted) {
-    auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(
-        static_cast<bhttp::status>(res.status), version_ ? version_ : 11);
-    msg->set(bhttp::field::content_type, "application/json");
-    msg->set(bhttp::field::server, "cfiam");
-    // insert, not set: these names are unique here, and set() first searches
-    // the fields to erase an earlier one (a cost on every request). Only a
-    // handler's own Content-Type (e.g. /metrics) replaces the default.
-    msg->insert("cf-ray", ray);
-    for (auto& [name, value] : res.headers) {
-      if (beast::iequals(name, "Content-Type")) {
-        msg->set(bhttp::field::content_type, value);
-      } else {
-        msg->insert(name, value);
-      }
-    }
-    msg->body() = std::move(res.body);
-    msg->keep_alive(keep_alive_ && !srv_.stopping.load());
-    msg->prepare_payload();
-    if (head_) {
-      // HEAD: the length the GET would have, and no body, or the body would
-      // be read as the start of the next response on this connection.
-      const auto length = msg->body().size();
-      msg->body().clear();
-      msg->content_length(length);
-    }
+    auto out = std::make_shared<Outgoing>();
+    out->keep_alive = keep_alive_ && !srv_.stopping.load();
+    const std::size_t length = res.body.size();
+    // HEAD: the length the GET would have, and no body, or the body would be
+    // read as the start of the next response on this connection.
+    if (!head_) out->body = std::move(res.body);
+    out->head = ResponseHead(res, version_ ? version_ : 11, out->keep_alive, length, ray);
     // A deadline on writes too: a client that never reads cannot hold us.
     Tcp().expires_after(srv_.opt.request_timeout);
-    bhttp::async_write(
-        stream_, *msg,
-        [self = this->shared_from_this(), msg, counted](beast::error_code ec, std::size_t) {
-          if (counted) self->srv_.in_flight.fetch_sub(1);
-          self->ReleaseBody();
-          if (ec) return self->CloseSocket();
-          if (!msg->keep_alive()) return self->Close();
-          self->head_ = false;
-          self->WaitForRequest();
-        });
+    const std::array<net::const_buffer, 2> buffers{net::buffer(out->head),
+                                                   net::buffer(out->body)};
+    net::async_write(stream_, buffers,
+                     [self = this->shared_from_this(), out, counted](beast::error_code ec,
+                                                                     std::size_t) {
+                       if (counted) self->srv_.in_flight.fetch_sub(1);
+                       self->ReleaseBody();
+                       if (ec) return self->CloseSocket();
+                       if (!out->keep_alive) return self->Close();
+                       self->head_ = false;
+                       self->WaitForRequest();
+                     });
   }
 
   void ReleaseBody() {

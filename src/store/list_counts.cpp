@@ -28,8 +28,12 @@ void DropCounts(Tx& tx, std::string_view owner_id) {
 }
 
 void CountMember(Tx& tx, std::string_view account_id, std::string_view status, std::int64_t delta) {
-  AddCount(tx, account_id, "members", delta);
-  AddCount(tx, account_id, "members:" + std::string(status), delta);
+  // Both lists in one statement (every member insert and delete pays it).
+  const std::string owner(account_id);
+  tx.Exec(
+      "INSERT INTO list_counts (owner_id, list, n) VALUES (?, 'members', ?), (?, ?, ?) "
+      "ON CONFLICT (owner_id, list) DO UPDATE SET n = list_counts.n + excluded.n",
+      {owner, delta, owner, "members:" + std::string(status), delta});
 }
 
 }  // namespace cfiam::store

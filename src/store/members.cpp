@@ -64,6 +64,12 @@ std::optional<Member> OneMember(Tx& tx, std::vector<Row> rows) {
   return m;
 }
 
+void InsertRoles(Tx& tx, const Member& m) {
+  for (const std::string& role : m.role_ids) {
+    tx.Exec("INSERT INTO member_roles (member_id, role_id) VALUES (?, ?)", {m.id, role});
+  }
+}
+
 void WriteRoles(Tx& tx, const Member& m) {
   tx.Exec("DELETE FROM member_roles WHERE member_id = ?", {m.id});
   for (const std::string& role : m.role_ids) {
@@ -83,7 +89,7 @@ void Store::InsertMember(Tx& tx, const Member& m) {
       "(SELECT last_name FROM users WHERE id = ?))",
       {m.id, m.account_id, m.user_id, m.status, m.created_on, m.user_id, m.user_id, m.user_id});
   CountMember(tx, m.account_id, m.status, 1);
-  WriteRoles(tx, m);
+  InsertRoles(tx, m);  // a new member has none to replace
   if (!m.policies.empty()) ReplacePolicies(tx, PolicyOwner::kMember, m.id, m.policies);
   LogChange(tx, ChangeKind::kMember, m.id, m.account_id, m.user_id);
 }

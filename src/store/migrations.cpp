@@ -387,6 +387,21 @@ constexpr Migration kMigrations[] = {
                 RETURN NEW;
               END $f$)"},
      }},
+    // Issue 11: when each token was last used moves to a narrow table of its
+    // own. The 2-second flush rewrote one wide tokens row (policies JSON and
+    // all) per used token, on the server's core; now it writes ~50-byte rows
+    // clustered by token id, and only for tokens ever used. tokens.last_used_on
+    // stays, neither read nor written from here on: dropping it would make
+    // SQLite rewrite every token row while upgrading (a million-row rewrite at
+    // start-up).
+    {11,
+     {
+         R"(CREATE TABLE token_last_used (
+              token_id TEXT PRIMARY KEY REFERENCES tokens(id) ON DELETE CASCADE,
+              last_used_on BIGINT NOT NULL) WITHOUT ROWID)",
+         "INSERT INTO token_last_used (token_id, last_used_on) "
+         "SELECT id, last_used_on FROM tokens WHERE last_used_on IS NOT NULL",
+     }},
 };
 
 }  // namespace

@@ -249,6 +249,8 @@ class Store {
   // bootstrap-made user token ("bootstrap", no policies) but `keep_id`.
   void DeleteUnrecordedBootstrapTokens(Tx& tx, std::string_view keep_id);
   std::optional<Token> GetToken(Tx& tx, std::string_view id);
+  // Just the name (the audit's actor_token_name on every change by a token).
+  std::optional<std::string> GetTokenName(Tx& tx, std::string_view id);
   void UpdateToken(Tx& tx, const Token& token);
   // Account-owned tokens of one account, by issue time (then id).
   Page<Token> ListAccountTokens(Tx& tx, std::string_view account_id, bool descending,

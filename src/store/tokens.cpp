@@ -8,9 +8,18 @@
 namespace cfiam::store {
 namespace {
 
+// Written by InsertToken; last_used_on lives in token_last_used (migration 11;
+// the tokens column of that name is no longer used).
+constexpr std::string_view kInsertColumns =
+    "id, owner_kind, user_id, account_id, name, secret_digest, status, not_before, expires_on, "
+    "issued_on, modified_on, policies_json, condition_json";
+// Read by ReadToken, in its order. A correlated subquery rather than a join:
+// the list queries' seek clauses name tokens' columns unqualified.
 constexpr std::string_view kTokenColumns =
     "id, owner_kind, user_id, account_id, name, secret_digest, status, not_before, expires_on, "
-    "issued_on, modified_on, last_used_on, policies_json, condition_json";
+    "issued_on, modified_on, "
+    "(SELECT u.last_used_on FROM token_last_used u WHERE u.token_id = tokens.id), "
+    "policies_json, condition_json";
 
 std::optional<Micros> OptTime(const Row& r, size_t i) {
   if (r.IsNull(i)) return std::nullopt;
@@ -62,11 +71,15 @@ void UncountTokens(Tx& tx, const std::string& where, const Params& params) {
 }  // namespace
 
 void Store::InsertToken(Tx& tx, const Token& t) {
-  tx.Exec("INSERT INTO tokens (" + std::string(kTokenColumns) +
-              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  tx.Exec("INSERT INTO tokens (" + std::string(kInsertColumns) +
+              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           {t.id, t.owner_kind, OrNull(t.user_id), OrNull(t.account_id), t.name, t.secret_digest,
            t.status, OptTime(t.not_before), OptTime(t.expires_on), t.issued_on, t.modified_on,
-           OptTime(t.last_used_on), t.policies_json, t.condition_json});
+           t.policies_json, t.condition_json});
+  if (t.last_used_on) {
+    tx.Exec("INSERT INTO token_last_used (token_id, last_used_on) VALUES (?, ?)",
+            {t.id, *t.last_used_on});
+  }
   const auto [owner, list] = CountedAs(t.owner_kind, t.account_id, t.user_id);
   AddCount(tx, owner, list, 1);
   LogChange(tx, ChangeKind::kToken, t.id, t.account_id, t.user_id);
@@ -104,6 +117,12 @@ std::optional<Token> Store::GetToken(Tx& tx, std::string_view id) {
                        {std::string(id)});
   if (rows.empty()) return std::nullopt;
   return ReadToken(rows.front());
+}
+
+std::optional<std::string> Store::GetTokenName(Tx& tx, std::string_view id) {
+  auto rows = tx.Query("SELECT name FROM tokens WHERE id = ?", {std::string(id)});
+  if (rows.empty()) return std::nullopt;
+  return rows.front().Str(0);
 }
 
 void Store::UpdateToken(Tx& tx, const Token& t) {
@@ -161,9 +180,11 @@ std::int64_t Store::CountAccountTokens(Tx& tx, std::string_view account_id) {
 
 void Store::SetTokensLastUsed(Tx& tx, const std::vector<std::pair<std::string, Micros>>& uses) {
   // Set-based: a flush of N uses is N / kLastUsedChunk statements, not N.
-  // UPDATE ... FROM (SQLite >= 3.33 and PostgreSQL alike) joins each row of
-  // v to its token by primary key; correlated subqueries over v instead
-  // scanned all of v twice per token (a 60,000-use flush took 2 s).
+  // An upsert into the narrow token_last_used (a few pages per chunk) rather
+  // than an UPDATE of the wide tokens rows (a page per use). The join drops
+  // tokens deleted since their use (the foreign key would refuse them); the
+  // guard keeps a later time already stored (another node's, or a restart's).
+  // SQLite needs the WHERE to parse ON CONFLICT after a join.
   for (std::size_t start = 0; start < uses.size(); start += kLastUsedChunk) {
     const std::size_t n = std::min(kLastUsedChunk, uses.size() - start);
     std::string sql = "WITH v(id, t) AS (VALUES ";
@@ -176,8 +197,10 @@ void Store::SetTokensLastUsed(Tx& tx, const std::vector<std::pair<std::string, M
       params.emplace_back(uses[start + i].second);
     }
     sql +=
-        ") UPDATE tokens SET last_used_on = v.t FROM v WHERE tokens.id = v.id AND "
-        "(tokens.last_used_on IS NULL OR tokens.last_used_on < v.t)";
+        ") INSERT INTO token_last_used (token_id, last_used_on) "
+        "SELECT v.id, v.t FROM v JOIN tokens ON tokens.id = v.id WHERE true "
+        "ON CONFLICT (token_id) DO UPDATE SET last_used_on = excluded.last_used_on "
+        "WHERE token_last_used.last_used_on < excluded.last_used_on";
     tx.Exec(sql, params);
   }
 }

@@ -96,6 +96,22 @@ TEST(AuditRedact, ReplacesSecretFieldsAtAnyDepth) {
   EXPECT_NE(out.find("\"id\":\"t1\""), std::string::npos);
 }
 
+// The fast path (no copy) must see every secret Redacted() replaces.
+TEST(AuditRedact, HasSecretFieldFindsEverySecretAtAnyDepth) {
+  EXPECT_FALSE(HasSecretField(json::parse(
+      R"({"id":"m1","roles":[{"name":"Admin","permissions":{"dns":{"read":true}}}],"v":[1,"x"]})")));
+  EXPECT_FALSE(HasSecretField(json::parse(R"(["value","secret",{"keys":1,"tokens":[]}])")));
+  for (const char* body :
+       {R"({"value":"s"})", R"({"a":[{"b":{"secret":1}}]})", R"([[{"api_key":null}]])",
+        R"({"x":{"client_secret":"c"}})", R"({"private_key":{}})", R"({"password":"p"})",
+        R"({"key":"k"})", R"({"token":"t"})"}) {
+    SCOPED_TRACE(body);
+    const json::value v = json::parse(body);
+    EXPECT_TRUE(HasSecretField(v));
+    EXPECT_NE(json::serialize(Redacted(v)), json::serialize(v));
+  }
+}
+
 auth::Principal AccountTokenPrincipal() {
   auto t = std::make_shared<Token>();
   t->id = "tok1";

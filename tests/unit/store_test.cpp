@@ -181,6 +181,75 @@ TEST_F(StoreTest, LastUsedFlushIsSetBasedAndKeepsTheLatest) {
   }
 }
 
+// Migration 11 moves stored last uses out of the wide tokens table into
+// token_last_used; the rows go with their token (and with its account).
+TEST_F(StoreTest, LastUsedMovesToItsOwnTableAndGoesWithTheToken) {
+  Account a = MakeAccount("Moved");
+  auto make = [&](std::string_view name) {
+    Token t;
+    t.id = NewId();
+    t.owner_kind = "account";
+    t.account_id = a.id;
+    t.name = std::string(name);
+    t.secret_digest = RandomHex(32);
+    t.issued_on = t.modified_on = 1;
+    return t;
+  };
+  const Token used = make("used"), unused = make("unused"), doomed = make("doomed");
+  {
+    // A store from before migration 11: last uses only on tokens.
+    auto db = OpenSqlite(path_);
+    auto tx = db->Begin(true);
+    tx->Exec("DROP TABLE token_last_used");
+    tx->Exec("DELETE FROM schema_migrations WHERE version = 11");
+    for (const Token* t : {&used, &unused, &doomed}) {
+      tx->Exec(
+          "INSERT INTO tokens (id, owner_kind, account_id, name, secret_digest, status, "
+          "issued_on, modified_on, last_used_on, policies_json, condition_json) "
+          "VALUES (?, 'account', ?, ?, ?, 'active', 1, 1, ?, '[]', '{}')",
+          {t->id, a.id, t->name, t->secret_digest,
+           t == &unused ? Value(nullptr) : Value(std::int64_t{7000})});
+    }
+    tx->Commit();
+    EXPECT_EQ(ApplyMigrations(*db), version_);
+    // The old column is no longer read: a value left there does not show.
+    auto stale = db->Begin(true);
+    stale->Exec("UPDATE tokens SET last_used_on = 99999 WHERE id = ?", {unused.id});
+    stale->Commit();
+  }
+  store_ = std::make_unique<Store>(OpenSqlite(path_));
+  {
+    auto tx = store_->Read();
+    EXPECT_EQ(store_->GetToken(*tx, used.id)->last_used_on, 7000);
+    EXPECT_EQ(store_->GetToken(*tx, unused.id)->last_used_on, std::nullopt);
+    EXPECT_EQ(store_->ListAccountTokens(*tx, a.id, false, 10, 0).items.size(), 3u);
+    EXPECT_EQ(store_->GetTokenName(*tx, used.id), "used");
+    EXPECT_EQ(store_->GetTokenName(*tx, NewId()), std::nullopt);
+  }
+  {
+    auto tx = store_->Write();
+    store_->SetTokensLastUsed(*tx, {{used.id, 6000}, {unused.id, 8000}, {doomed.id, 9000}});
+    ASSERT_TRUE(store_->DeleteToken(*tx, doomed.id));
+    tx->Commit();
+  }
+  auto count = [&] {
+    auto tx = store_->Read();
+    return tx->Query("SELECT COUNT(*) FROM token_last_used").front().Int(0);
+  };
+  {
+    auto tx = store_->Read();
+    EXPECT_EQ(store_->GetToken(*tx, used.id)->last_used_on, 7000);  // the later one stays
+    EXPECT_EQ(store_->GetToken(*tx, unused.id)->last_used_on, 8000);
+  }
+  EXPECT_EQ(count(), 2);
+  {
+    auto tx = store_->Write();
+    ASSERT_TRUE(store_->DeleteAccount(*tx, a.id));
+    tx->Commit();
+  }
+  EXPECT_EQ(count(), 0);
+}
+
 TEST_F(StoreTest, ConcurrentWritersSerialize) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {

@@ -49,6 +49,26 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
+  // A statement without parameters or rows (transaction control), prepared
+  // once per connection: sqlite3_exec parsed BEGIN, SAVEPOINT, RELEASE and
+  // COMMIT again for every transaction. Returns SQLITE_OK or the error code.
+  int Control(std::string_view sql) noexcept {
+    try {
+      sqlite3_stmt* stmt = Prepare(sql, {});
+      const int rc = sqlite3_step(stmt);
+      sqlite3_reset(stmt);
+      return rc == SQLITE_DONE ? SQLITE_OK : rc;
+    } catch (...) {
+      return SQLITE_ERROR;
+    }
+  }
+  // Control() that throws on failure.
+  void RunControl(std::string_view sql) {
+    if (Control(sql) != SQLITE_OK) {
+      throw DbError(DbError::Kind::kOther, std::string(sql) + ": " + sqlite3_errmsg(db_));
+    }
+  }
+
   void Run(const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
@@ -61,7 +81,7 @@ class Connection {
   // Prepares (or reuses) `sql` and binds `params`. The statement stays owned by
   // the cache; the caller resets it when done.
   sqlite3_stmt* Prepare(std::string_view sql, const Params& params) {
-    auto it = cache_.find(std::string(sql));
+    auto it = cache_.find(sql);  // no copy of the text per statement
     sqlite3_stmt* stmt = nullptr;
     if (it == cache_.end()) {
       const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
@@ -72,7 +92,11 @@ class Connection {
       stmt = it->second;
     }
     sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
+    // Every parameter is bound again below; clearing first only costs (a
+    // statement run with fewer parameters than it has gets NULLs, as before).
+    if (static_cast<size_t>(sqlite3_bind_parameter_count(stmt)) != params.size()) {
+      sqlite3_clear_bindings(stmt);
+    }
     for (size_t i = 0; i < params.size(); ++i) {
       const int idx = static_cast<int>(i + 1);
       int rc = SQLITE_OK;
@@ -92,7 +116,11 @@ class Connection {
 
  private:
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, Hash, std::equal_to<>> cache_;
 };
 
 std::int64_t RunExec(Connection& conn, std::string_view sql, const Params& params) {
@@ -185,7 +213,7 @@ class SqliteReadTx : public Tx {
     RunQueryEach(*conn_, sql, params, fn);
   }
   void Commit() override {
-    conn_->Run("COMMIT");
+    conn_->RunControl("COMMIT");
     committed_ = true;
   }
 
@@ -282,7 +310,7 @@ class SqliteDb : public Db {
     waiting_.fetch_sub(1, std::memory_order_relaxed);
     if (!batch_open_) {
       try {
-        writer_->Run("BEGIN IMMEDIATE");
+        writer_->RunControl("BEGIN IMMEDIATE");
       } catch (...) {
         lock.unlock();
         throw;
@@ -292,7 +320,7 @@ class SqliteDb : public Db {
       ++batch_no_;
     }
     try {
-      writer_->Run("SAVEPOINT logical");
+      writer_->RunControl("SAVEPOINT logical");
     } catch (...) {
       EndLogical(lock, /*committed=*/false);
       throw;
@@ -314,10 +342,10 @@ class SqliteDb : public Db {
     } else if (batch_open_ &&
                (waiting_.load(std::memory_order_relaxed) == 0 || batch_size_ >= kMaxBatch)) {
       const auto started = std::chrono::steady_clock::now();
-      if (sqlite3_exec(writer_->raw(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      if (writer_->Control("COMMIT") != SQLITE_OK) {
         error = std::string("commit: ") + sqlite3_errmsg(writer_->raw());
         if (!sqlite3_get_autocommit(writer_->raw())) {
-          sqlite3_exec(writer_->raw(), "ROLLBACK", nullptr, nullptr, nullptr);
+          writer_->Control("ROLLBACK");
         }
       } else {
         obs::metrics::ObserveCommit(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -373,7 +401,7 @@ class SqliteDb : public Db {
 SqliteReadTx::SqliteReadTx(SqliteDb& owner, std::unique_ptr<Connection> conn)
     : owner_(owner), conn_(std::move(conn)) {
   try {
-    conn_->Run("BEGIN");
+    conn_->RunControl("BEGIN");
   } catch (...) {
     owner_.Release(std::move(conn_));
     throw;
@@ -383,8 +411,7 @@ SqliteReadTx::SqliteReadTx(SqliteDb& owner, std::unique_ptr<Connection> conn)
 SqliteReadTx::~SqliteReadTx() {
   if (!committed_) {
     // Rollback cannot meaningfully fail here; a connection in a bad state is dropped.
-    if (sqlite3_exec(conn_->raw(), "ROLLBACK", nullptr, nullptr, nullptr) != SQLITE_OK &&
-        !sqlite3_get_autocommit(conn_->raw())) {
+    if (conn_->Control("ROLLBACK") != SQLITE_OK && !sqlite3_get_autocommit(conn_->raw())) {
       return;
     }
   }
@@ -409,7 +436,7 @@ void SqliteWriteTx::QueryEach(std::string_view sql, const Params& params, const 
 
 void SqliteWriteTx::Commit() {
   sqlite3* raw = owner_.writer_->raw();
-  if (sqlite3_exec(raw, "RELEASE logical", nullptr, nullptr, nullptr) != SQLITE_OK) {
+  if (owner_.writer_->Control("RELEASE logical") != SQLITE_OK) {
     Fail(raw, sqlite3_errcode(raw), "release");  // the destructor rolls back
   }
   done_ = true;
@@ -423,8 +450,8 @@ SqliteWriteTx::~SqliteWriteTx() {
   sqlite3* raw = owner_.writer_->raw();
   // Undo this transaction only; earlier ones in the batch stay.
   if (!sqlite3_get_autocommit(raw)) {
-    sqlite3_exec(raw, "ROLLBACK TO logical", nullptr, nullptr, nullptr);
-    sqlite3_exec(raw, "RELEASE logical", nullptr, nullptr, nullptr);
+    owner_.writer_->Control("ROLLBACK TO logical");
+    owner_.writer_->Control("RELEASE logical");
   }
   owner_.EndLogical(lock_, /*committed=*/false);
 }
