@@ -564,7 +564,13 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
   std::exception_ptr failure;
   {
     // Begin: the unit holds the store's writer until it commits or rolls back.
-    store::UnitOfWork unit(services_.store);
+    // Changes of one account take turns (PostgreSQL: across nodes) rather
+    // than conflict and retry.
+    std::string_view account_key;
+    for (const auto& [name, value] : routed.match.params) {
+      if (name == "account_id") account_key = value;
+    }
+    store::UnitOfWork unit(services_.store, account_key);
     try {
       // Authenticate again, against the state committed when the unit began:
       // a revocation acknowledged meanwhile holds for this change.

@@ -92,6 +92,16 @@ class Db {
   // SERIALIZABLE and throws DbError kRetry (from any statement or Commit) when
   // one must be run again.
   virtual std::unique_ptr<Tx> Begin(bool write) = 0;
+  // A write transaction that first waits for every other write transaction
+  // begun with the same `key` (an account id) to end, on every node, so the
+  // two never conflict: on PostgreSQL concurrent changes of one account
+  // would otherwise update the same rows (its kept counts) under
+  // SERIALIZABLE, and all but one fail and run again, over and over. An empty
+  // key (and SQLite, whose writer is already one at a time) is Begin(true).
+  virtual std::unique_ptr<Tx> BeginWrite(std::string_view key) {
+    (void)key;
+    return Begin(true);
+  }
   virtual Dialect dialect() const = 0;
   // Readiness: returns once the store answers a trivial read and would grant
   // its write lock (nothing is written); throws DbError saying why not. Waits

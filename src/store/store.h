@@ -141,6 +141,8 @@ class Store {
   // receive it as a parameter and never begin or commit one themselves.
   std::unique_ptr<Tx> Read() { return db_->Begin(false); }
   std::unique_ptr<Tx> Write() { return db_->Begin(true); }
+  // A write serialized with the others of the same account (Db::BeginWrite).
+  std::unique_ptr<Tx> Write(std::string_view account_id) { return db_->BeginWrite(account_id); }
   // Runs `write(tx)` in a write transaction of its own and commits it, again
   // (up to 8 times) when it lost a serialization conflict (DbError kRetry;
   // PostgreSQL): for background writers, which have no request to retry.

@@ -4,7 +4,7 @@
 
 namespace cfiam::store {
 
-UnitOfWork::UnitOfWork(Store& store) : tx_(store.Write()) {}
+UnitOfWork::UnitOfWork(Store& store, std::string_view account_id) : tx_(store.Write(account_id)) {}
 
 void UnitOfWork::Commit() {
   tx_->Commit();

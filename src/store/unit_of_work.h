@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "store/db.h"
@@ -20,8 +21,10 @@ class Store;
 
 class UnitOfWork {
  public:
-  // Begins the write transaction (which holds the store's writer).
-  explicit UnitOfWork(Store& store);
+  // Begins the write transaction (which holds the store's writer). With an
+  // account id, the change waits for the account's other changes (on every
+  // node) instead of racing them (Db::BeginWrite).
+  explicit UnitOfWork(Store& store, std::string_view account_id = {});
   // Rolls back unless committed; hooks of an uncommitted unit never run.
   ~UnitOfWork() = default;
   UnitOfWork(const UnitOfWork&) = delete;

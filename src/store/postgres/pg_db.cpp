@@ -129,6 +129,12 @@ class Connection {
 
   // Best effort: a connection it fails on is closed on release.
   void Rollback() { PQclear(PQexec(conn_, "ROLLBACK")); }
+  // Closes the connection now: ok() is false from here on, so the pool drops
+  // it (e.g. it may still hold a session lock it could not give back).
+  void Close() {
+    PQfinish(conn_);
+    conn_ = nullptr;
+  }
 
   // Runs `sql` (prepared once per connection) with `params`.
   Result Execute(std::string_view sql, const Params& params) {
@@ -213,6 +219,7 @@ class PgDb : public Db {
   }
 
   std::unique_ptr<Tx> Begin(bool write) override;
+  std::unique_ptr<Tx> BeginWrite(std::string_view key) override;
   Dialect dialect() const override { return Dialect::kPostgres; }
 
   // On a connection of its own with a 1 s statement timeout: a read, and
@@ -299,9 +306,18 @@ class PgDb : public Db {
   std::unique_ptr<Connection> probe_;  // guarded by probe_mu_
 };
 
+// The lock a keyed write transaction takes (Db::BeginWrite): a session-level
+// advisory lock on (this constant, hashtext(key)), taken before BEGIN. Before,
+// not inside: a SERIALIZABLE transaction's snapshot is taken at its first
+// statement, so a lock taken inside would date the snapshot from before the
+// wait, and the rows the previous holder changed would still conflict. The
+// two-key form never collides with the one-key locks of migrations and the
+// change log. Two accounts whose keys hash alike merely take turns.
+constexpr std::string_view kAccountLockSql = "SELECT pg_advisory_lock(1667656033, hashtext(?))";
+
 class PgTx : public Tx {
  public:
-  PgTx(PgDb& db, bool write) : db_(db) {
+  PgTx(PgDb& db, bool write, std::string_view key = {}) : db_(db) {
     const char* begin =
         write ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL REPEATABLE READ";
     // An idle connection may have been closed by the server meanwhile (a
@@ -310,10 +326,15 @@ class PgTx : public Tx {
     for (int attempt = 0;; ++attempt) {
       conn_ = db_.Acquire();
       try {
+        if (!key.empty()) {
+          conn_->Execute(kAccountLockSql, {std::string(key)});
+          locked_ = true;
+        }
         conn_->Run(begin);
         return;
       } catch (const DbError&) {
         const bool stale = !conn_->ok();
+        Unlock();
         db_.Release(std::move(conn_));
         if (!stale || attempt > 0) throw;
         db_.DropIdle();  // what closed this one most likely closed them all
@@ -325,6 +346,7 @@ class PgTx : public Tx {
     if (!committed_ && conn_->ok() && conn_->status() != PQTRANS_IDLE) {
       conn_->Rollback();
     }
+    Unlock();
     db_.Release(std::move(conn_));
   }
 
@@ -345,6 +367,7 @@ class PgTx : public Tx {
     const auto started = std::chrono::steady_clock::now();
     conn_->Run("COMMIT");
     committed_ = true;
+    Unlock();  // the account's next change may begin while hooks run
     obs::metrics::ObserveCommit(std::chrono::duration_cast<std::chrono::microseconds>(
                                     std::chrono::steady_clock::now() - started)
                                     .count(),
@@ -352,12 +375,31 @@ class PgTx : public Tx {
   }
 
  private:
+  // Gives the account lock back, if held. A connection that cannot is
+  // closed, which releases it (a pooled connection must never keep it).
+  void Unlock() {
+    if (!locked_) return;
+    locked_ = false;
+    if (!conn_->ok()) return;  // a lost session holds no locks
+    try {
+      if (conn_->status() != PQTRANS_IDLE) conn_->Rollback();
+      conn_->Run("SELECT pg_advisory_unlock_all()");
+    } catch (const DbError&) {
+      conn_->Close();
+    }
+  }
+
   PgDb& db_;
   std::unique_ptr<Connection> conn_;
   bool committed_ = false;
+  bool locked_ = false;
 };
 
 std::unique_ptr<Tx> PgDb::Begin(bool write) { return std::make_unique<PgTx>(*this, write); }
+
+std::unique_ptr<Tx> PgDb::BeginWrite(std::string_view key) {
+  return std::make_unique<PgTx>(*this, true, key);
+}
 
 }  // namespace
 
