@@ -5,24 +5,13 @@
 // scripts/cluster.sh starts the same by hand.
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newToken, startServer } from './harness.mjs';
-import { psql, startPostgres } from './postgres.mjs';
+import { freePort, psql, startPostgres } from './postgres.mjs';
 
 export const DB = 'cfiam';
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function accepts(port) {
   return new Promise((resolve) => {

@@ -29,7 +29,8 @@ function run(prefix, bin, args) {
   return execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-async function freePort() {
+// A loopback port nothing listens on right now.
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.on('error', reject);
