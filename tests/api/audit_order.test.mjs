@@ -34,15 +34,28 @@ function insertSql(id, time) {
       resource_response) VALUES ('${id}', '', '', '{}', '{}');`;
 }
 
-// Runs SQL in its own session; resolves when the session ends.
+// Runs SQL in its own session; resolves to what it printed when it ends.
 function session(sql) {
   const { port, db } = srv.postgres;
   const p = spawn('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', db,
-    '-v', 'ON_ERROR_STOP=1', '-qtAc', sql], { stdio: ['ignore', 'ignore', 'pipe'] });
+    '-v', 'ON_ERROR_STOP=1', '-qtAc', sql], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
   let err = '';
+  p.stdout.on('data', (c) => { out += c; });
   p.stderr.on('data', (c) => { err += c; });
-  return new Promise((resolve, reject) => p.on('exit', (code) => (code === 0 ? resolve(Date.now()) : reject(new Error(err)))));
+  return new Promise((resolve, reject) => p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(err)))));
 }
+
+// SQL that prints the database's clock (µs) under a label, and its reader.
+// The sessions' exit order as node sees it says nothing of their commit order
+// (two processes ending within a millisecond may be reaped either way round),
+// so the order is read from the database's own clock, inside the sessions.
+const stamp = (label) => `SELECT '${label}=' || (extract(epoch FROM clock_timestamp()) * 1e6)::bigint;`;
+const stampOf = (out, label) => {
+  const m = new RegExp(`${label}=(\\d+)`).exec(out);
+  assert.ok(m, `no ${label} stamp in ${JSON.stringify(out)}`);
+  return Number(m[1]);
+};
 
 const timeOf = (id) => Number(srv.storeRows(`SELECT time FROM audit_log WHERE id = '${id}'`)[0].time);
 const maxTime = () => Number(srv.storeRows('SELECT max(time) AS t FROM audit_log')[0].t);
@@ -50,13 +63,17 @@ const maxTime = () => Number(srv.storeRows('SELECT max(time) AS t FROM audit_log
 test('an entry committed after another gets a later time, whatever its writer\'s clock said', { skip }, async () => {
   const now = Date.now() * 1000;
   // Node A: its clock says `now`; it commits a second later.
-  const slow = session(`BEGIN; ${insertSql('a'.repeat(32), now)} SELECT pg_sleep(1); COMMIT;`);
+  const slow = session(`BEGIN; ${insertSql('a'.repeat(32), now)} SELECT pg_sleep(1); ${stamp('acommit')} COMMIT;`);
   await new Promise((r) => setTimeout(r, 300));
   // Node B: its clock is ahead by a minute... and another's is behind.
-  const ahead = session(`BEGIN; ${insertSql('b'.repeat(32), now + 60e6)} COMMIT;`);
-  const [aDone, bDone] = await Promise.all([slow, ahead]);
-  // B waited for A's commit (the order lock), so it committed second...
-  assert.ok(bDone >= aDone, `B committed at ${bDone}, before A at ${aDone}`);
+  const ahead = session(`BEGIN; ${stamp('bstart')} ${insertSql('b'.repeat(32), now + 60e6)} ${stamp('binserted')} COMMIT;`);
+  const [aOut, bOut] = await Promise.all([slow, ahead]);
+  // B's insert waited for A's commit (the order lock), so it committed second...
+  const aCommit = stampOf(aOut, 'acommit');
+  const bStart = stampOf(bOut, 'bstart');
+  const bInserted = stampOf(bOut, 'binserted');
+  assert.ok(bStart < aCommit, `B began at ${bStart}, after A committed at ${aCommit}: nothing raced`);
+  assert.ok(bInserted >= aCommit, `B's insert finished at ${bInserted}, before A committed at ${aCommit}`);
   // ...and its time is after A's.
   assert.ok(timeOf('b'.repeat(32)) > timeOf('a'.repeat(32)));
 
