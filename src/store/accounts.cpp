@@ -106,7 +106,7 @@ Page<Account> Store::ListAccounts(Tx& tx, const AccountQuery& q) {
       q.member_user_id || q.only_ids || !q.name_contains.empty()
           ? tx.Query("SELECT COUNT(*) FROM accounts a" + list.where, list.params).front().Int(0)
           : CountOf(tx, "", "accounts");
-  auto seek = SeekTo(tx, list, q.offset);
+  auto seek = SeekTo(tx, list, q.offset, seeks_.get());
   if (!seek) return page;
   Params params = list.params;
   params.insert(params.end(), seek->second.begin(), seek->second.end());

@@ -79,6 +79,9 @@ class Tx {
   virtual void QueryEach(std::string_view sql, const Params& params, const RowFn& fn);
   // Durably commits (the data survives a crash once this returns).
   virtual void Commit() = 0;
+  // True for a read transaction (Db::Begin(false)): everything it sees is
+  // committed. False when unknown, which is always safe.
+  virtual bool read_only() const { return false; }
 };
 
 // The SQL a statement may need to differ in (rarely: most SQL is portable).

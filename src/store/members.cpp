@@ -164,7 +164,7 @@ Page<MemberWithUser> Store::ListMembers(Tx& tx, const MemberQuery& q) {
   list.id = "m.id";
   Page<MemberWithUser> page;
   page.total = CountOf(tx, q.account_id, q.status ? "members:" + *q.status : "members");
-  auto seek = SeekTo(tx, list, q.offset);
+  auto seek = SeekTo(tx, list, q.offset, seeks_.get());
   if (!seek) return page;
   Params params = list.params;
   params.insert(params.end(), seek->second.begin(), seek->second.end());
@@ -215,7 +215,7 @@ Page<Member> Store::ListMembershipsOfUser(Tx& tx, std::string_view user_id,
   Page<Member> page;
   // Not kept (see store/list_counts.h): a user's rows of index members_user.
   page.total = tx.Query("SELECT COUNT(*) FROM members m" + list.where, list.params).front().Int(0);
-  auto seek = SeekTo(tx, list, offset);
+  auto seek = SeekTo(tx, list, offset, seeks_.get());
   if (!seek) return page;
   Params params = list.params;
   params.insert(params.end(), seek->second.begin(), seek->second.end());
@@ -246,7 +246,7 @@ Page<MemberWithUser> Store::ListUserGroupMembers(Tx& tx, std::string_view group_
                    descending};
   Page<MemberWithUser> page;
   page.total = CountOf(tx, group_id, "group_members");
-  auto seek = SeekTo(tx, list, offset);
+  auto seek = SeekTo(tx, list, offset, seeks_.get());
   if (!seek) return page;
   Params params = list.params;
   params.insert(params.end(), seek->second.begin(), seek->second.end());

@@ -1,22 +1,33 @@
 // Store-internal: reading page N of an ordered list without OFFSET walking
-// full rows.
+// full rows, and without walking at all once the page's start is known.
 //
 // The API numbers pages, so a page's first row is known only by position. We
 // find it with one query that reads just the order's key and id from the
 // list's covering index ("... ORDER BY key, id LIMIT 1 OFFSET ?": index-only,
 // no row, no join), then read the page itself by seeking the index to that key
 // (`key >= X AND (key > X OR id >= Y)`: a range on the key, ties by id) and
-// taking LIMIT rows. The first query still steps over `offset` index entries
-// (a few tens of nanoseconds each), but nothing is materialized, joined or
-// sorted for them; an in-memory ordered index per account would make that
-// step O(log n) too, but would duplicate state the auth directory owns and
-// would have to follow every commit, user rename and cascade exactly. Page 1
-// skips the first query.
+// taking LIMIT rows. Page 1 skips the first query.
+//
+// That first query still steps over `offset` index entries (page 200 of 50
+// cost ~2.4x page 1), so the boundaries it finds are kept (SeekCache) for as
+// long as the store is unchanged: a later request for the same page seeks
+// straight to it, and one for a later page walks only from the nearest known
+// boundary before it. "Unchanged" is the change log's version (the highest
+// seq it ever held, store/change_log.h): every mutator of a listed table
+// appends to it in the same transaction, so a read transaction that sees the
+// version a boundary was found at sees the same rows. Boundaries found in a
+// write transaction (which may see its own uncommitted changes) are never
+// kept. We keep positions rather than an in-memory ordered index per account
+// because an index would have to follow every commit, user rename and
+// cascade exactly (on every node); the version only has to change.
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "store/db.h"
 
@@ -33,13 +44,45 @@ struct OrderedList {
   bool id_desc = false;
 };
 
+// A row's place in its list's order: its key and id.
+struct Boundary {
+  Value key;
+  std::string id;
+};
+
+// Boundaries found by earlier pages, per list, valid at one version of the
+// store (the newest seen; older ones are dropped). Bounded: past kMaxLists
+// lists or kMaxPerList boundaries of one list, that set starts over.
+// Thread-safe.
+class SeekCache {
+ public:
+  static constexpr std::size_t kMaxLists = 1024;
+  static constexpr std::size_t kMaxPerList = 4096;
+
+  // The known boundary at the greatest position <= `offset` of list `list`
+  // at `version`, with its position; nullopt when none is.
+  std::optional<std::pair<std::int64_t, Boundary>> Nearest(const std::string& list,
+                                                           std::int64_t version,
+                                                           std::int64_t offset);
+  // Records the boundary at `offset`. Ignored for a version older than the
+  // newest seen.
+  void Put(const std::string& list, std::int64_t version, std::int64_t offset, Boundary b);
+
+ private:
+  std::mutex mu_;
+  std::int64_t version_ = -1;
+  std::unordered_map<std::string, std::map<std::int64_t, Boundary>> lists_;
+};
+
 // " ORDER BY key DIR, id DIR"
 std::string OrderBy(const OrderedList& list);
 
 // The condition (" AND ...") and its parameters that keep only the rows at or
 // after position `offset` (0-based) of `list`: empty for offset 0, nullopt
-// when the list has no row at `offset` (the page is empty).
+// when the list has no row at `offset` (the page is empty). With a cache and
+// a read transaction, known boundaries are used and new ones kept.
 std::optional<std::pair<std::string, Params>> SeekTo(Tx& tx, const OrderedList& list,
-                                                     std::int64_t offset);
+                                                     std::int64_t offset,
+                                                     SeekCache* cache = nullptr);
 
 }  // namespace cfiam::store

@@ -19,6 +19,7 @@
 #include "domain/model.h"
 #include "store/change_log.h"
 #include "store/db.h"
+#include "store/seek.h"
 
 namespace cfiam::store {
 
@@ -348,6 +349,8 @@ class Store {
   static void LogChange(Tx& tx, ChangeKind kind, std::string_view id,
                         std::string_view account_id = {}, std::string_view user_id = {});
   std::unique_ptr<Db> db_;
+  // Where pages of the lists began (store/seek.h), shared by every request.
+  std::unique_ptr<SeekCache> seeks_ = std::make_unique<SeekCache>();
 };
 
 }  // namespace cfiam::store

@@ -152,7 +152,7 @@ Page<Token> Store::ListTokensOf(Tx& tx, std::string_view owner_kind, std::string
                          "id",       descending};
   Page<Token> page;
   page.total = CountTokensOf(tx, owner_kind, owner_id);
-  auto seek = SeekTo(tx, list, offset);
+  auto seek = SeekTo(tx, list, offset, seeks_.get());
   if (!seek) return page;
   Params params = list.params;
   params.insert(params.end(), seek->second.begin(), seek->second.end());

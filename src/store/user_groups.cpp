@@ -112,7 +112,7 @@ Page<UserGroup> Store::ListUserGroups(Tx& tx, const UserGroupQuery& q) {
       q.id || q.name || q.name_contains
           ? tx.Query("SELECT COUNT(*) FROM user_groups g" + list.where, list.params).front().Int(0)
           : CountOf(tx, q.account_id, "user_groups");
-  auto seek = SeekTo(tx, list, q.offset);
+  auto seek = SeekTo(tx, list, q.offset, seeks_.get());
   if (!seek) return page;
   Params params = list.params;
   params.insert(params.end(), seek->second.begin(), seek->second.end());

@@ -317,7 +317,7 @@ constexpr std::string_view kAccountLockSql = "SELECT pg_advisory_lock(1667656033
 
 class PgTx : public Tx {
  public:
-  PgTx(PgDb& db, bool write, std::string_view key = {}) : db_(db) {
+  PgTx(PgDb& db, bool write, std::string_view key = {}) : db_(db), write_(write) {
     const char* begin =
         write ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL REPEATABLE READ";
     // An idle connection may have been closed by the server meanwhile (a
@@ -359,6 +359,8 @@ class PgTx : public Tx {
     return ReadRows(conn_->Execute(sql, params).get());
   }
 
+  bool read_only() const override { return !write_; }
+
   void Commit() override {
     if (conn_->status() == PQTRANS_INERROR) {
       // COMMIT would answer ROLLBACK without an error: say so instead.
@@ -390,6 +392,7 @@ class PgTx : public Tx {
   }
 
   PgDb& db_;
+  bool write_;
   std::unique_ptr<Connection> conn_;
   bool committed_ = false;
   bool locked_ = false;

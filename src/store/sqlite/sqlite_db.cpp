@@ -216,6 +216,7 @@ class SqliteReadTx : public Tx {
     conn_->RunControl("COMMIT");
     committed_ = true;
   }
+  bool read_only() const override { return true; }
 
  private:
   SqliteDb& owner_;
