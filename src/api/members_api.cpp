@@ -97,8 +97,8 @@ Reply List(Context& ctx) {
   q.offset = page.offset();
   auto result = ctx.services.members.List(ctx.tx(), q);
   RenderMemo memo;
-  return PageReply(result, page, [&](const store::MemberWithUser& m, const json::storage_ptr& sp) {
-    return RenderMember(m, ctx.services, &memo, sp);
+  return TextPageReply(result, page, [&](std::string& out, const store::MemberWithUser& m) {
+    AppendMemberJson(out, m, ctx.services, memo);
   });
 }
 

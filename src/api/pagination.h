@@ -6,6 +6,7 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <string>
 #include <type_traits>
 
 #include "api/query.h"
@@ -44,8 +45,7 @@ bool Descending(const QueryParams& q);
 // lives as long as the reply's value (shared ownership) and is freed at once.
 template <class T, class Render>
 Reply PageReply(const Page<T>& page, const PageParams& params, Render&& render) {
-  constexpr bool kInArena =
-      std::is_invocable_v<Render&, const T&, const boost::json::storage_ptr&>;
+  constexpr bool kInArena = std::is_invocable_v<Render&, const T&, const boost::json::storage_ptr&>;
   // (A container keeps the storage it was made with, even across assignment.)
   boost::json::array items(
       kInArena ? boost::json::make_shared_resource<boost::json::monotonic_resource>()
@@ -60,6 +60,25 @@ Reply PageReply(const Page<T>& page, const PageParams& params, Render&& render) 
   }
   const std::size_t count = items.size();
   return {std::move(items), PageInfo(params, count, page.total), {}};
+}
+
+// The same written as text: `append(out, item)` appends each item's JSON
+// (api/json_text.h), which the reply sends as its result. No tree is built,
+// serialized or destroyed: for a page of members that was ~70% of the
+// page's instructions.
+template <class T, class Append>
+Reply TextPageReply(const Page<T>& page, const PageParams& params, Append&& append) {
+  Reply reply;
+  std::string& out = reply.result_json;
+  out.reserve(64 + page.items.size() * 1024);
+  out.push_back('[');
+  for (std::size_t i = 0; i < page.items.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    append(out, page.items[i]);
+  }
+  out.push_back(']');
+  reply.result_info = PageInfo(params, page.items.size(), page.total);
+  return reply;
 }
 
 }  // namespace cfiam::api

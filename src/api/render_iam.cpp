@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "api/input.h"
+#include "api/json_text.h"
 #include "api/render_role.h"
 #include "util/api_error.h"
 #include "util/text.h"
@@ -58,9 +59,21 @@ const json::object& RenderedRole(const auth::Role& role) {
   return it->second;
 }
 
+// The same, serialized: a page of members splices it into each row.
+const std::string& RenderedRoleText(const auth::Role& role) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, std::string> rendered;
+  std::lock_guard lock(mu);
+  auto it = rendered.find(role.id);
+  if (it == rendered.end()) it = rendered.emplace(role.id, json::serialize(RenderRole(role))).first;
+  return it->second;
+}
+
 }  // namespace
 
 const json::object& RenderMemo::Role(const auth::Role& role) { return RenderedRole(role); }
+
+const std::string& RenderMemo::RoleText(const auth::Role& role) { return RenderedRoleText(role); }
 
 const json::object& RenderMemo::PermissionGroup(const auth::Role& role) {
   auto it = permission_groups_.find(&role);
@@ -140,6 +153,44 @@ json::object RenderMember(const store::MemberWithUser& mu, const Services& servi
   o.emplace("roles", std::move(roles));
   o.emplace("policies", RenderPolicies(m.policies, services, memo, sp));
   return o;
+}
+
+void AppendMemberJson(std::string& out, const store::MemberWithUser& mu, const Services& services,
+                      RenderMemo& memo) {
+  // Member for member RenderMember's object, in its order.
+  const Member& m = mu.member;
+  out.append(R"({"id":)");
+  AppendJsonString(out, m.id);
+  out.append(R"(,"email":)");
+  AppendJsonString(out, mu.user.email);
+  out.append(R"(,"status":)");
+  AppendJsonString(out, m.status);
+  out.append(R"(,"user":{"id":)");
+  AppendJsonString(out, mu.user.id);
+  out.append(R"(,"email":)");
+  AppendJsonString(out, mu.user.email);
+  out.append(R"(,"first_name":)");
+  AppendJsonString(out, mu.user.first_name);
+  out.append(R"(,"last_name":)");
+  AppendJsonString(out, mu.user.last_name);
+  out.append(R"(,"two_factor_authentication_enabled":)");
+  AppendJsonBool(out, mu.user.two_factor);
+  out.append(R"(},"roles":[)");
+  bool first = true;
+  for (const std::string& id : m.role_ids) {
+    if (const auth::Role* role = services.catalog.FindRole(id)) {
+      if (!first) out.push_back(',');
+      first = false;
+      out.append(memo.RoleText(*role));
+    }
+  }
+  out.append(R"(],"policies":)");
+  if (m.policies.empty()) {
+    out.append("[]");
+  } else {
+    AppendJson(out, RenderPolicies(m.policies, services, &memo));
+  }
+  out.push_back('}');
 }
 
 json::object RenderAccount(const Account& a) {

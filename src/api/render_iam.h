@@ -32,6 +32,8 @@ boost::json::object RenderResourceGroup(const ResourceGroup& group);
 class RenderMemo {
  public:
   const boost::json::object& Role(const auth::Role& role);
+  // The role's object serialized (built once per process, like Role's).
+  const std::string& RoleText(const auth::Role& role);
   const boost::json::object& PermissionGroup(const auth::Role& role);
   const boost::json::object& ResourceGroup(const cfiam::ResourceGroup& group);
 
@@ -52,6 +54,11 @@ boost::json::array RenderPolicies(const std::vector<Policy>& policies, const Ser
 boost::json::object RenderMember(const store::MemberWithUser& m, const Services& services,
                                  RenderMemo* memo = nullptr,
                                  const boost::json::storage_ptr& sp = {});
+
+// The same object written as text (json_text.h), byte for byte what
+// serializing RenderMember's object writes: a list page's rows.
+void AppendMemberJson(std::string& out, const store::MemberWithUser& m, const Services& services,
+                      RenderMemo& memo);
 
 // {id, name, type, settings, created_on[, managed_by]}
 boost::json::object RenderAccount(const Account& account);

@@ -100,9 +100,20 @@ struct Context {
 };
 
 struct Reply {
+  Reply() = default;
+  Reply(boost::json::value result, std::optional<boost::json::object> result_info,
+        boost::json::array messages)
+      : result(std::move(result)),
+        result_info(std::move(result_info)),
+        messages(std::move(messages)) {}
+
   boost::json::value result;
   std::optional<boost::json::object> result_info;
   boost::json::array messages;
+  // When not empty, the result already written as JSON text (a list page,
+  // api/json_text.h), sent instead of `result`. Only for reads: a change's
+  // audit entry describes `result`.
+  std::string result_json;
 };
 
 using HandlerFn = Reply (*)(Context&);

@@ -19,6 +19,10 @@ std::string EffectiveStatus(const Token& t);
 // With `sp`, built in that storage (a page's arena, see PageReply).
 boost::json::object RenderToken(const Token& t, const TokenService& tokens,
                                 const boost::json::storage_ptr& sp = {});
+// The same object written as text (json_text.h), byte for byte what
+// serializing RenderToken's object writes: a list page's rows. The stored
+// policies are spliced in as they are when already in canonical form.
+void AppendTokenJson(std::string& out, const Token& t, const TokenService& tokens);
 
 // Reads a create body: name, not_before/expires_on, policies and condition,
 // compiled against the catalog. `own_account` is set for account-owned

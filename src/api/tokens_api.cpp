@@ -54,8 +54,8 @@ Reply List(Context& ctx) {
   const bool desc = Descending(ctx.query);
   auto result = ctx.services.tokens.List(ctx.tx(), TokenOwner::Account(ctx.Param("account_id")),
                                          desc, page.per_page, page.offset());
-  return PageReply(result, page, [&](const Token& t, const json::storage_ptr& sp) {
-    return RenderToken(t, ctx.services.tokens, sp);
+  return TextPageReply(result, page, [&](std::string& out, const Token& t) {
+    AppendTokenJson(out, t, ctx.services.tokens);
   });
 }
 

@@ -66,8 +66,8 @@ Reply List(Context& ctx) {
   const PageParams page = ParsePaging(ctx);
   const bool desc = Descending(ctx.query);
   auto result = ctx.services.tokens.List(ctx.tx(), Owner(ctx), desc, page.per_page, page.offset());
-  return PageReply(result, page, [&](const Token& t, const json::storage_ptr& sp) {
-    return RenderToken(t, ctx.services.tokens, sp);
+  return TextPageReply(result, page, [&](std::string& out, const Token& t) {
+    AppendTokenJson(out, t, ctx.services.tokens);
   });
 }
 
