@@ -32,8 +32,15 @@ std::string ListKey(const OrderedList& l) {
   return key;
 }
 
-// The rows at or after `b` in `l`'s order.
+// The rows at or after `b` in `l`'s order. With both columns in one
+// direction, a row value (`(key, id) >= (X, Y)`), which both engines seek
+// their index to directly; otherwise a range on the key with ties by id,
+// which walks every row tied with X before Y (a seeded list may tie them all).
 std::pair<std::string, Params> From(const OrderedList& l, const Boundary& b) {
+  if (l.key_desc == l.id_desc) {
+    return {" AND (" + l.key + ", " + l.id + (l.key_desc ? ") <= (?, ?)" : ") >= (?, ?)"),
+            {b.key, b.id}};
+  }
   const char* key_from = l.key_desc ? " <= ?" : " >= ?";
   const char* key_past = l.key_desc ? " < ?" : " > ?";
   const char* id_from = l.id_desc ? " <= ?" : " >= ?";

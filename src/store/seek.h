@@ -5,8 +5,9 @@
 // find it with one query that reads just the order's key and id from the
 // list's covering index ("... ORDER BY key, id LIMIT 1 OFFSET ?": index-only,
 // no row, no join), then read the page itself by seeking the index to that key
-// (`key >= X AND (key > X OR id >= Y)`: a range on the key, ties by id) and
-// taking LIMIT rows. Page 1 skips the first query.
+// (`(key, id) >= (X, Y)`, a row value the index is sought to; for a list whose
+// key and id run in opposite directions `key >= X AND (key > X OR id >= Y)`)
+// and taking LIMIT rows. Page 1 skips the first query.
 //
 // That first query still steps over `offset` index entries (page 200 of 50
 // cost ~2.4x page 1), so the boundaries it finds are kept (SeekCache) for as
