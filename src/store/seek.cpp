@@ -87,14 +87,12 @@ void SeekCache::Put(const std::string& list, std::int64_t version, std::int64_t 
                     Boundary b) {
   std::lock_guard lock(mu_);
   if (version < version_) return;
-  if (version > version_) {
+  if (version > version_ || size_ >= kMaxBoundaries) {
     lists_.clear();
+    size_ = 0;
     version_ = version;
   }
-  if (lists_.size() >= kMaxLists && !lists_.count(list)) lists_.clear();
-  auto& at = lists_[list];
-  if (at.size() >= kMaxPerList) at.clear();
-  at.insert_or_assign(offset, std::move(b));
+  if (lists_[list].insert_or_assign(offset, std::move(b)).second) ++size_;
 }
 
 std::string OrderBy(const OrderedList& l) {

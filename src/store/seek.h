@@ -52,13 +52,12 @@ struct Boundary {
 };
 
 // Boundaries found by earlier pages, per list, valid at one version of the
-// store (the newest seen; older ones are dropped). Bounded: past kMaxLists
-// lists or kMaxPerList boundaries of one list, that set starts over.
-// Thread-safe.
+// store (the newest seen; older ones are dropped). Bounded: past
+// kMaxBoundaries (a few MB) it starts over, so a client walking many lists
+// cannot grow it. Thread-safe.
 class SeekCache {
  public:
-  static constexpr std::size_t kMaxLists = 1024;
-  static constexpr std::size_t kMaxPerList = 4096;
+  static constexpr std::size_t kMaxBoundaries = 1 << 16;
 
   // The known boundary at the greatest position <= `offset` of list `list`
   // at `version`, with its position; nullopt when none is.
@@ -72,6 +71,7 @@ class SeekCache {
  private:
   std::mutex mu_;
   std::int64_t version_ = -1;
+  std::size_t size_ = 0;  // boundaries over all lists
   std::unordered_map<std::string, std::map<std::int64_t, Boundary>> lists_;
 };
 

@@ -240,11 +240,15 @@ TEST(SeekCache, KeepsOnlyTheNewestVersionAndBoundsItsSize) {
   cache.Put("m", 3, 5, {std::string("k"), "c"});  // newer: the rest goes
   EXPECT_FALSE(cache.Nearest("l", 3, 25));
   ASSERT_TRUE(cache.Nearest("m", 3, 5));
-  for (std::int64_t i = 0; i < static_cast<std::int64_t>(SeekCache::kMaxPerList) + 1; ++i) {
-    cache.Put("m", 3, 100 + i, {i, "x"});
+  // One boundary more than the bound: everything before it is forgotten.
+  for (std::int64_t i = 1; i < static_cast<std::int64_t>(SeekCache::kMaxBoundaries); ++i) {
+    cache.Put("list" + std::to_string(i % 7), 3, i, {i, "x"});
   }
-  EXPECT_FALSE(cache.Nearest("m", 3, 99));  // started over past the bound
-  ASSERT_TRUE(cache.Nearest("m", 3, 100000));
+  ASSERT_TRUE(cache.Nearest("m", 3, 5));
+  cache.Put("n", 3, 1, {std::int64_t{1}, "y"});
+  EXPECT_FALSE(cache.Nearest("m", 3, 5));
+  EXPECT_FALSE(cache.Nearest("list1", 3, 1000000));
+  ASSERT_TRUE(cache.Nearest("n", 3, 1));
 }
 
 }  // namespace
