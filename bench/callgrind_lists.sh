@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Instructions per request (valgrind callgrind) of list pages on a large
+# account: members and account tokens, per_page=50, page 1 and page n/50.
+#   bench/callgrind_lists.sh [n=10000] [requests=500] [connections=16]
+# Seeds like bench/compare.sh (POST /_cfiam/seed: an account with n members,
+# one role each, and an account with n account tokens) with the server running
+# natively, then restarts it on the same data directory under callgrind with
+# one I/O thread. Each page gets 50 warm-up requests, then the counters are
+# zeroed, `requests` are sent (bench/fixed_count.py) and the counts dumped;
+# the total covers every thread of the server. Load-independent (unlike wrk),
+# so it runs on a shared machine. BENCH_BIN=path measures another binary;
+# profiles are kept in $BENCH_OUT (default: a new /tmp/cfiam-callgrind-*).
+cd "$(dirname "$0")/.."
+set -euo pipefail
+n="${1:-10000}"
+N="${2:-500}"
+C="${3:-16}"
+PORT="${BENCH_PORT:-$((20000 + RANDOM % 20000))}"
+OUT="${BENCH_OUT:-$(mktemp -d /tmp/cfiam-callgrind-XXXXXX)}"
+TOKEN="bench-$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+DATA="$(mktemp -d /tmp/cfiam-bench-XXXXXX)"
+URL="http://127.0.0.1:${PORT}"
+ROLE=05784afa30c1afe1440e79d9351c7430   # Administrator
+GROUP=c1fde68c7bcc44588cbb6ddbc16d6480  # "Account Settings Read" (token policy)
+BIN="${BENCH_BIN:-}"
+if [ -z "$BIN" ]; then
+  scripts/setup.sh release >/dev/null
+  BIN=build/release/cfiam
+fi
+PID=
+trap '[ -n "$PID" ] && kill $PID 2>/dev/null; wait 2>/dev/null; rm -rf "$DATA"' EXIT
+wait_up() {
+  for _ in $(seq 300); do
+    curl -fs "$URL/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "server did not start" >&2
+  exit 1
+}
+
+# --- seed, natively --------------------------------------------------------
+python3 - "$n" "$DATA" "$ROLE" "$GROUP" <<'PY'
+import json, sys
+n, out, role, group = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+h = lambda kind, i: f"{kind:02x}{i:030x}"
+members_account, tokens_account = h(1, 1), h(1, 2)
+for c in range(0, n, 1000):
+    r = range(c, min(n, c + 1000))
+    users = [{"id": h(2, i), "email": f"member{i}@bench.example", "first_name": f"First{i}",
+              "last_name": f"Last{i}"} for i in r]
+    members = [{"id": h(3, i), "user_id": h(2, i), "roles": [role],
+                "status": "pending" if i % 3 == 0 else "accepted"} for i in r]
+    tokens = [{"id": h(4, i), "name": f"token {i}", "value": f"bench-token-secret-{i:08d}",
+               "policies": [{"effect": "allow", "permission_groups": [{"id": group}],
+                             "resources": {f"com.cloudflare.api.account.{tokens_account}": "*"}}]}
+              for i in r]
+    with open(f"{out}/seed-{c // 1000:04d}.json", "w") as f:
+        json.dump({"users": users,
+                   "accounts": [{"id": members_account, "name": "Bench members", "members": members},
+                                {"id": tokens_account, "name": "Bench tokens", "tokens": tokens}]}, f)
+print(members_account, tokens_account, file=open(f"{out}/ids", "w"))
+PY
+read -r members_account tokens_account <"$DATA/ids"
+CFIAM_BOOTSTRAP_TOKEN="$TOKEN" "$BIN" serve --listen "127.0.0.1:${PORT}" --data-dir "$DATA" \
+  2>"$OUT/seed-server.log" &
+PID=$!
+wait_up
+for f in "$DATA"/seed-*.json; do
+  curl -fsS -o /dev/null -X POST "$URL/_cfiam/seed" -H "Authorization: Bearer $TOKEN" \
+    -H 'Content-Type: application/json' --data-binary "@$f"
+done
+rm -f "$DATA"/seed-*.json
+kill "$PID"
+wait "$PID" || true
+
+# --- measure, under callgrind ----------------------------------------------
+CFIAM_BOOTSTRAP_TOKEN="$TOKEN" valgrind --tool=callgrind --compress-strings=no --compress-pos=no \
+  --callgrind-out-file="$OUT/callgrind.out.%p" \
+  "$BIN" serve --listen "127.0.0.1:${PORT}" --data-dir "$DATA" --threads 1 \
+  2>"$OUT/server.log" &
+PID=$!
+wait_up
+echo "callgrind: n=${n}; ${N} requests per page over ${C} connections; profiles in ${OUT}"
+measure() {
+  local label=$1 file=$2 path=$3
+  python3 bench/fixed_count.py 127.0.0.1 "$PORT" "$path" 50 "$C" "Authorization: Bearer $TOKEN" >/dev/null
+  callgrind_control --zero "$PID" >/dev/null 2>&1
+  local statuses
+  statuses=$(python3 bench/fixed_count.py 127.0.0.1 "$PORT" "$path" "$N" "$C" "Authorization: Bearer $TOKEN")
+  callgrind_control --dump="$file" "$PID" >/dev/null 2>&1
+  local f
+  for _ in $(seq 50); do
+    f=$(grep -l "^desc: Trigger: dump $file\$" "$OUT"/callgrind.out.* 2>/dev/null | head -1) && [ -n "$f" ] && break
+    sleep 0.1
+  done
+  mv "$f" "$OUT/$file.out"
+  local ir
+  ir=$(awk '/^summary:/ {print $2; exit}' "$OUT/$file.out")
+  printf '%-28s %10d Ir/request   (%s)\n' "$label" $((ir / N)) "$statuses"
+}
+last=$(((n + 49) / 50))
+measure "members page 1" members1 "/client/v4/accounts/$members_account/members?per_page=50"
+measure "members page $last" members$last "/client/v4/accounts/$members_account/members?per_page=50&page=$last"
+measure "tokens page 1" tokens1 "/client/v4/accounts/$tokens_account/tokens?per_page=50"
+measure "tokens page $last" tokens$last "/client/v4/accounts/$tokens_account/tokens?per_page=50&page=$last"
