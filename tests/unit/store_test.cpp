@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "auth/last_used.h"
 #include "store/migrations.h"
 #include "util/random.h"
 
@@ -179,6 +180,52 @@ TEST_F(StoreTest, LastUsedFlushIsSetBasedAndKeepsTheLatest) {
   for (int i : {1, 499, 500, 501, 1000, 1199}) {
     EXPECT_EQ(store_->GetToken(*tx, uses[i].first)->last_used_on, 1000 + i) << i;
   }
+}
+
+// In-memory last uses (auth/last_used.h): the newest of a token's uses is
+// held until the store has it and one flush longer; then only the store
+// answers, so memory holds two intervals' tokens, not every token ever used.
+TEST_F(StoreTest, LastUsedHoldsUsesOnlyUntilTheStoreHasThem) {
+  Account a = MakeAccount("Touched");
+  Token t;
+  t.id = NewId();
+  t.owner_kind = "account";
+  t.account_id = a.id;
+  t.name = "t";
+  t.secret_digest = RandomHex(32);
+  t.issued_on = t.modified_on = 1;
+  {
+    auto tx = store_->Write();
+    store_->InsertToken(*tx, t);
+    tx->Commit();
+  }
+  auth::LastUsed last;
+  last.Touch(t.id, 2000);
+  last.Touch(t.id, 1500);  // an older use never moves it back
+  EXPECT_EQ(last.Get(t.id), 2000);
+  last.Touch("not an id of ours: longer than sixteen bytes", 9);  // ignored
+  EXPECT_EQ(last.Flush(*store_), 1u);
+  {
+    auto tx = store_->Read();
+    EXPECT_EQ(store_->GetToken(*tx, t.id)->last_used_on, 2000);
+  }
+  // Written, and still held for one more interval...
+  EXPECT_EQ(last.Get(t.id), 2000);
+  last.Touch(t.id, 3000);
+  EXPECT_EQ(last.Get(t.id), 3000);  // the pending use is newer than the written one
+  EXPECT_EQ(last.Flush(*store_), 1u);
+  EXPECT_EQ(last.Flush(*store_), 0u);
+  // ...then only the store has it.
+  EXPECT_EQ(last.Get(t.id), std::nullopt);
+  {
+    auto tx = store_->Read();
+    EXPECT_EQ(store_->GetToken(*tx, t.id)->last_used_on, 3000);
+  }
+  // A forgotten (deleted) token's pending use is never written.
+  last.Touch(t.id, 4000);
+  last.Forget(t.id);
+  EXPECT_EQ(last.Get(t.id), std::nullopt);
+  EXPECT_EQ(last.Flush(*store_), 0u);
 }
 
 // Migration 11 moves stored last uses out of the wide tokens table into
