@@ -39,6 +39,18 @@ class StoreTest : public ::testing::Test {
     return a;
   }
 
+  // An account token of `a`, not yet stored.
+  static Token NewAccountToken(const Account& a, std::string_view name = "t") {
+    Token t;
+    t.id = NewId();
+    t.owner_kind = "account";
+    t.account_id = a.id;
+    t.name = std::string(name);
+    t.secret_digest = RandomHex(32);
+    t.issued_on = t.modified_on = 1;
+    return t;
+  }
+
   std::filesystem::path dir_;
   std::string path_;
   int version_ = 0;
@@ -155,13 +167,7 @@ TEST_F(StoreTest, LastUsedFlushIsSetBasedAndKeepsTheLatest) {
   {
     auto tx = store_->Write();
     for (int i = 0; i < 1200; ++i) {
-      Token t;
-      t.id = NewId();
-      t.owner_kind = "account";
-      t.account_id = a.id;
-      t.name = "t";
-      t.secret_digest = RandomHex(32);
-      t.issued_on = t.modified_on = 1;
+      Token t = NewAccountToken(a);
       if (i == 0) t.last_used_on = 5000;  // stored later than the flushed use
       store_->InsertToken(*tx, t);
       uses.emplace_back(t.id, 1000 + i);
@@ -187,13 +193,7 @@ TEST_F(StoreTest, LastUsedFlushIsSetBasedAndKeepsTheLatest) {
 // answers, so memory holds two intervals' tokens, not every token ever used.
 TEST_F(StoreTest, LastUsedHoldsUsesOnlyUntilTheStoreHasThem) {
   Account a = MakeAccount("Touched");
-  Token t;
-  t.id = NewId();
-  t.owner_kind = "account";
-  t.account_id = a.id;
-  t.name = "t";
-  t.secret_digest = RandomHex(32);
-  t.issued_on = t.modified_on = 1;
+  const Token t = NewAccountToken(a);
   {
     auto tx = store_->Write();
     store_->InsertToken(*tx, t);
@@ -232,17 +232,8 @@ TEST_F(StoreTest, LastUsedHoldsUsesOnlyUntilTheStoreHasThem) {
 // token_last_used; the rows go with their token (and with its account).
 TEST_F(StoreTest, LastUsedMovesToItsOwnTableAndGoesWithTheToken) {
   Account a = MakeAccount("Moved");
-  auto make = [&](std::string_view name) {
-    Token t;
-    t.id = NewId();
-    t.owner_kind = "account";
-    t.account_id = a.id;
-    t.name = std::string(name);
-    t.secret_digest = RandomHex(32);
-    t.issued_on = t.modified_on = 1;
-    return t;
-  };
-  const Token used = make("used"), unused = make("unused"), doomed = make("doomed");
+  const Token used = NewAccountToken(a, "used"), unused = NewAccountToken(a, "unused"),
+              doomed = NewAccountToken(a, "doomed");
   {
     // A store from before migration 11: last uses only on tokens.
     auto db = OpenSqlite(path_);
