@@ -44,6 +44,8 @@ constexpr std::chrono::milliseconds kAcceptBackoff{100};
 // long and this much, so the client reads our answer instead of a reset.
 constexpr std::chrono::seconds kLingerTime{5};
 constexpr std::size_t kLingerBytes = 8 * 1024 * 1024;
+// Bytes asked of the socket per read while a request comes in.
+constexpr std::size_t kReadSize = 4096;
 
 // Modern TLS only: 1.2 with forward-secret AEAD suites, and 1.3 (whose suites
 // are all AEAD). Throws when a file cannot be used.
@@ -128,7 +130,9 @@ struct Server::Impl {
   Handler handler;
   InlineHandler inline_handler;
   HeaderCheck header_check;
-  net::io_context ioc;
+  // One I/O thread: tell Asio, so completions it queues from that thread skip
+  // the scheduler's lock (other threads may still post to it).
+  net::io_context ioc{opt.io_threads == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT};
   tcp::acceptor acceptor{ioc};
   net::steady_timer accept_backoff{ioc};
   bool out_of_descriptors = false;  // only touched by the accept chain
@@ -215,25 +219,50 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // Waits (idle deadline) for the first bytes of the next request, then reads
   // the request header under the request deadline.
   void WaitForRequest() {
-    if (buffer_.size() > 0) return ReadHeader();
-    Tcp().expires_after(srv_.opt.idle_timeout);
-    stream_.async_read_some(buffer_.prepare(4096),
-                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-                              if (ec) return self->CloseSocket();
-                              self->buffer_.commit(n);
-                              self->ReadHeader();
-                            });
-  }
-
-  void ReadHeader() {
     parser_.emplace();
     route_.reset();
     parser_->header_limit(static_cast<std::uint32_t>(srv_.opt.max_header_bytes));
     parser_->body_limit(srv_.opt.max_body_bytes);
+    request_deadline_set_ = false;
+    if (buffer_.size() > 0) return ParseBuffered();
+    Tcp().expires_after(srv_.opt.idle_timeout);
+    ReadMore();
+  }
+
+  void ReadMore() {
+    stream_.async_read_some(buffer_.prepare(kReadSize),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->OnReadError(ec);
+                              self->buffer_.commit(n);
+                              self->ParseBuffered();
+                            });
+  }
+
+  // Feeds what is buffered to the parser up to the end of the header, and
+  // reads more only when the header is incomplete. What bhttp::async_read_header
+  // did (the same parser, limits and errors), without its composed operation
+  // and the scheduler round trip it takes even when the request is already in
+  // the buffer, as it is on almost every request.
+  void ParseBuffered() {
+    while (!parser_->is_header_done() && buffer_.size() > 0) {
+      beast::error_code ec;
+      const std::size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == bhttp::error::need_more) break;
+      if (ec) return OnReadError(ec);
+      if (used == 0) break;
+    }
+    if (parser_->is_header_done()) return OnHeader({}, 0);
+    StartRequestDeadline();
+    ReadMore();
+  }
+
+  // The request deadline runs from the request's first byte over the rest of
+  // it (header, 100-continue, body), once.
+  void StartRequestDeadline() {
+    if (request_deadline_set_) return;
     Tcp().expires_after(srv_.opt.request_timeout);
-    bhttp::async_read_header(
-        stream_, buffer_, *parser_,
-        beast::bind_front_handler(&Session::OnHeader, this->shared_from_this()));
+    request_deadline_set_ = true;
   }
 
   // Refuses what can be refused on the header alone before any body byte is
@@ -245,6 +274,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     version_ = parser_->get().version();
     const auto length = parser_->content_length();
     const bool has_body = parser_->chunked() || (length && *length > 0);
+    // A request without a body is complete with its header.
+    if (!has_body && parser_->is_done()) return OnRead({}, 0);
+    StartRequestDeadline();
     if (!has_body) return ReadBody();
     if (length && *length > srv_.opt.max_body_bytes) return Refuse(413, TooLarge());
     if (srv_.header_check) {
@@ -411,6 +443,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool keep_alive_ = true;
   bool head_ = false;
   bool unread_input_ = false;
+  bool request_deadline_set_ = false;  // the request deadline runs for the request in progress
   unsigned version_ = 11;
   std::size_t lingered_ = 0;
   std::array<char, 16 * 1024> drain_;
@@ -436,7 +469,12 @@ bool OutOfDescriptors(const beast::error_code& ec) {
 
 void Server::Impl::Accept() {
   if (connections.load() >= socket_ceiling) return PauseAccept();
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  // A strand keeps a connection's handlers from running at once on two I/O
+  // threads; with one I/O thread the io_context already runs them one at a
+  // time, and a strand would only add its locking to every completion.
+  const net::any_io_executor executor =
+      opt.io_threads > 1 ? net::any_io_executor(net::make_strand(ioc)) : ioc.get_executor();
+  acceptor.async_accept(executor, [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
       if (!OutOfDescriptors(ec)) return Accept();  // e.g. the client gave up: next one
