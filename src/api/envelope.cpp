@@ -28,9 +28,17 @@ std::string SuccessBody(Reply&& reply) {
   std::string out;
   out.reserve(512);
   out.append(R"({"success":true,"errors":[],"messages":)");
-  AppendJson(out, reply.messages);
+  if (reply.messages.empty()) {
+    out.append("[]");
+  } else {
+    AppendJson(out, reply.messages);
+  }
   out.append(R"(,"result":)");
-  AppendJson(out, reply.result);
+  if (!reply.result_text.empty()) {
+    out.append(reply.result_text);
+  } else {
+    AppendJson(out, reply.result);
+  }
   if (reply.result_info) {
     out.append(R"(,"result_info":)");
     AppendJson(out, *reply.result_info);

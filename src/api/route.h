@@ -103,6 +103,9 @@ struct Reply {
   boost::json::value result;
   std::optional<boost::json::object> result_info;
   boost::json::array messages;
+  // The result already written as JSON text, for a hot read that skips the
+  // tree (GET /accounts/{id}); when set, `result` is not used.
+  std::string result_text{};
 };
 
 using HandlerFn = Reply (*)(Context&);
