@@ -28,7 +28,9 @@ std::string SuccessBody(Reply&& reply) {
   std::string out;
   out.reserve(512);
   out.append(R"({"success":true,"errors":[],"messages":)");
-  if (reply.messages.empty()) {
+  if (!reply.messages_text.empty()) {
+    out.append(reply.messages_text);
+  } else if (reply.messages.empty()) {
     out.append("[]");
   } else {
     AppendJson(out, reply.messages);

@@ -106,6 +106,8 @@ struct Reply {
   // The result already written as JSON text, for a hot read that skips the
   // tree (GET /accounts/{id}); when set, `result` is not used.
   std::string result_text{};
+  // The messages as constant JSON text; when set, `messages` is not used.
+  std::string_view messages_text{};
 };
 
 using HandlerFn = Reply (*)(Context&);
