@@ -169,7 +169,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       : tls_(std::move(tls)),
         stream_(MakeStream(std::move(socket))),
         srv_(srv),
-        client_ip_(std::move(client_ip)) {}
+        client_ip_(std::move(client_ip)),
+        timer_(stream_.get_executor()) {}
   ~Session() {
     ReleaseBody();
     srv_.ReleaseAddress(client_ip_);
@@ -178,7 +179,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void Start(std::optional<std::string> refusal) {
     if constexpr (kTls) {
-      Tcp().expires_after(srv_.opt.request_timeout);
+      SetDeadline(srv_.opt.request_timeout);
       stream_.async_handshake(ssl::stream_base::server,
                               [self = this->shared_from_this(),
                                refusal = std::move(refusal)](beast::error_code ec) mutable {
@@ -225,7 +226,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_->body_limit(srv_.opt.max_body_bytes);
     request_deadline_set_ = false;
     if (buffer_.size() > 0) return ParseBuffered();
-    Tcp().expires_after(srv_.opt.idle_timeout);
+    SetDeadline(srv_.opt.idle_timeout);
     ReadMore();
   }
 
@@ -261,7 +262,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // it (header, 100-continue, body), once.
   void StartRequestDeadline() {
     if (request_deadline_set_) return;
-    Tcp().expires_after(srv_.opt.request_timeout);
+    SetDeadline(srv_.opt.request_timeout);
     request_deadline_set_ = true;
   }
 
@@ -347,7 +348,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     req.received = std::chrono::steady_clock::now();
     keep_alive_ = req.raw.keep_alive();
     srv_.in_flight.fetch_add(1);
-    Tcp().expires_never();
+    ClearDeadline();
 
     Response res;
     if (srv_.inline_handler && srv_.inline_handler(req, res)) {
@@ -383,7 +384,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (!head_) out->body = std::move(res.body);
     out->head = ResponseHead(res, version_ ? version_ : 11, out->keep_alive, length, ray);
     // A deadline on writes too: a client that never reads cannot hold us.
-    Tcp().expires_after(srv_.opt.request_timeout);
+    SetDeadline(srv_.opt.request_timeout);
     const std::array<net::const_buffer, 2> buffers{net::buffer(out->head),
                                                    net::buffer(out->body)};
     net::async_write(stream_, buffers,
@@ -396,6 +397,40 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                        self->head_ = false;
                        self->WaitForRequest();
                      });
+  }
+
+  // The connection's deadline (idle, request, write, linger): one timer per
+  // connection, armed lazily. Moving the deadline later, as every request
+  // does, only stores it; the timer, when it fires early, re-arms for the
+  // stored deadline. Only a deadline earlier than the armed one re-arms at
+  // once. (A timer wait per read and write, as beast::tcp_stream's expiry
+  // does, costs a timer-queue insert, a cancel and a completion each.) Past
+  // the deadline the socket is closed, which fails the pending operation.
+  void SetDeadline(std::chrono::steady_clock::duration d) {
+    deadline_ = std::chrono::steady_clock::now() + d;
+    if (!armed_ || deadline_ < armed_at_) Arm();
+  }
+  void ClearDeadline() { deadline_ = std::chrono::steady_clock::time_point::max(); }
+
+  void Arm() {
+    if (closed_) return;
+    armed_ = true;
+    armed_at_ = deadline_;
+    const std::uint64_t generation = ++timer_generation_;
+    timer_.expires_at(deadline_);  // completes a wait still pending as cancelled
+    timer_.async_wait([weak = this->weak_from_this(), generation](beast::error_code ec) {
+      const auto self = weak.lock();
+      // A newer wait replaced this one, or the connection is gone.
+      if (!self || ec || generation != self->timer_generation_) return;
+      self->OnDeadline();
+    });
+  }
+
+  void OnDeadline() {
+    armed_ = false;
+    if (closed_ || deadline_ == std::chrono::steady_clock::time_point::max()) return;
+    if (std::chrono::steady_clock::now() < deadline_) return Arm();  // moved later meanwhile
+    CloseSocket();
   }
 
   void ReleaseBody() {
@@ -412,7 +447,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     beast::error_code ec;
     Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) return CloseSocket();
-    Tcp().expires_after(kLingerTime);
+    SetDeadline(kLingerTime);
     Discard();
   }
 
@@ -427,6 +462,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void CloseSocket() {
+    closed_ = true;
+    timer_.cancel();
     beast::error_code ec;
     Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
     Tcp().socket().close(ec);
@@ -447,6 +484,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   unsigned version_ = 11;
   std::size_t lingered_ = 0;
   std::array<char, 16 * 1024> drain_;
+  net::steady_timer timer_;  // the deadline's timer (after stream_: built on its executor)
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point armed_at_;
+  bool armed_ = false;
+  bool closed_ = false;
+  std::uint64_t timer_generation_ = 0;
 };
 
 std::string ClientAddress(const tcp::socket& socket) {

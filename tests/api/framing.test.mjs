@@ -156,6 +156,23 @@ for (const threads of ['1', '2']) {
       await idle.done;
       elapsed = Date.now() - started;
       assert.ok(elapsed >= 1700 && elapsed < 3500, `idle connection closed after ${elapsed} ms`);
+      // Each request moves the idle deadline later: requests 1.5 s apart
+      // (under the 2 s idle deadline, over the 1 s request one) keep the
+      // connection open well past the first deadline, then it closes.
+      const busy = open(srv.port);
+      await busy.connected;
+      let closed = false;
+      busy.done.then(() => { closed = true; });
+      for (let i = 1; i <= 4; i++) {
+        busy.sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+        assert.ok(await until(() => responses(busy.text()).length === i), `answer ${i}`);
+        assert.equal(closed, false, `closed before request ${i + 1}`);
+        if (i < 4) await sleep(1500);
+      }
+      started = Date.now();
+      await busy.done;
+      elapsed = Date.now() - started;
+      assert.ok(elapsed >= 1700 && elapsed < 3500, `closed ${elapsed} ms after its last answer`);
     } finally {
       await stopAndCheck(assert, srv);
     }
