@@ -156,9 +156,12 @@ struct Server::Impl {
 
 namespace {
 
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+// The socket itself, not beast::tcp_stream: deadlines are the session's own
+// (SetDeadline), so the stream's timer and rate-policy wrapper around every
+// read and write would be cost only.
+using TlsStream = beast::ssl_stream<tcp::socket>;
 
-// One connection, plain (beast::tcp_stream) or TLS (TlsStream).
+// One connection, plain (tcp::socket) or TLS (TlsStream).
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
@@ -200,7 +203,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return Stream(std::move(socket));
     }
   }
-  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+  tcp::socket& Socket() { return beast::get_lowest_layer(stream_); }
 
   void Begin(std::optional<std::string> refusal) {
     if (refusal) return Refuse(503, *refusal);
@@ -445,7 +448,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Close() {
     if (!unread_input_) return CloseSocket();
     beast::error_code ec;
-    Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    Socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) return CloseSocket();
     SetDeadline(kLingerTime);
     Discard();
@@ -453,7 +456,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void Discard() {
     // Below TLS: the remaining input is only counted, never decrypted.
-    Tcp().async_read_some(net::buffer(drain_),
+    Socket().async_read_some(net::buffer(drain_),
                           [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
                             self->lingered_ += n;
                             if (ec || self->lingered_ > kLingerBytes) return self->CloseSocket();
@@ -465,8 +468,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     closed_ = true;
     timer_.cancel();
     beast::error_code ec;
-    Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
-    Tcp().socket().close(ec);
+    Socket().shutdown(tcp::socket::shutdown_send, ec);
+    Socket().close(ec);
   }
 
   std::shared_ptr<ssl::context> tls_;  // keeps this connection's certificate alive
@@ -556,7 +559,7 @@ void Server::Impl::OnAccepted(tcp::socket socket) {
     std::make_shared<Session<TlsStream>>(std::move(socket), *this, std::move(ip), std::move(ctx))
         ->Start(std::move(refusal));
   } else {
-    std::make_shared<Session<beast::tcp_stream>>(std::move(socket), *this, std::move(ip), nullptr)
+    std::make_shared<Session<tcp::socket>>(std::move(socket), *this, std::move(ip), nullptr)
         ->Start(std::move(refusal));
   }
 }
