@@ -3,12 +3,12 @@
 #include <openssl/ssl.h>
 #include <sys/resource.h>
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <array>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
@@ -236,10 +236,18 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void ReadMore() {
     stream_.async_read_some(buffer_.prepare(kReadSize),
                             [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-                              if (ec) return self->OnReadError(ec);
+                              if (ec) return self->OnReadFailed(ec);
                               self->buffer_.commit(n);
                               self->ParseBuffered();
                             });
+  }
+
+  // Before the request's first byte a failed read (the client closed, the
+  // idle deadline) ends the connection quietly; within a request it is a
+  // read error of that request, as Beast's read operations reported it.
+  void OnReadFailed(beast::error_code ec) {
+    if (buffer_.size() == 0 && !parser_->got_some()) return CloseSocket();
+    OnReadError(ec);
   }
 
   // Feeds what is buffered to the parser up to the end of the header, and
@@ -388,18 +396,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     out->head = ResponseHead(res, version_ ? version_ : 11, out->keep_alive, length, ray);
     // A deadline on writes too: a client that never reads cannot hold us.
     SetDeadline(srv_.opt.request_timeout);
-    const std::array<net::const_buffer, 2> buffers{net::buffer(out->head),
-                                                   net::buffer(out->body)};
-    net::async_write(stream_, buffers,
-                     [self = this->shared_from_this(), out, counted](beast::error_code ec,
-                                                                     std::size_t) {
-                       if (counted) self->srv_.in_flight.fetch_sub(1);
-                       self->ReleaseBody();
-                       if (ec) return self->CloseSocket();
-                       if (!out->keep_alive) return self->Close();
-                       self->head_ = false;
-                       self->WaitForRequest();
-                     });
+    const std::array<net::const_buffer, 2> buffers{net::buffer(out->head), net::buffer(out->body)};
+    net::async_write(
+        stream_, buffers,
+        [self = this->shared_from_this(), out, counted](beast::error_code ec, std::size_t) {
+          if (counted) self->srv_.in_flight.fetch_sub(1);
+          self->ReleaseBody();
+          if (ec) return self->CloseSocket();
+          if (!out->keep_alive) return self->Close();
+          self->head_ = false;
+          self->WaitForRequest();
+        });
   }
 
   // The connection's deadline (idle, request, write, linger): one timer per
@@ -456,12 +463,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void Discard() {
     // Below TLS: the remaining input is only counted, never decrypted.
-    Socket().async_read_some(net::buffer(drain_),
-                          [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-                            self->lingered_ += n;
-                            if (ec || self->lingered_ > kLingerBytes) return self->CloseSocket();
-                            self->Discard();
-                          });
+    Socket().async_read_some(net::buffer(drain_), [self = this->shared_from_this()](
+                                                      beast::error_code ec, std::size_t n) {
+      self->lingered_ += n;
+      if (ec || self->lingered_ > kLingerBytes) return self->CloseSocket();
+      self->Discard();
+    });
   }
 
   void CloseSocket() {

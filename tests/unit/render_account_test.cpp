@@ -59,9 +59,8 @@ TEST(RenderAccountText, SameBytesAsTheTree) {
 TEST(AppendJsonString, EscapesAsBoostJson) {
   std::string every;
   for (int c = 1; c < 256; ++c) every.push_back(static_cast<char>(c));
-  for (const std::string& s :
-       {std::string(), std::string("plain"), std::string("a\"b"), std::string("\\"),
-        std::string("\x00 nul", 5), every}) {
+  for (const std::string& s : {std::string(), std::string("plain"), std::string("a\"b"),
+                               std::string("\\"), std::string("\x00 nul", 5), every}) {
     std::string out = "x";
     AppendJsonString(out, s);
     EXPECT_EQ(out, "x" + boost::json::serialize(boost::json::string(s)));
