@@ -8,8 +8,11 @@
 # API create leaves it), then with the server on core 0 (--threads 1) and wrk
 # on core 1 measures: start-up to /healthz, resident memory after start,
 # tokens/verify req/s with a random token per request (bench/scale_verify.lua),
-# the median latency of creating one token and of deleting one account with
-# its ~450 tokens (API calls, tenant admin), and the time to shut down.
+# the median latency of creating one token, of deleting one token, of a
+# refused change (a token create naming no permission group: 400, nothing
+# may be reloaded for it) and of deleting one account with its ~450 tokens
+# (API calls, tenant admin), and the time to shut down. Before the last line
+# it prints verify_cpu_ratio and refused_ratio (at N over at 1,000).
 # The last line is exactly:
 #   tokens=N start_s=S rss_mib=M verify_ratio=R create_ms=C delete_account_ms=D
 # BENCH_BIN=path measures another binary; BENCH_DURATION (8s) and
@@ -134,6 +137,17 @@ run() {
       "$URL/client/v4/accounts/$victim/tokens/$(field '["result"]["id"]' <"$DATA/created-$i.json")" \
       -H "Authorization: Bearer $TOKEN"
   done | median)
+  # Issue 11's "a refused change costs the same at N as at 1,000": a token
+  # create the store refuses (a permission group that does not exist: 400
+  # after authorization, inside the change's unit of work). Nothing may be
+  # reloaded for it, so its time must not grow with N.
+  local refused
+  refused=$(for i in $(seq 11); do
+    curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' -X POST \
+      "$URL/client/v4/accounts/$victim/tokens" \
+      -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+      -d "{\"name\":\"refused-$i\",\"policies\":[{\"effect\":\"allow\",\"permission_groups\":[{\"id\":\"00000000000000000000000000000000\"}],\"resources\":{\"com.cloudflare.api.account.$victim\":\"*\"}}]}"
+  done | awk '$1 != 400 {print "a refused create answered " $1 > "/dev/stderr"; exit 1} {print $2}' | median)
   # Delete: whole seeded accounts, each with its ~450 tokens.
   deletes=$(for a in "${seeded[@]:1:3}"; do
     curl -fsS -o /dev/null -w '%{time_total}\n' -X DELETE "$URL/client/v4/accounts/$a" \
@@ -143,20 +157,22 @@ run() {
   t0=$(now_s)
   stop
   t1=$(now_s)
-  RESULT=$(printf '%s %d %s %.2f %.2f %.2f %s %s %s %.2f' "$start_s" $((rss_kb / 1024)) "$rps" \
+  RESULT=$(printf '%s %d %s %.2f %.2f %.2f %s %s %s %.2f %.2f' "$start_s" $((rss_kb / 1024)) "$rps" \
     "$(echo "$creates * 1000" | bc)" "$(echo "$deletes * 1000" | bc)" "$(echo "$t1 - $t0" | bc)" \
-    "${non2xx:-0}" "$idle_stop" "$cpu_us" "$(echo "$token_deletes * 1000" | bc)")
+    "${non2xx:-0}" "$idle_stop" "$cpu_us" "$(echo "$token_deletes * 1000" | bc)" \
+    "$(echo "$refused * 1000" | bc)")
   rm -rf "$DATA"
   DATA=""
 }
 
 run 1000
-read -r s1 m1 v1 c1 d1 x1 e1 i1 u1 k1 <<<"$RESULT"
-echo "tokens=1000 start_s=$s1 rss_mib=$m1 verify_rps=$v1 verify_cpu_us=$u1 create_ms=$c1 delete_token_ms=$k1 delete_account_ms=$d1 shutdown_s=$x1 idle_shutdown_s=$i1 non2xx=$e1"
+read -r s1 m1 v1 c1 d1 x1 e1 i1 u1 k1 r1 <<<"$RESULT"
+echo "tokens=1000 start_s=$s1 rss_mib=$m1 verify_rps=$v1 verify_cpu_us=$u1 create_ms=$c1 delete_token_ms=$k1 refused_ms=$r1 delete_account_ms=$d1 shutdown_s=$x1 idle_shutdown_s=$i1 non2xx=$e1"
 run "$N"
-read -r sN mN vN cN dN xN eN iN uN kN <<<"$RESULT"
-echo "tokens=$N start_s=$sN rss_mib=$mN verify_rps=$vN verify_cpu_us=$uN create_ms=$cN delete_token_ms=$kN delete_account_ms=$dN shutdown_s=$xN idle_shutdown_s=$iN non2xx=$eN"
+read -r sN mN vN cN dN xN eN iN uN kN rN <<<"$RESULT"
+echo "tokens=$N start_s=$sN rss_mib=$mN verify_rps=$vN verify_cpu_us=$uN create_ms=$cN delete_token_ms=$kN refused_ms=$rN delete_account_ms=$dN shutdown_s=$xN idle_shutdown_s=$iN non2xx=$eN"
 # The same ratio from CPU time per request (what req/s would give on an idle core).
 echo "verify_cpu_ratio=$(python3 -c "print(f'{$u1 / $uN:.2f}')")"
+echo "refused_ratio=$(python3 -c "print(f'{$rN / $r1:.2f}')") (refused change at $N over at 1,000)"
 ratio=$(python3 -c "print(f'{$vN / $v1:.2f}')")
 echo "tokens=$N start_s=$sN rss_mib=$mN verify_ratio=$ratio create_ms=$cN delete_account_ms=$dN"

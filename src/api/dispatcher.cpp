@@ -519,7 +519,7 @@ http::Response Dispatcher::RunHandler(http::Request& request, Routed& routed,
 void Dispatcher::CatchUpAfter(const http::Request& request) {
   const auto committed = std::chrono::steady_clock::now();
   try {
-    services_.feed.CatchUp();
+    services_.feed.CatchUpSince(services_.feed.Now());
   } catch (const std::exception& e) {
     obs::log::Error("could not apply a committed change yet",
                     {{"ray", request.ray}, {"error", e.what()}});

@@ -28,6 +28,8 @@ Catalog::Catalog() {
     for (const auto& [category, rw] : o.at("permissions").as_object()) {
       role.permissions.push_back(
           {std::string(category), rw.at("read").as_bool(), rw.at("write").as_bool()});
+      if (role.permissions.back().read) role.keys.push_back("#" + std::string(category) + ":read");
+      if (role.permissions.back().write) role.keys.push_back("#" + std::string(category) + ":edit");
     }
     role_index_.emplace(role.id, roles_.size());
     roles_.push_back(std::move(role));

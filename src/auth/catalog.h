@@ -23,6 +23,9 @@ struct Role {
   std::string name;
   std::string description;
   std::vector<RolePermission> permissions;  // in catalog order
+  // The permission keys those grant ("#<category>:read" / "#<category>:edit"),
+  // in the same order: built once here, checked on every grant of the role.
+  std::vector<std::string> keys;
 };
 
 struct TokenPermissionGroup {

@@ -28,14 +28,7 @@ bool Excluded(const Cidr& range, const IpCondition& ip) {
 
 }  // namespace
 
-std::vector<std::string> Ceiling::RoleKeys(const Role& role) {
-  std::vector<std::string> keys;
-  for (const RolePermission& perm : role.permissions) {
-    if (perm.read) keys.push_back("#" + perm.category + ":read");
-    if (perm.write) keys.push_back("#" + perm.category + ":edit");
-  }
-  return keys;
-}
+const std::vector<std::string>& Ceiling::RoleKeys(const Role& role) { return role.keys; }
 
 void Ceiling::RequireKey(const Principal& p, std::string_view account_id, const std::string& key,
                          std::string_view what) const {

@@ -69,7 +69,7 @@ class Ceiling {
 
   // The permission keys a role grants through its legacy map
   // ("#<category>:read" / "#<category>:edit"), in catalog order.
-  static std::vector<std::string> RoleKeys(const Role& role);
+  static const std::vector<std::string>& RoleKeys(const Role& role);
 
  private:
   void RequireKey(const Principal& p, std::string_view account_id, const std::string& key,

@@ -74,6 +74,12 @@ std::int64_t ChangeFeed::CatchUp() {
   return CatchUpLocked();
 }
 
+std::int64_t ChangeFeed::CatchUpSince(Micros committed) {
+  std::lock_guard lock(mu_);
+  if (attempt_ok_ && attempt_began_ > committed) return applied_.load(std::memory_order_relaxed);
+  return CatchUpLocked();
+}
+
 bool ChangeFeed::Confirm(Micros wait) {
   const Micros wanted = Now();
   std::unique_lock lock(mu_, std::defer_lock);
@@ -105,9 +111,10 @@ std::int64_t ChangeFeed::CatchUpLocked() {
     // changed, and only a full reload is safe.
     if (from == floor_ && !changes.empty() && changes.front().seq > floor_ + 1) {
       if (const std::int64_t pruned = store_.ChangesPrunedUpto(*tx); pruned > floor_) {
-        obs::log::Warn("change log entries this node had not applied were pruned; reloading the "
-                       "whole authorization state",
-                       {{"floor", floor_}, {"pruned_upto", pruned}});
+        obs::log::Warn(
+            "change log entries this node had not applied were pruned; reloading the "
+            "whole authorization state",
+            {{"floor", floor_}, {"pruned_upto", pruned}});
         tx.reset();
         LoadLocked();
         reloads_.fetch_add(1, std::memory_order_relaxed);

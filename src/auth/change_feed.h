@@ -57,6 +57,13 @@ class ChangeFeed {
   // Applies every committed entry after applied(); returns the new position.
   // Throws (DbError) when the store cannot be read; nothing is confirmed then.
   std::int64_t CatchUp();
+  // CatchUp for a change that committed at `committed` (Now() taken after its
+  // commit returned): a catch-up that began later has read the log after the
+  // commit, so it applied the change, and this returns at once. The writers
+  // of one group-committed batch wake together; the first applies every
+  // entry of the batch and the others need no read of their own. Throws as
+  // CatchUp does.
+  std::int64_t CatchUpSince(Micros committed);
   // The newest entry applied: every change committed before the last CatchUp
   // read the log, up to this position, is reflected (cf-iam-seq).
   std::int64_t applied() const { return applied_.load(std::memory_order_acquire); }

@@ -179,14 +179,25 @@ std::int64_t Store::CountAccountTokens(Tx& tx, std::string_view account_id) {
 }
 
 void Store::SetTokensLastUsed(Tx& tx, const std::vector<std::pair<std::string, Micros>>& uses) {
-  // Set-based: a flush of N uses is N / kLastUsedChunk statements, not N.
+  // Set-based: a flush of N uses is N / kLastUsedChunk statements (and at
+  // most nine more), not N.
   // An upsert into the narrow token_last_used (a few pages per chunk) rather
   // than an UPDATE of the wide tokens rows (a page per use). The join drops
   // tokens deleted since their use (the foreign key would refuse them); the
   // guard keeps a later time already stored (another node's, or a restart's).
   // SQLite needs the WHERE to parse ON CONFLICT after a join.
-  for (std::size_t start = 0; start < uses.size(); start += kLastUsedChunk) {
-    const std::size_t n = std::min(kLastUsedChunk, uses.size() - start);
+  //
+  // Chunks are kLastUsedChunk rows, then powers of two for the rest: the
+  // statement text depends only on its row count, and each engine keeps a
+  // prepared statement per text, so arbitrary remainders would prepare (and
+  // keep) a new 1,000-parameter statement at almost every flush.
+  for (std::size_t start = 0, n = 0; start < uses.size(); start += n) {
+    const std::size_t left = uses.size() - start;
+    n = kLastUsedChunk;
+    if (left < n) {
+      n = 1;
+      while (n * 2 <= left) n *= 2;
+    }
     std::string sql = "WITH v(id, t) AS (VALUES ";
     Params params;
     params.reserve(2 * n);

@@ -32,6 +32,20 @@ TEST(Catalog, LoadsRolesWithoutTheExampleEntry) {
   EXPECT_EQ(c.FindRole("0"), nullptr);
 }
 
+TEST(Catalog, EachRoleCarriesTheKeysItsPermissionsGrant) {
+  Catalog c;
+  for (const Role& r : c.roles()) {
+    std::vector<std::string> want;
+    for (const RolePermission& p : r.permissions) {
+      if (p.read) want.push_back("#" + p.category + ":read");
+      if (p.write) want.push_back("#" + p.category + ":edit");
+    }
+    EXPECT_EQ(r.keys, want) << r.name;
+  }
+  // The Super Administrator holds every category, read and edit.
+  EXPECT_EQ(c.SuperAdminRole().keys.size(), 24u);
+}
+
 TEST(Authorizer, RoleGrantsThroughTheLegacyMap) {
   Catalog c;
   const Role* admin_ro = nullptr;

@@ -87,6 +87,49 @@ TEST_F(ChangeFeedTest, AppliesCommittedChangesOnlyWhenCaughtUp) {
   EXPECT_TRUE(directory_.AccountExists(a.id));
 }
 
+// The writers of one batch wake together; a catch-up that began after a
+// change committed answers for it, and one that began before does not.
+TEST_F(ChangeFeedTest, CatchUpSinceReadsOnlyWhenNoLaterCatchUpHasRun) {
+  Micros now = 1'000;
+  feed_->set_clock([&] { return now; });
+  feed_->Load();
+  const Account a = NewAccount();
+  {
+    store::UnitOfWork unit(*store_);
+    store_->InsertAccount(unit.tx(), a);
+    unit.Commit();
+  }
+  const Micros committed = now;  // a clock read after the commit returned
+  now += 10;
+  feed_->CatchUp();  // began after that commit: it applied the account
+  ASSERT_TRUE(directory_.AccountExists(a.id));
+
+  // A second change commits; the catch-up above began before it.
+  const Account b = NewAccount();
+  {
+    store::UnitOfWork unit(*store_);
+    store_->InsertAccount(unit.tx(), b);
+    unit.Commit();
+  }
+  // For the first change nothing is read again (b stays unapplied)...
+  feed_->CatchUpSince(committed);
+  EXPECT_FALSE(directory_.AccountExists(b.id));
+  // ...but for the second, committed after that catch-up began, it is.
+  now += 10;
+  feed_->CatchUpSince(now);
+  EXPECT_TRUE(directory_.AccountExists(b.id));
+  // Equal times do not count as later: a catch-up that began in the same
+  // microsecond as the commit might have read before it.
+  const Account c = NewAccount();
+  {
+    store::UnitOfWork unit(*store_);
+    store_->InsertAccount(unit.tx(), c);
+    unit.Commit();
+  }
+  feed_->CatchUpSince(now);
+  EXPECT_TRUE(directory_.AccountExists(c.id));
+}
+
 TEST_F(ChangeFeedTest, AChangeThatRollsBackTouchesNothing) {
   feed_->Load();
   const Account a = NewAccount();

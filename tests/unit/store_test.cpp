@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "auth/last_used.h"
 #include "store/migrations.h"
 #include "util/random.h"
 
@@ -36,6 +37,18 @@ class StoreTest : public ::testing::Test {
     store_->InsertAccount(*tx, a);
     tx->Commit();
     return a;
+  }
+
+  // An account token of `a`, not yet stored.
+  static Token NewAccountToken(const Account& a, std::string_view name = "t") {
+    Token t;
+    t.id = NewId();
+    t.owner_kind = "account";
+    t.account_id = a.id;
+    t.name = std::string(name);
+    t.secret_digest = RandomHex(32);
+    t.issued_on = t.modified_on = 1;
+    return t;
   }
 
   std::filesystem::path dir_;
@@ -154,13 +167,7 @@ TEST_F(StoreTest, LastUsedFlushIsSetBasedAndKeepsTheLatest) {
   {
     auto tx = store_->Write();
     for (int i = 0; i < 1200; ++i) {
-      Token t;
-      t.id = NewId();
-      t.owner_kind = "account";
-      t.account_id = a.id;
-      t.name = "t";
-      t.secret_digest = RandomHex(32);
-      t.issued_on = t.modified_on = 1;
+      Token t = NewAccountToken(a);
       if (i == 0) t.last_used_on = 5000;  // stored later than the flushed use
       store_->InsertToken(*tx, t);
       uses.emplace_back(t.id, 1000 + i);
@@ -181,21 +188,52 @@ TEST_F(StoreTest, LastUsedFlushIsSetBasedAndKeepsTheLatest) {
   }
 }
 
+// In-memory last uses (auth/last_used.h): the newest of a token's uses is
+// held until the store has it and one flush longer; then only the store
+// answers, so memory holds two intervals' tokens, not every token ever used.
+TEST_F(StoreTest, LastUsedHoldsUsesOnlyUntilTheStoreHasThem) {
+  Account a = MakeAccount("Touched");
+  const Token t = NewAccountToken(a);
+  {
+    auto tx = store_->Write();
+    store_->InsertToken(*tx, t);
+    tx->Commit();
+  }
+  auth::LastUsed last;
+  last.Touch(t.id, 2000);
+  last.Touch(t.id, 1500);  // an older use never moves it back
+  EXPECT_EQ(last.Get(t.id), 2000);
+  last.Touch("not an id of ours: longer than sixteen bytes", 9);  // ignored
+  EXPECT_EQ(last.Flush(*store_), 1u);
+  {
+    auto tx = store_->Read();
+    EXPECT_EQ(store_->GetToken(*tx, t.id)->last_used_on, 2000);
+  }
+  // Written, and still held for one more interval...
+  EXPECT_EQ(last.Get(t.id), 2000);
+  last.Touch(t.id, 3000);
+  EXPECT_EQ(last.Get(t.id), 3000);  // the pending use is newer than the written one
+  EXPECT_EQ(last.Flush(*store_), 1u);
+  EXPECT_EQ(last.Flush(*store_), 0u);
+  // ...then only the store has it.
+  EXPECT_EQ(last.Get(t.id), std::nullopt);
+  {
+    auto tx = store_->Read();
+    EXPECT_EQ(store_->GetToken(*tx, t.id)->last_used_on, 3000);
+  }
+  // A forgotten (deleted) token's pending use is never written.
+  last.Touch(t.id, 4000);
+  last.Forget(t.id);
+  EXPECT_EQ(last.Get(t.id), std::nullopt);
+  EXPECT_EQ(last.Flush(*store_), 0u);
+}
+
 // Migration 11 moves stored last uses out of the wide tokens table into
 // token_last_used; the rows go with their token (and with its account).
 TEST_F(StoreTest, LastUsedMovesToItsOwnTableAndGoesWithTheToken) {
   Account a = MakeAccount("Moved");
-  auto make = [&](std::string_view name) {
-    Token t;
-    t.id = NewId();
-    t.owner_kind = "account";
-    t.account_id = a.id;
-    t.name = std::string(name);
-    t.secret_digest = RandomHex(32);
-    t.issued_on = t.modified_on = 1;
-    return t;
-  };
-  const Token used = make("used"), unused = make("unused"), doomed = make("doomed");
+  const Token used = NewAccountToken(a, "used"), unused = NewAccountToken(a, "unused"),
+              doomed = NewAccountToken(a, "doomed");
   {
     // A store from before migration 11: last uses only on tokens.
     auto db = OpenSqlite(path_);
