@@ -8,6 +8,9 @@
 # covers every thread of the server (I/O thread, worker pool, flusher).
 # Profiles are kept in $BENCH_OUT (default: a new /tmp/cfiam-callgrind-*) for
 # callgrind_annotate. BENCH_BIN=path measures another binary.
+# BENCH_NGINX=1 then counts nginx (nginx-light, one process, the configuration
+# of bench/compare.sh) the same way, serving the bytes cfiam answered as static
+# files, with the same request headers: the anchor for the counts above.
 cd "$(dirname "$0")/.."
 set -euo pipefail
 N="${1:-10000}"
@@ -62,3 +65,54 @@ measure() {
 measure "GET /healthz" healthz /healthz
 measure "GET .../tokens/verify" verify "/client/v4/accounts/$id/tokens/verify" "Authorization: Bearer $secret"
 measure "GET /accounts/{id} (account token)" account "/client/v4/accounts/$id" "Authorization: Bearer $secret"
+
+[ "${BENCH_NGINX:-0}" = 1 ] || exit 0
+
+# --- nginx on the same bytes ----------------------------------------------
+NGINX_PORT=$((PORT + 1))
+NGX="$OUT/nginx"
+mkdir -p "$NGX/www" "$NGX/tmp"
+curl -fsS "$URL/healthz" >"$NGX/www/healthz.json"
+curl -fsS -H "Authorization: Bearer $secret" "$URL/client/v4/accounts/$id/tokens/verify" >"$NGX/www/verify.json"
+curl -fsS -H "Authorization: Bearer $secret" "$URL/client/v4/accounts/$id" >"$NGX/www/account.json"
+cat >"$NGX/nginx.conf" <<CONF
+worker_processes 1;
+master_process off;
+daemon off;
+pid $NGX/nginx.pid;
+error_log $NGX/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $NGX/tmp;
+  proxy_temp_path $NGX/tmp;
+  fastcgi_temp_path $NGX/tmp;
+  uwsgi_temp_path $NGX/tmp;
+  scgi_temp_path $NGX/tmp;
+  open_file_cache max=64;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    root $NGX/www;
+    default_type application/json;
+  }
+}
+CONF
+valgrind --tool=callgrind --compress-strings=no --compress-pos=no \
+  --callgrind-out-file="$OUT/callgrind.out.%p" \
+  nginx -c "$NGX/nginx.conf" -p "$NGX" 2>"$NGX/valgrind.log" &
+NGINX_PID=$!
+SERVER_PID=$PID
+trap 'kill $NGINX_PID $SERVER_PID 2>/dev/null; wait $NGINX_PID $SERVER_PID 2>/dev/null; rm -rf "$DATA"' EXIT
+for _ in $(seq 100); do
+  curl -fs -o /dev/null "http://127.0.0.1:${NGINX_PORT}/healthz.json" && break
+  sleep 0.2
+done
+# measure() counts whatever PID and PORT name.
+PID=$NGINX_PID
+PORT=$NGINX_PORT
+measure "nginx, the healthz bytes" nginx-healthz /healthz.json
+measure "nginx, the verify bytes" nginx-verify /verify.json "Authorization: Bearer $secret"
+measure "nginx, the account bytes" nginx-account /account.json "Authorization: Bearer $secret"

@@ -19,6 +19,8 @@
 #   - POST .../members (invite + its audit entry, durable), 16 connections,
 #     distinct emails: writes/s counted from the members the account has after.
 # Runs about 2.5 minutes and pins both cores: run it once, not in a loop.
+# BENCH_ROWS=hot runs only the verify and GET /accounts/{id} rows (no seeding,
+# no writes): about 4 x BENCH_DURATION.
 #
 # Needs: build/release/cfiam (scripts/setup.sh release), nginx-light, wrk, curl, python3.
 set -euo pipefail
@@ -26,6 +28,13 @@ cd "$(dirname "$0")/.."
 BENCH_PORT="${BENCH_PORT:-$((20000 + RANDOM % 20000))}"
 source bench/lib.sh
 n="${1:-10000}"
+ROWS="${BENCH_ROWS:-all}"  # all | hot
+case "$ROWS" in all | hot) ;; *)
+  echo "BENCH_ROWS must be all or hot" >&2
+  exit 2
+  ;;
+esac
+[ "$ROWS" = all ] || n=0
 NGINX_PORT=$((BENCH_PORT + 1))
 NGINX_URL="http://127.0.0.1:${NGINX_PORT}"
 ADMIN_ROLE=05784afa30c1afe1440e79d9351c7430
@@ -60,6 +69,7 @@ read -r members_account tokens_account <"$BENCH_DIR/ids"
 
 bench_start
 for f in "$BENCH_DIR"/seed-*.json; do
+  [ -e "$f" ] || continue # BENCH_ROWS=hot seeds nothing
   curl -fsS -o /dev/null -X POST "$BENCH_URL/_cfiam/seed" -H "Authorization: Bearer $BENCH_TOKEN" \
     -H 'Content-Type: application/json' --data-binary "@$f"
 done
@@ -125,12 +135,16 @@ row() {
 last=$(((n + 49) / 50))
 echo "cfiam: ${BENCH_BIN:-build/release/cfiam}; nginx $(nginx -v 2>&1 | sed 's/.*nginx\///'); $(nproc) cores;" \
   "server+nginx pinned to core 0 (one I/O thread / one worker), wrk to core 1; ${BENCH_DURATION} per run"
+if [ "$ROWS" = all ]; then
 row "members page 1 (n=$n)" "/accounts/$members_account/members?per_page=50" 16 "$BENCH_TOKEN"
 row "members page $last" "/accounts/$members_account/members?per_page=50&page=$last" 16 "$BENCH_TOKEN"
 row "tokens page 1 (n=$n)" "/accounts/$tokens_account/tokens?per_page=50" 16 "$BENCH_TOKEN"
 row "tokens page $last" "/accounts/$tokens_account/tokens?per_page=50&page=$last" 16 "$BENCH_TOKEN"
+fi
 row "tokens/verify" "/accounts/$hot/tokens/verify" 64 "$secret"
 row "GET /accounts/{id} (account token)" "/accounts/$hot" 64 "$secret"
+
+[ "$ROWS" = all ] || exit 0
 
 # --- writes ---------------------------------------------------------------
 writes=$(bench_call POST /accounts '{"name":"Writes"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["id"])')

@@ -50,7 +50,9 @@ Reply List(Context& ctx) {
 }
 
 Reply Get(Context& ctx) {
-  return {RenderAccount(ctx.services.accounts.Get(ctx.Param("account_id"))), {}, {}};
+  Reply reply;
+  reply.result_text = RenderAccountText(ctx.services.accounts.Get(ctx.Param("account_id")));
+  return reply;
 }
 
 Reply Update(Context& ctx) {

@@ -69,7 +69,7 @@ Reply PageReply(const Page<T>& page, const PageParams& params, Render&& render) 
 template <class T, class Append>
 Reply TextPageReply(const Page<T>& page, const PageParams& params, Append&& append) {
   Reply reply;
-  std::string& out = reply.result_json;
+  std::string& out = reply.result_text;
   out.reserve(64 + page.items.size() * 1024);
   out.push_back('[');
   for (std::size_t i = 0; i < page.items.size(); ++i) {

@@ -210,6 +210,41 @@ json::object RenderAccount(const Account& a) {
   return o;
 }
 
+std::string RenderAccountText(const Account& a) {
+  // Member for member what RenderAccount builds, in its order.
+  std::string out;
+  out.reserve(160 + a.id.size() + a.name.size());
+  out.append(R"({"id":)");
+  AppendJsonString(out, a.id);
+  out.append(R"(,"name":)");
+  AppendJsonString(out, a.name);
+  out.append(R"(,"type":)");
+  AppendJsonString(out, a.type);
+  out.append(R"(,"settings":{"enforce_twofactor":)");
+  out.append(a.enforce_twofactor ? "true" : "false");
+  if (a.abuse_contact_email) {
+    out.append(R"(,"abuse_contact_email":)");
+    AppendJsonString(out, *a.abuse_contact_email);
+  }
+  out.append(R"(},"created_on":)");
+  AppendJsonString(out, FormatRfc3339(a.created_on));
+  if (a.parent_org_id || a.parent_org_name) {
+    out.append(R"(,"managed_by":{)");
+    if (a.parent_org_id) {
+      out.append(R"("parent_org_id":)");
+      AppendJsonString(out, *a.parent_org_id);
+    }
+    if (a.parent_org_name) {
+      if (a.parent_org_id) out.push_back(',');
+      out.append(R"("parent_org_name":)");
+      AppendJsonString(out, *a.parent_org_name);
+    }
+    out.push_back('}');
+  }
+  out.push_back('}');
+  return out;
+}
+
 namespace {
 
 // [{id}] with 32-hex ids, non-empty.

@@ -62,6 +62,9 @@ void AppendMemberJson(std::string& out, const store::MemberWithUser& m, const Se
 
 // {id, name, type, settings, created_on[, managed_by]}
 boost::json::object RenderAccount(const Account& account);
+// The same as JSON text, written directly (GET /accounts/{id} is a hot path):
+// the bytes boost::json::serialize(RenderAccount(account)) gives.
+std::string RenderAccountText(const Account& account);
 
 // Parses a policies array (the `policies` field of members and user groups).
 // Throws 400 naming the offending element.

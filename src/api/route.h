@@ -100,20 +100,14 @@ struct Context {
 };
 
 struct Reply {
-  Reply() = default;
-  Reply(boost::json::value result, std::optional<boost::json::object> result_info,
-        boost::json::array messages)
-      : result(std::move(result)),
-        result_info(std::move(result_info)),
-        messages(std::move(messages)) {}
-
   boost::json::value result;
   std::optional<boost::json::object> result_info;
   boost::json::array messages;
-  // When not empty, the result already written as JSON text (a list page,
-  // api/json_text.h), sent instead of `result`. Only for reads: a change's
-  // audit entry describes `result`.
-  std::string result_json;
+  // The result already written as JSON text, for a hot read that skips the
+  // tree (GET /accounts/{id}, list pages); when set, `result` is not used.
+  std::string result_text{};
+  // The messages as constant JSON text; when set, `messages` is not used.
+  std::string_view messages_text{};
 };
 
 using HandlerFn = Reply (*)(Context&);

@@ -3,12 +3,12 @@
 #include <openssl/ssl.h>
 #include <sys/resource.h>
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <array>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
@@ -44,6 +44,8 @@ constexpr std::chrono::milliseconds kAcceptBackoff{100};
 // long and this much, so the client reads our answer instead of a reset.
 constexpr std::chrono::seconds kLingerTime{5};
 constexpr std::size_t kLingerBytes = 8 * 1024 * 1024;
+// Bytes asked of the socket per read while a request comes in.
+constexpr std::size_t kReadSize = 4096;
 
 // Modern TLS only: 1.2 with forward-secret AEAD suites, and 1.3 (whose suites
 // are all AEAD). Throws when a file cannot be used.
@@ -128,7 +130,9 @@ struct Server::Impl {
   Handler handler;
   InlineHandler inline_handler;
   HeaderCheck header_check;
-  net::io_context ioc;
+  // One I/O thread: tell Asio, so completions it queues from that thread skip
+  // the scheduler's lock (other threads may still post to it).
+  net::io_context ioc{opt.io_threads == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT};
   tcp::acceptor acceptor{ioc};
   net::steady_timer accept_backoff{ioc};
   bool out_of_descriptors = false;  // only touched by the accept chain
@@ -152,9 +156,12 @@ struct Server::Impl {
 
 namespace {
 
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+// The socket itself, not beast::tcp_stream: deadlines are the session's own
+// (SetDeadline), so the stream's timer and rate-policy wrapper around every
+// read and write would be cost only.
+using TlsStream = beast::ssl_stream<tcp::socket>;
 
-// One connection, plain (beast::tcp_stream) or TLS (TlsStream).
+// One connection, plain (tcp::socket) or TLS (TlsStream).
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
@@ -165,7 +172,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       : tls_(std::move(tls)),
         stream_(MakeStream(std::move(socket))),
         srv_(srv),
-        client_ip_(std::move(client_ip)) {}
+        client_ip_(std::move(client_ip)),
+        timer_(stream_.get_executor()) {}
   ~Session() {
     ReleaseBody();
     srv_.ReleaseAddress(client_ip_);
@@ -174,7 +182,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void Start(std::optional<std::string> refusal) {
     if constexpr (kTls) {
-      Tcp().expires_after(srv_.opt.request_timeout);
+      SetDeadline(srv_.opt.request_timeout);
       stream_.async_handshake(ssl::stream_base::server,
                               [self = this->shared_from_this(),
                                refusal = std::move(refusal)](beast::error_code ec) mutable {
@@ -195,7 +203,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return Stream(std::move(socket));
     }
   }
-  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+  tcp::socket& Socket() { return beast::get_lowest_layer(stream_); }
 
   void Begin(std::optional<std::string> refusal) {
     if (refusal) return Refuse(503, *refusal);
@@ -215,25 +223,58 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // Waits (idle deadline) for the first bytes of the next request, then reads
   // the request header under the request deadline.
   void WaitForRequest() {
-    if (buffer_.size() > 0) return ReadHeader();
-    Tcp().expires_after(srv_.opt.idle_timeout);
-    stream_.async_read_some(buffer_.prepare(4096),
-                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-                              if (ec) return self->CloseSocket();
-                              self->buffer_.commit(n);
-                              self->ReadHeader();
-                            });
-  }
-
-  void ReadHeader() {
     parser_.emplace();
     route_.reset();
     parser_->header_limit(static_cast<std::uint32_t>(srv_.opt.max_header_bytes));
     parser_->body_limit(srv_.opt.max_body_bytes);
-    Tcp().expires_after(srv_.opt.request_timeout);
-    bhttp::async_read_header(
-        stream_, buffer_, *parser_,
-        beast::bind_front_handler(&Session::OnHeader, this->shared_from_this()));
+    request_deadline_set_ = false;
+    if (buffer_.size() > 0) return ParseBuffered();
+    SetDeadline(srv_.opt.idle_timeout);
+    ReadMore();
+  }
+
+  void ReadMore() {
+    stream_.async_read_some(buffer_.prepare(kReadSize),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->OnReadFailed(ec);
+                              self->buffer_.commit(n);
+                              self->ParseBuffered();
+                            });
+  }
+
+  // Before the request's first byte a failed read (the client closed, the
+  // idle deadline) ends the connection quietly; within a request it is a
+  // read error of that request, as Beast's read operations reported it.
+  void OnReadFailed(beast::error_code ec) {
+    if (buffer_.size() == 0 && !parser_->got_some()) return CloseSocket();
+    OnReadError(ec);
+  }
+
+  // Feeds what is buffered to the parser up to the end of the header, and
+  // reads more only when the header is incomplete. What bhttp::async_read_header
+  // did (the same parser, limits and errors), without its composed operation
+  // and the scheduler round trip it takes even when the request is already in
+  // the buffer, as it is on almost every request.
+  void ParseBuffered() {
+    while (!parser_->is_header_done() && buffer_.size() > 0) {
+      beast::error_code ec;
+      const std::size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == bhttp::error::need_more) break;
+      if (ec) return OnReadError(ec);
+      if (used == 0) break;
+    }
+    if (parser_->is_header_done()) return OnHeader({}, 0);
+    StartRequestDeadline();
+    ReadMore();
+  }
+
+  // The request deadline runs from the request's first byte over the rest of
+  // it (header, 100-continue, body), once.
+  void StartRequestDeadline() {
+    if (request_deadline_set_) return;
+    SetDeadline(srv_.opt.request_timeout);
+    request_deadline_set_ = true;
   }
 
   // Refuses what can be refused on the header alone before any body byte is
@@ -245,6 +286,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     version_ = parser_->get().version();
     const auto length = parser_->content_length();
     const bool has_body = parser_->chunked() || (length && *length > 0);
+    // A request without a body is complete with its header.
+    if (!has_body && parser_->is_done()) return OnRead({}, 0);
+    StartRequestDeadline();
     if (!has_body) return ReadBody();
     if (length && *length > srv_.opt.max_body_bytes) return Refuse(413, TooLarge());
     if (srv_.header_check) {
@@ -315,7 +359,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     req.received = std::chrono::steady_clock::now();
     keep_alive_ = req.raw.keep_alive();
     srv_.in_flight.fetch_add(1);
-    Tcp().expires_never();
+    ClearDeadline();
 
     Response res;
     if (srv_.inline_handler && srv_.inline_handler(req, res)) {
@@ -351,19 +395,52 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (!head_) out->body = std::move(res.body);
     out->head = ResponseHead(res, version_ ? version_ : 11, out->keep_alive, length, ray);
     // A deadline on writes too: a client that never reads cannot hold us.
-    Tcp().expires_after(srv_.opt.request_timeout);
-    const std::array<net::const_buffer, 2> buffers{net::buffer(out->head),
-                                                   net::buffer(out->body)};
-    net::async_write(stream_, buffers,
-                     [self = this->shared_from_this(), out, counted](beast::error_code ec,
-                                                                     std::size_t) {
-                       if (counted) self->srv_.in_flight.fetch_sub(1);
-                       self->ReleaseBody();
-                       if (ec) return self->CloseSocket();
-                       if (!out->keep_alive) return self->Close();
-                       self->head_ = false;
-                       self->WaitForRequest();
-                     });
+    SetDeadline(srv_.opt.request_timeout);
+    const std::array<net::const_buffer, 2> buffers{net::buffer(out->head), net::buffer(out->body)};
+    net::async_write(
+        stream_, buffers,
+        [self = this->shared_from_this(), out, counted](beast::error_code ec, std::size_t) {
+          if (counted) self->srv_.in_flight.fetch_sub(1);
+          self->ReleaseBody();
+          if (ec) return self->CloseSocket();
+          if (!out->keep_alive) return self->Close();
+          self->head_ = false;
+          self->WaitForRequest();
+        });
+  }
+
+  // The connection's deadline (idle, request, write, linger): one timer per
+  // connection, armed lazily. Moving the deadline later, as every request
+  // does, only stores it; the timer, when it fires early, re-arms for the
+  // stored deadline. Only a deadline earlier than the armed one re-arms at
+  // once. (A timer wait per read and write, as beast::tcp_stream's expiry
+  // does, costs a timer-queue insert, a cancel and a completion each.) Past
+  // the deadline the socket is closed, which fails the pending operation.
+  void SetDeadline(std::chrono::steady_clock::duration d) {
+    deadline_ = std::chrono::steady_clock::now() + d;
+    if (!armed_ || deadline_ < armed_at_) Arm();
+  }
+  void ClearDeadline() { deadline_ = std::chrono::steady_clock::time_point::max(); }
+
+  void Arm() {
+    if (closed_) return;
+    armed_ = true;
+    armed_at_ = deadline_;
+    const std::uint64_t generation = ++timer_generation_;
+    timer_.expires_at(deadline_);  // completes a wait still pending as cancelled
+    timer_.async_wait([weak = this->weak_from_this(), generation](beast::error_code ec) {
+      const auto self = weak.lock();
+      // A newer wait replaced this one, or the connection is gone.
+      if (!self || ec || generation != self->timer_generation_) return;
+      self->OnDeadline();
+    });
+  }
+
+  void OnDeadline() {
+    armed_ = false;
+    if (closed_ || deadline_ == std::chrono::steady_clock::time_point::max()) return;
+    if (std::chrono::steady_clock::now() < deadline_) return Arm();  // moved later meanwhile
+    CloseSocket();
   }
 
   void ReleaseBody() {
@@ -378,26 +455,28 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Close() {
     if (!unread_input_) return CloseSocket();
     beast::error_code ec;
-    Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    Socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) return CloseSocket();
-    Tcp().expires_after(kLingerTime);
+    SetDeadline(kLingerTime);
     Discard();
   }
 
   void Discard() {
     // Below TLS: the remaining input is only counted, never decrypted.
-    Tcp().async_read_some(net::buffer(drain_),
-                          [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-                            self->lingered_ += n;
-                            if (ec || self->lingered_ > kLingerBytes) return self->CloseSocket();
-                            self->Discard();
-                          });
+    Socket().async_read_some(net::buffer(drain_), [self = this->shared_from_this()](
+                                                      beast::error_code ec, std::size_t n) {
+      self->lingered_ += n;
+      if (ec || self->lingered_ > kLingerBytes) return self->CloseSocket();
+      self->Discard();
+    });
   }
 
   void CloseSocket() {
+    closed_ = true;
+    timer_.cancel();
     beast::error_code ec;
-    Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
-    Tcp().socket().close(ec);
+    Socket().shutdown(tcp::socket::shutdown_send, ec);
+    Socket().close(ec);
   }
 
   std::shared_ptr<ssl::context> tls_;  // keeps this connection's certificate alive
@@ -411,9 +490,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool keep_alive_ = true;
   bool head_ = false;
   bool unread_input_ = false;
+  bool request_deadline_set_ = false;  // the request deadline runs for the request in progress
   unsigned version_ = 11;
   std::size_t lingered_ = 0;
   std::array<char, 16 * 1024> drain_;
+  net::steady_timer timer_;  // the deadline's timer (after stream_: built on its executor)
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point armed_at_;
+  bool armed_ = false;
+  bool closed_ = false;
+  std::uint64_t timer_generation_ = 0;
 };
 
 std::string ClientAddress(const tcp::socket& socket) {
@@ -436,7 +522,12 @@ bool OutOfDescriptors(const beast::error_code& ec) {
 
 void Server::Impl::Accept() {
   if (connections.load() >= socket_ceiling) return PauseAccept();
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  // A strand keeps a connection's handlers from running at once on two I/O
+  // threads; with one I/O thread the io_context already runs them one at a
+  // time, and a strand would only add its locking to every completion.
+  const net::any_io_executor executor =
+      opt.io_threads > 1 ? net::any_io_executor(net::make_strand(ioc)) : ioc.get_executor();
+  acceptor.async_accept(executor, [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
       if (!OutOfDescriptors(ec)) return Accept();  // e.g. the client gave up: next one
@@ -475,7 +566,7 @@ void Server::Impl::OnAccepted(tcp::socket socket) {
     std::make_shared<Session<TlsStream>>(std::move(socket), *this, std::move(ip), std::move(ctx))
         ->Start(std::move(refusal));
   } else {
-    std::make_shared<Session<beast::tcp_stream>>(std::move(socket), *this, std::move(ip), nullptr)
+    std::make_shared<Session<tcp::socket>>(std::move(socket), *this, std::move(ip), nullptr)
         ->Start(std::move(refusal));
   }
 }

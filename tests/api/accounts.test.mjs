@@ -110,6 +110,23 @@ test('update changes name, settings and managed_by; validates the email', async 
   expectError(assert, await srv.call('PUT', `/accounts/${'0'.repeat(32)}`, { body: { name: 'x' } }), 404);
 });
 
+// GET /accounts/{id} writes its result as text, PUT through the JSON tree:
+// the two must give the same bytes, and a GET right after a PUT sees it.
+test('GET answers the bytes PUT rendered, escapes included, and every update at once', async () => {
+  const acc = expectOk(assert, await srv.call('POST', '/accounts', { body: { name: 'Bytes' } }));
+  for (const body of [
+    { name: 'Quote " back\\ slash / caf\u00e9 \u20ac' },
+    { name: 'Org', settings: { enforce_twofactor: true, abuse_contact_email: 'abuse@example.com' },
+      managed_by: { parent_org_id: 'f267e341f3dd4697bd3b9f71dd96247f' } },
+    { name: 'Org 2', managed_by: { parent_org_name: 'Parent "P"' } },
+  ]) {
+    const put = await srv.call('PUT', `/accounts/${acc.id}`, { body });
+    expectOk(assert, put);
+    const got = await srv.call('GET', `/accounts/${acc.id}`);
+    assert.equal(got.text, put.text);
+  }
+});
+
 test('delete removes the account and answers {id}', async () => {
   const acc = expectOk(assert, await srv.call('POST', '/accounts', { body: { name: 'Doomed' } }));
   assert.deepEqual(expectOk(assert, await srv.call('DELETE', `/accounts/${acc.id}`)), { id: acc.id });

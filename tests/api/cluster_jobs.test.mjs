@@ -104,7 +104,13 @@ test('a check whose node is killed is taken over by the other node within the le
     // follows within LEASE / 5, then one lookup; slack for a loaded machine.
     assert.ok(took < 3 * LEASE, `taken over after ${took} ms`);
     console.log(`# takeover after kill -9: ${took} ms (lease ${LEASE} ms)`);
-    assert.match(b.stderr(), /sso domain verification claimed/);
+    // The line was queued when B claimed the check, before its lookup, but
+    // the log is written by its own thread (it polls every 20 ms) and read
+    // here through a pipe: on a loaded machine the verified status can be
+    // read back first. Wait for it, boundedly.
+    const log = await waitFor(() => b.stderr(), (text) => /sso domain verification claimed/.test(text), 5000)
+      .catch(() => b.stderr());
+    assert.match(log, /sso domain verification claimed/);
   } finally {
     await stopBoth(nodes);
     await silent.stop();
@@ -183,6 +189,11 @@ test('audit retention and change-log pruning run on one node of the two', { skip
       }
       await waitFor(() => a.storeRows('SELECT count(*) AS n FROM audit_log')[0].n, (n) => n === 0, 10000);
     }
+    // Log lines reach us after the changes they describe (the log has its
+    // own thread and a pipe): wait for the first of each, boundedly.
+    const logs = () => a.stderr() + b.stderr();
+    await waitFor(logs, (text) => /audit retention pass/.test(text) && /cluster job taken.*job=change-log-prune/.test(text), 5000)
+      .catch(() => {});
     const passes = [a, b].map((n) => (n.stderr().match(/audit retention pass/g) ?? []).length);
     assert.ok(passes[0] + passes[1] >= 1, 'no retention pass ran');
     assert.ok(passes[0] === 0 || passes[1] === 0, `both nodes pruned: ${passes}`);

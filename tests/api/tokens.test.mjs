@@ -185,6 +185,20 @@ test('verify answers for the token itself', async () => {
   expectError(assert, await srv.call('GET', `/accounts/${acc}/tokens/verify`, { token: null }), 400, 9106);
 });
 
+// The verify answer is written as text (its hot path skips the JSON tree):
+// the exact bytes, member order included, with both optional times.
+test('verify answers with the exact envelope text', async () => {
+  const t = expectOk(assert, await createToken({ not_before: '2020-01-02T03:04:05Z', expires_on: '2099-01-01T00:00:00Z' }));
+  const res = await srv.call('GET', `/accounts/${acc}/tokens/verify`, { token: t.value });
+  assert.equal(res.status, 200);
+  assert.equal(res.text, '{"success":true,"errors":[],"messages":[{"code":10000,"message":"This API Token is valid and active"}],' +
+    `"result":{"id":"${t.id}","status":"active","not_before":"2020-01-02T03:04:05Z","expires_on":"2099-01-01T00:00:00Z"}}`);
+  const plain = expectOk(assert, await createToken({}));
+  const res2 = await srv.call('GET', `/accounts/${acc}/tokens/verify`, { token: plain.value });
+  assert.equal(res2.text, '{"success":true,"errors":[],"messages":[{"code":10000,"message":"This API Token is valid and active"}],' +
+    `"result":{"id":"${plain.id}","status":"active"}}`);
+});
+
 test('a token cannot grant more than its creator holds', async () => {
   const creator = expectOk(assert, await createToken({ policies: [allow(G.tokensWrite)] }));
   const res = await srv.call('POST', `/accounts/${acc}/tokens`, { token: creator.value, body: { name: 'escalate', policies: [allow(G.billingWrite)] } });
