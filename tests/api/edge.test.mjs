@@ -3,27 +3,10 @@
 // budget and 413 delivery.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { startServer, stopAndCheck } from '../lib/harness.mjs';
+import { open, until } from '../lib/raw_socket.mjs';
 
 const ID = 'a'.repeat(32);
-
-// Opens a raw connection (optionally from a given local address) and collects
-// everything it receives. `done` resolves with the text once the peer closes.
-function open(port, { localAddress } = {}) {
-  const sock = net.connect({ port, host: '127.0.0.1', localAddress });
-  let data = '';
-  sock.on('data', (d) => { data += d; });
-  const done = new Promise((resolve) => {
-    sock.on('close', () => resolve(data));
-    sock.on('error', () => {});
-  });
-  const connected = new Promise((resolve, reject) => {
-    sock.once('connect', resolve);
-    sock.once('error', reject);
-  });
-  return { sock, done, connected, text: () => data };
-}
 
 // An open keep-alive connection the server has certainly accepted: it has
 // answered a request on it.
@@ -34,13 +17,6 @@ async function held(port, opts) {
   await until(() => /"status":"ok"/.test(c.text()));
   assert.match(c.text(), /^HTTP\/1\.1 200 /);
   return c;
-}
-
-// Waits until `pred()` holds (polling) or the time is up; returns pred().
-async function until(pred, ms = 5000) {
-  const end = Date.now() + ms;
-  while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-  return pred();
 }
 
 function parseResponse(text) {

@@ -5,31 +5,10 @@
 // what it has buffered itself and reads only when a header is incomplete.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { startServer, stopAndCheck } from '../lib/harness.mjs';
-
-function open(port) {
-  const sock = net.connect({ port, host: '127.0.0.1' });
-  let data = '';
-  sock.on('data', (d) => { data += d; });
-  const done = new Promise((resolve) => {
-    sock.on('close', () => resolve(data));
-    sock.on('error', () => {});
-  });
-  const connected = new Promise((resolve, reject) => {
-    sock.once('connect', resolve);
-    sock.once('error', reject);
-  });
-  return { sock, done, connected, text: () => data };
-}
+import { open, until } from '../lib/raw_socket.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(pred, ms = 5000) {
-  const end = Date.now() + ms;
-  while (!pred() && Date.now() < end) await sleep(20);
-  return pred();
-}
 
 // Splits a stream of responses into {status, headers, body} by Content-Length.
 function responses(text) {
