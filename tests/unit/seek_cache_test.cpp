@@ -9,6 +9,7 @@
 #include "store/migrations.h"
 #include "store/seek.h"
 #include "store/store.h"
+#include "temp_store.h"
 #include "util/random.h"
 
 namespace cfiam::store {
@@ -38,32 +39,16 @@ class WalkCountingTx : public Tx {
   std::unique_ptr<Tx> inner_;
 };
 
-class SeekCacheTest : public ::testing::Test {
+class SeekCacheTest : public TempStoreTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("cfiam-seek-" + RandomHex(8));
-    std::filesystem::create_directories(dir_);
-    const std::string path = (dir_ / "t.db").string();
-    ApplyMigrations(*OpenSqlite(path));
-    store_ = std::make_unique<Store>(OpenSqlite(path));
+    TempStoreTest::SetUp();
     account_.id = NewId();
     account_.name = "A";
     account_.created_on = 1;
     Write([&](Tx& tx) { store_->InsertAccount(tx, account_); });
     for (int i = 0; i < 40; ++i) AddMember(i);
   }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  template <class F>
-  void Write(F&& f) {
-    auto tx = store_->Write();
-    f(*tx);
-    tx->Commit();
-  }
-
   // Members with ties on created_on (the id breaks them).
   std::string AddMember(int i) {
     User u{NewId(), "m" + std::to_string(i) + "@example.com", "F", "L", false, false, 1};
@@ -110,8 +95,6 @@ class SeekCacheTest : public ::testing::Test {
 
   WalkCountingTx Read() { return WalkCountingTx(store_->Read()); }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<Store> store_;
   Account account_;
 };
 

@@ -10,6 +10,7 @@
 
 #include "store/migrations.h"
 #include "store/store.h"
+#include "temp_store.h"
 #include "util/random.h"
 
 namespace cfiam::store {
@@ -17,28 +18,8 @@ namespace {
 
 constexpr std::int64_t kPerPage = 7;
 
-class StoreListsTest : public ::testing::Test {
+class StoreListsTest : public TempStoreTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("cfiam-lists-" + RandomHex(8));
-    std::filesystem::create_directories(dir_);
-    const std::string path = (dir_ / "t.db").string();
-    ApplyMigrations(*OpenSqlite(path));
-    store_ = std::make_unique<Store>(OpenSqlite(path));
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  // Runs `f(tx)` in a committed write transaction.
-  template <class F>
-  void Write(F&& f) {
-    auto tx = store_->Write();
-    f(*tx);
-    tx->Commit();
-  }
-
   Account NewAccount(const std::string& name) {
     Account a;
     a.id = NewId();
@@ -50,8 +31,13 @@ class StoreListsTest : public ::testing::Test {
 
   // A user and its membership; few distinct names and times, so ties abound.
   Member AddMember(const std::string& account_id, int i) {
-    User u{NewId(), "m" + std::to_string(rng_() % 1000) + "-" + std::to_string(i) + "@example.com",
-           "F" + std::to_string(rng_() % 4), "L" + std::to_string(rng_() % 3), false, false, 1};
+    User u{NewId(),
+           "m" + std::to_string(rng_() % 1000) + "-" + std::to_string(i) + "@example.com",
+           "F" + std::to_string(rng_() % 4),
+           "L" + std::to_string(rng_() % 3),
+           false,
+           false,
+           1};
     Member m;
     m.id = NewId();
     m.account_id = account_id;
@@ -69,8 +55,9 @@ class StoreListsTest : public ::testing::Test {
   // status filter of `account_id`, against the oracle.
   void CheckMembers(const std::string& account_id) {
     auto tx = store_->Read();
-    for (const std::string& order : std::vector<std::string>{"", "user.first_name", "user.last_name", "user.email", "status"}) {
-      const std::string column = order.empty()      ? "m.created_on"
+    for (const std::string& order : std::vector<std::string>{
+             "", "user.first_name", "user.last_name", "user.email", "status"}) {
+      const std::string column = order.empty()       ? "m.created_on"
                                  : order == "status" ? "m.status"
                                                      : "u." + order.substr(5);
       for (const bool desc : {false, true}) {
@@ -156,8 +143,6 @@ class StoreListsTest : public ::testing::Test {
 
   static constexpr const char* kStatuses[] = {"accepted", "pending", "rejected"};
   std::mt19937 rng_{15};
-  std::filesystem::path dir_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_F(StoreListsTest, MemberPagesMatchTheOracleAcrossInsertsDeletesAndRenames) {
@@ -279,10 +264,10 @@ TEST_F(StoreListsTest, TokenPagesMatchTheOracleAcrossInsertsAndDeletes) {
         const std::string dir = desc ? " DESC" : " ASC";
         for (std::int64_t offset = 0; offset <= total; offset += kPerPage) {
           std::vector<std::string> want;
-          for (const Row& r : tx->Query("SELECT id FROM tokens WHERE " + filter +
-                                            " ORDER BY issued_on" + dir + ", id" + dir +
-                                            " LIMIT ? OFFSET ?",
-                                        {owner, kPerPage, offset})) {
+          for (const Row& r :
+               tx->Query("SELECT id FROM tokens WHERE " + filter + " ORDER BY issued_on" + dir +
+                             ", id" + dir + " LIMIT ? OFFSET ?",
+                         {owner, kPerPage, offset})) {
             want.push_back(r.Str(0));
           }
           const auto got = store_->ListTokensOf(*tx, kind, owner, desc, kPerPage, offset);
@@ -297,7 +282,8 @@ TEST_F(StoreListsTest, TokenPagesMatchTheOracleAcrossInsertsAndDeletes) {
   for (int i = 0; i < 40; ++i) add(i % 4 ? "account" : "user");
   check();
   Write([&](Tx& tx) {
-    for (std::size_t i = 3; i < tokens.size(); i += 5) EXPECT_TRUE(store_->DeleteToken(tx, tokens[i].id));
+    for (std::size_t i = 3; i < tokens.size(); i += 5)
+      EXPECT_TRUE(store_->DeleteToken(tx, tokens[i].id));
   });
   for (int i = 0; i < 12; ++i) add(i % 3 ? "account" : "user");
   check();
