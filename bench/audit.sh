@@ -142,24 +142,9 @@ bench_member_writes() {
   account=$(new_account "Member Writes")
   local run
   run=$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  cat >"$BENCH_DIR/members.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $BENCH_TOKEN"
-local threads = 0
-function setup(thread)
-  threads = threads + 1
-  thread:set("tid", threads)
-end
-local n = 0
-function request()
-  n = n + 1
-  local body = string.format('{"email":"w-$run-%d-%d@example.com","roles":["$ADMIN_ROLE"]}', tid, n)
-  return wrk.format(nil, nil, nil, body)
-end
-LUA
   echo "POST /accounts/{id}/members, distinct emails; wrk $BENCH_CONNECTIONS connections, $BENCH_DURATION:"
-  bench_wrk "member create" "/client/v4/accounts/$account/members" -s "$BENCH_DIR/members.lua"
+  MEMBER_TOKEN=$BENCH_TOKEN MEMBER_ROLE=$ADMIN_ROLE MEMBER_RUN=$run \
+    bench_wrk "member create" "/client/v4/accounts/$account/members" -s bench/member_create.lua
   local total
   total=$(bench_call GET "/accounts/$account/members?per_page=5" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["result_info"]["total_count"])')

@@ -140,25 +140,6 @@ echo "cfiam: $BIN; PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}')
   "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $DURATION per run, nothing pinned"
 
 # --- member creates beside pgbench --------------------------------------------
-# The wrk script of a run: distinct emails per run, thread and request.
-members_lua() {
-  cat <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $TOKEN"
-local threads = 0
-function setup(thread)
-  threads = threads + 1
-  thread:set("tid", threads)
-end
-local n = 0
-function request()
-  n = n + 1
-  return wrk.format(nil, nil, nil,
-    string.format('{"email":"w-$1-%d-%d@bench.example","roles":["$ADMIN_ROLE"]}', tid, n))
-end
-LUA
-}
 # The anchor's tables: a member-like row (with its user's email, unique per
 # account) and an audit-like row (the audit_log's columns and keys).
 psql_db "CREATE TABLE bench_members (id TEXT PRIMARY KEY, account_id TEXT NOT NULL, email TEXT NOT NULL,
@@ -185,8 +166,8 @@ SQL
 members() { call "$LB" GET "/accounts/$account/members?per_page=1" | json '["result_info"]["total_count"]'; }
 for c in 16 64; do
   before=$(members)
-  members_lua "c$c" >"$DIR/members.lua"
-  read -r rps p50 p99 err <<<"$(wrk_run "$LB/client/v4/accounts/$account/members" "$c" -s "$DIR/members.lua")"
+  read -r rps p50 p99 err <<<"$(MEMBER_TOKEN=$TOKEN MEMBER_ROLE=$ADMIN_ROLE MEMBER_RUN="c$c" \
+    wrk_run "$LB/client/v4/accounts/$account/members" "$c" -s bench/member_create.lua)"
   created=$(($(members) - before))
   pgb=$(PGPASSWORD= pgbench -h 127.0.0.1 -p "$PG_PORT" -U postgres -n -c "$c" -j 2 -T "$secs" \
     -f "$DIR/anchor.sql" cfiam 2>/dev/null)

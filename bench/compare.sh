@@ -148,20 +148,10 @@ row "GET /accounts/{id} (account token)" "/accounts/$hot" 64 "$secret"
 
 # --- writes ---------------------------------------------------------------
 writes=$(bench_call POST /accounts '{"name":"Writes"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["id"])')
-cat >"$BENCH_DIR/members.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $BENCH_TOKEN"
-local n = 0
-function request()
-  n = n + 1
-  return wrk.format(nil, nil, nil,
-    string.format('{"email":"w%d@writes.example","roles":["$ADMIN_ROLE"]}', n))
-end
-LUA
 before=$(bench_call GET "/accounts/$writes/members?per_page=5" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["result_info"]["total_count"])')
-read -r w_rps w_p50 w_p99 w_err <<<"$(wrk_rps "$BENCH_URL/client/v4/accounts/$writes/members" 16 -s "$BENCH_DIR/members.lua")"
+read -r w_rps w_p50 w_p99 w_err <<<"$(MEMBER_TOKEN=$BENCH_TOKEN MEMBER_ROLE=$ADMIN_ROLE MEMBER_RUN=writes \
+  wrk_rps "$BENCH_URL/client/v4/accounts/$writes/members" 16 -s bench/member_create.lua)"
 created=$(bench_call GET "/accounts/$writes/members?per_page=5" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["result_info"]["total_count"] - '"$before"')')
 secs=$(sed 's/s$//' <<<"$BENCH_DURATION")
