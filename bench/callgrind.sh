@@ -12,6 +12,7 @@
 # of bench/compare.sh) the same way, serving the bytes cfiam answered as static
 # files, with the same request headers: the anchor for the counts above.
 cd "$(dirname "$0")/.."
+source bench/callgrind_measure.sh
 set -euo pipefail
 N="${1:-10000}"
 C="${2:-16}"
@@ -47,20 +48,7 @@ echo "callgrind: ${N} requests per endpoint over ${C} connections; profiles in $
 measure() {
   local label=$1 file=$2 path=$3
   shift 3
-  python3 bench/fixed_count.py 127.0.0.1 "$PORT" "$path" 1000 "$C" "$@" >/dev/null
-  callgrind_control --zero "$PID" >/dev/null 2>&1
-  local statuses
-  statuses=$(python3 bench/fixed_count.py 127.0.0.1 "$PORT" "$path" "$N" "$C" "$@")
-  callgrind_control --dump="$file" "$PID" >/dev/null 2>&1
-  local f
-  for _ in $(seq 50); do
-    f=$(grep -l "^desc: Trigger: dump $file\$" "$OUT"/callgrind.out.* 2>/dev/null | head -1) && [ -n "$f" ] && break
-    sleep 0.1
-  done
-  mv "$f" "$OUT/$file.out"
-  local ir
-  ir=$(awk '/^summary:/ {print $2; exit}' "$OUT/$file.out")
-  printf '%-36s %8d Ir/request   (%s)\n' "$label" $((ir / N)) "$statuses"
+  cg_measure "$label" "$file" "$path" 1000 "$@"
 }
 measure "GET /healthz" healthz /healthz
 measure "GET .../tokens/verify" verify "/client/v4/accounts/$id/tokens/verify" "Authorization: Bearer $secret"

@@ -11,6 +11,7 @@
 # so it runs on a shared machine. BENCH_BIN=path measures another binary;
 # profiles are kept in $BENCH_OUT (default: a new /tmp/cfiam-callgrind-*).
 cd "$(dirname "$0")/.."
+source bench/callgrind_measure.sh
 set -euo pipefail
 n="${1:-10000}"
 N="${2:-500}"
@@ -81,23 +82,8 @@ CFIAM_BOOTSTRAP_TOKEN="$TOKEN" valgrind --tool=callgrind --compress-strings=no -
 PID=$!
 wait_up
 echo "callgrind: n=${n}; ${N} requests per page over ${C} connections; profiles in ${OUT}"
-measure() {
-  local label=$1 file=$2 path=$3
-  python3 bench/fixed_count.py 127.0.0.1 "$PORT" "$path" 50 "$C" "Authorization: Bearer $TOKEN" >/dev/null
-  callgrind_control --zero "$PID" >/dev/null 2>&1
-  local statuses
-  statuses=$(python3 bench/fixed_count.py 127.0.0.1 "$PORT" "$path" "$N" "$C" "Authorization: Bearer $TOKEN")
-  callgrind_control --dump="$file" "$PID" >/dev/null 2>&1
-  local f
-  for _ in $(seq 50); do
-    f=$(grep -l "^desc: Trigger: dump $file\$" "$OUT"/callgrind.out.* 2>/dev/null | head -1) && [ -n "$f" ] && break
-    sleep 0.1
-  done
-  mv "$f" "$OUT/$file.out"
-  local ir
-  ir=$(awk '/^summary:/ {print $2; exit}' "$OUT/$file.out")
-  printf '%-28s %10d Ir/request   (%s)\n' "$label" $((ir / N)) "$statuses"
-}
+CG_WIDTH=28
+measure() { cg_measure "$1" "$2" "$3" 50 "Authorization: Bearer $TOKEN"; }
 last=$(((n + 49) / 50))
 measure "members page 1" members1 "/client/v4/accounts/$members_account/members?per_page=50"
 measure "members page $last" members$last "/client/v4/accounts/$members_account/members?per_page=50&page=$last"
