@@ -5,18 +5,6 @@
 namespace cfiam::store {
 namespace {
 
-// The store's version: it grows with every committed change. The change log's
-// highest seq grows with each change (seqs are never reused); pruning may
-// remove every entry, so the pruned watermark (never past a seq handed out)
-// stands in for the removed ones.
-std::int64_t ChangeVersion(Tx& tx) {
-  const auto rows = tx.Query(
-      "SELECT (SELECT MAX(seq) FROM change_log), (SELECT upto FROM change_log_pruned WHERE id = "
-      "1)");
-  if (rows.empty()) return 0;
-  return std::max(rows.front().Int(0), rows.front().Int(1));
-}
-
 // Identifies a list: its SQL and parameter values, each length-prefixed.
 std::string ListKey(const OrderedList& l) {
   std::string key = l.from + '\n' + l.where + '\n' + OrderBy(l);
@@ -69,6 +57,16 @@ std::optional<Boundary> Walk(Tx& tx, const OrderedList& l, const std::optional<B
 }
 
 }  // namespace
+
+std::int64_t ChangeVersion(Tx& tx) {
+  // Pruning may remove every entry: the pruned watermark (never past a seq
+  // handed out) then stands in for the removed ones.
+  const auto rows = tx.Query(
+      "SELECT (SELECT MAX(seq) FROM change_log), (SELECT upto FROM change_log_pruned WHERE id = "
+      "1)");
+  if (rows.empty()) return 0;
+  return std::max(rows.front().Int(0), rows.front().Int(1));
+}
 
 std::optional<std::pair<std::int64_t, Boundary>> SeekCache::Nearest(const std::string& list,
                                                                     std::int64_t version,

@@ -75,6 +75,11 @@ class SeekCache {
   std::unordered_map<std::string, std::map<std::int64_t, Boundary>> lists_;
 };
 
+// The store's version as `tx` sees it: the change log's highest seq, which
+// grows with every committed change of a listed table (seqs are never
+// reused). What SeekCache and the rendered-page cache (api/page_cache.h) key on.
+std::int64_t ChangeVersion(Tx& tx);
+
 // " ORDER BY key DIR, id DIR"
 std::string OrderBy(const OrderedList& list);
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "domain/model.h"
@@ -268,6 +269,11 @@ class Store {
   // kLastUsedChunk; a stored later time wins, unknown ids are ignored.
   void SetTokensLastUsed(Tx& tx, const std::vector<std::pair<std::string, Micros>>& uses);
   static constexpr std::size_t kLastUsedChunk = 500;
+  // The stored last uses of these tokens (what a token read's last_used_on
+  // holds), by id; ids never used are absent. For a cached page of tokens,
+  // whose last uses change without a change-log entry.
+  std::unordered_map<std::string, Micros> TokensLastUsed(Tx& tx,
+                                                         const std::vector<std::string>& ids);
 
   // Subscriptions. Cancelled ones are kept as history but never listed or found.
   void InsertSubscription(Tx& tx, const Subscription& sub);
@@ -327,6 +333,9 @@ class Store {
   void ResetToFresh(Tx& tx);
 
   // The change log (store/change_log.h). Mutators append to it themselves.
+  // The store's version as `tx` sees it (store/seek.h ChangeVersion): equal
+  // versions, equal listed rows.
+  std::int64_t Version(Tx& tx) { return ChangeVersion(tx); }
   // Entries after `seq` in seq order, at most `limit`.
   std::vector<Change> ChangesAfter(Tx& tx, std::int64_t seq, std::int64_t limit);
   // The newest entry's seq; 0 for an empty log.

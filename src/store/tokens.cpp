@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "store/list_counts.h"
+#include "store/policies.h"
 #include "store/seek.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -51,8 +52,8 @@ Value OrNull(const std::string& s) { return s.empty() ? Value(nullptr) : Value(s
 
 // The list_counts list and owner a token is counted under.
 std::pair<std::string, std::string_view> CountedAs(const std::string& owner_kind,
-                                                  const std::string& account_id,
-                                                  const std::string& user_id) {
+                                                   const std::string& account_id,
+                                                   const std::string& user_id) {
   if (owner_kind == "account") return {account_id, "account_tokens"};
   return {user_id, "user_tokens"};
 }
@@ -147,9 +148,14 @@ std::string OwnerFilter(std::string_view owner_kind) {
 Page<Token> Store::ListTokensOf(Tx& tx, std::string_view owner_kind, std::string_view owner_id,
                                 bool descending, std::int64_t limit, std::int64_t offset) {
   // Indexes tokens_account / tokens_user: (owner, owner_kind, issued_on, id).
-  const OrderedList list{"tokens",   " WHERE " + OwnerFilter(owner_kind), {std::string(owner_id)},
-                         "issued_on", true,       descending,
-                         "id",       descending};
+  const OrderedList list{"tokens",
+                         " WHERE " + OwnerFilter(owner_kind),
+                         {std::string(owner_id)},
+                         "issued_on",
+                         true,
+                         descending,
+                         "id",
+                         descending};
   Page<Token> page;
   page.total = CountTokensOf(tx, owner_kind, owner_id);
   auto seek = SeekTo(tx, list, offset, seeks_.get());
@@ -222,9 +228,28 @@ void Store::DeleteUnrecordedBootstrapTokens(Tx& tx, std::string_view keep_id) {
   UncountTokens(tx, where, {std::string(keep_id)});
   tx.Exec(
       "INSERT INTO change_log (kind, id, account_id, user_id, time) "
-      "SELECT 'token', id, '', COALESCE(user_id, ''), ? FROM tokens WHERE " + where,
+      "SELECT 'token', id, '', COALESCE(user_id, ''), ? FROM tokens WHERE " +
+          where,
       {NowMicros(), std::string(keep_id)});
   tx.Exec("DELETE FROM tokens WHERE " + where, {std::string(keep_id)});
+}
+
+}  // namespace cfiam::store
+
+namespace cfiam::store {
+
+std::unordered_map<std::string, Micros> Store::TokensLastUsed(Tx& tx,
+                                                              const std::vector<std::string>& ids) {
+  // The same source as kTokenColumns' last_used_on subquery.
+  std::unordered_map<std::string, Micros> out;
+  if (ids.empty()) return out;
+  for (const Row& r : tx.Query("SELECT token_id, last_used_on FROM token_last_used WHERE token_id "
+                               "IN (" +
+                                   Placeholders(ids.size()) + ")",
+                               Params(ids.begin(), ids.end()))) {
+    if (!r.IsNull(1)) out.emplace(r.Str(0), r.Int(1));
+  }
+  return out;
 }
 
 }  // namespace cfiam::store
