@@ -102,6 +102,8 @@ struct Registry {
   std::atomic<std::uint64_t> audit_entries{0};
   std::atomic<std::uint64_t> log_dropped{0};
   std::atomic<std::uint64_t> stale_refusals{0};
+  std::atomic<std::uint64_t> list_cache_hits{0};
+  std::atomic<std::uint64_t> list_cache_misses{0};
   Histogram<kCommitBounds.size()> commit{kCommitBounds};
   Histogram<kBatchBounds.size()> batch{kBatchBounds};
   Histogram<kCommitBounds.size()> apply{kCommitBounds};
@@ -194,6 +196,10 @@ void ObserveApply(std::int64_t micros) { R().apply.Observe(micros); }
 void CountLogDropped() { R().log_dropped.fetch_add(1, kRelaxed); }
 
 void CountStaleRefusal() { R().stale_refusals.fetch_add(1, kRelaxed); }
+
+void CountListCache(bool hit) {
+  (hit ? R().list_cache_hits : R().list_cache_misses).fetch_add(1, kRelaxed);
+}
 
 int RegisterRoute(std::string_view method, std::string_view route) {
   return R().Register(method, route);
@@ -293,6 +299,17 @@ std::string RenderPrometheus() {
                "state is current (the 1 s bound).");
   out.append("cfiam_stale_refusals_total ")
       .append(std::to_string(r.stale_refusals.load(kRelaxed)))
+      .append("\n");
+  AppendHeader(out, "cfiam_list_cache_hits_total", "counter",
+               "List pages served from the rendered-page cache (--list-cache-mib).");
+  out.append("cfiam_list_cache_hits_total ")
+      .append(std::to_string(r.list_cache_hits.load(kRelaxed)))
+      .append("\n");
+  AppendHeader(out, "cfiam_list_cache_misses_total", "counter",
+               "List pages the rendered-page cache did not hold at the store's version "
+               "(rendered from the store).");
+  out.append("cfiam_list_cache_misses_total ")
+      .append(std::to_string(r.list_cache_misses.load(kRelaxed)))
       .append("\n");
 
   for (const auto& [name, gauge] : r.gauges) {

@@ -19,6 +19,7 @@
 //   metrics::ObserveApply(micros);       commit to in-memory authorization state
 //   metrics::CountLogDropped();          a log line dropped on a full queue
 //   metrics::CountStaleRefusal();        a request refused: state not confirmed current
+//   metrics::CountListCache(hit);        a lookup of the rendered list-page cache
 //   metrics::SetGauge(name, help, fn);   a gauge read at scrape time
 //
 // Request counters and latency are recorded by obs/observer.h from the route
@@ -62,6 +63,8 @@ void CountLogDropped();
 // A request answered 503 because the node could not confirm, within the 1 s
 // bound, that its authorization state is current (auth/change_feed.h).
 void CountStaleRefusal();
+// A lookup of the rendered list-page cache (api/page_cache.h): found, or not.
+void CountListCache(bool hit);
 
 // Registers a request slot for `method` + `route` (a route template) and
 // returns its id; idempotent. Call at startup, before requests are served.

@@ -1,0 +1,113 @@
+// api/page_cache.h: a page is found only at the exact version it was kept at,
+// a newer version drops every older page, an older one is never kept, the
+// byte budget holds (starting over when full), 0 disables the cache, and
+// the hit/miss counters move.
+#include "api/page_cache.h"
+
+#include <gtest/gtest.h>
+
+#include "obs/metrics.h"
+
+namespace cfiam::api {
+namespace {
+
+std::shared_ptr<const CachedPage> Page(const std::string& text) {
+  auto page = std::make_shared<CachedPage>();
+  page->text() = text;
+  return page;
+}
+
+// The value of one unlabelled counter in the exposition.
+std::uint64_t Counter(const std::string& name) {
+  const std::string text = obs::metrics::RenderPrometheus();
+  const std::size_t at = text.find("\n" + name + " ");
+  if (at == std::string::npos) return 0;
+  return std::stoull(text.substr(at + name.size() + 2));
+}
+
+TEST(PageCache, FoundOnlyAtItsVersion) {
+  PageCache cache(1 << 20);
+  cache.Put("a", 5, Page("five"));
+  ASSERT_NE(cache.Find("a", 5), nullptr);
+  EXPECT_EQ(cache.Find("a", 5)->pieces.front(), "five");
+  EXPECT_EQ(cache.Find("a", 4), nullptr);
+  EXPECT_EQ(cache.Find("a", 6), nullptr);
+  EXPECT_EQ(cache.Find("b", 5), nullptr);
+}
+
+TEST(PageCache, NewerVersionDropsEverythingOlderIsIgnored) {
+  PageCache cache(1 << 20);
+  cache.Put("a", 5, Page("a5"));
+  cache.Put("b", 5, Page("b5"));
+  EXPECT_EQ(cache.size(), 2u);
+  cache.Put("c", 6, Page("c6"));
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.Find("a", 5), nullptr);
+  EXPECT_EQ(cache.Find("a", 6), nullptr);
+  // A render that read the store before the change finishes late: not kept.
+  cache.Put("a", 5, Page("late"));
+  EXPECT_EQ(cache.Find("a", 5), nullptr);
+  EXPECT_EQ(cache.size(), 1u);
+  ASSERT_NE(cache.Find("c", 6), nullptr);
+}
+
+TEST(PageCache, TheFirstRenderOfAPageStays) {
+  PageCache cache(1 << 20);
+  cache.Put("a", 1, Page("first"));
+  cache.Put("a", 1, Page("second"));
+  EXPECT_EQ(cache.Find("a", 1)->pieces.front(), "first");
+}
+
+TEST(PageCache, BoundedByBytes) {
+  const std::size_t budget = 64 * 1024;
+  PageCache cache(budget);
+  const std::string text(4000, 'x');
+  for (int i = 0; i < 200; ++i) {
+    cache.Put("page " + std::to_string(i), 1, Page(text));
+    EXPECT_LE(cache.bytes(), budget);
+  }
+  EXPECT_GT(cache.size(), 0u);
+  EXPECT_LT(cache.size(), 200u);
+  // The newest page is always there: a full cache starts over rather than refuse.
+  EXPECT_NE(cache.Find("page 199", 1), nullptr);
+  // A page larger than the whole budget is not kept, and keeps nothing out.
+  cache.Put("huge", 1, Page(std::string(budget, 'y')));
+  EXPECT_EQ(cache.Find("huge", 1), nullptr);
+  EXPECT_NE(cache.Find("page 199", 1), nullptr);
+}
+
+TEST(PageCache, ZeroDisables) {
+  PageCache cache(0);
+  EXPECT_FALSE(cache.enabled());
+  cache.Put("a", 1, Page("a"));
+  EXPECT_EQ(cache.Find("a", 1), nullptr);
+  EXPECT_EQ(cache.size(), 0u);
+}
+
+TEST(PageCache, CountsHitsAndMisses) {
+  PageCache cache(1 << 20);
+  const std::uint64_t hits = Counter("cfiam_list_cache_hits_total");
+  const std::uint64_t misses = Counter("cfiam_list_cache_misses_total");
+  cache.Find("a", 1);
+  cache.Put("a", 1, Page("a"));
+  cache.Find("a", 1);
+  cache.Find("a", 1);
+  EXPECT_EQ(Counter("cfiam_list_cache_hits_total"), hits + 2);
+  EXPECT_EQ(Counter("cfiam_list_cache_misses_total"), misses + 1);
+}
+
+TEST(CachedPage, LiveValuesSplitThePieces) {
+  CachedPage page;
+  page.text() = "a";
+  page.AddLive({LiveValue::Kind::kTokenStatus, "t", "active", std::nullopt});
+  page.text() += "b";
+  page.AddLive({LiveValue::Kind::kTokenLastUsed, "t", {}, {}});
+  ASSERT_EQ(page.pieces.size(), 3u);
+  EXPECT_EQ(page.pieces[0], "a");
+  EXPECT_EQ(page.pieces[1], "b");
+  EXPECT_EQ(page.pieces[2], "");
+  EXPECT_GT(page.Bytes(), 2u);
+}
+
+}  // namespace
+}  // namespace cfiam::api
