@@ -99,6 +99,7 @@ struct ServeConfig {
   std::optional<std::string> seed;          // seed file loaded at start-up
   std::string node_id;                      // empty: hostname-pid
   long long change_poll_ms = 0;
+  long long list_cache_mib = 0;
   cfiam::auth::RateLimitPolicy rate_limit;  // off
   // Edge limits and TLS.
   long long max_connections_per_ip = 0;
@@ -141,6 +142,10 @@ std::vector<cfiam::options::Option> ServeOptions(ServeConfig& c) {
       {"--store-pool", "CFIAM_STORE_POOL", "N", "",
        "PostgreSQL connections at most (default: 2 x worker threads + 4)",
        opt::Number(c.store_pool, 1, 1000)},
+      {"--list-cache-mib", "CFIAM_LIST_CACHE_MIB", "MIB", "32",
+       "memory for rendered list pages (members, account and user tokens),\n"
+       "reused while the store is unchanged; 0 renders every page",
+       opt::Number(c.list_cache_mib, 0, 1 << 20)},
       {"--max-connections", "CFIAM_MAX_CONNECTIONS", "N", "4096",
        "open connections before new ones get 503; lowered to fit the\n"
        "descriptor limit (RLIMIT_NOFILE)",
@@ -516,6 +521,7 @@ int Serve(int argc, char** argv) {
   services.node_id = cfg.node_id;
   feed.on_token_erased = [&services](const std::string& id) { services.last_used.Forget(id); };
   services.rate_limiter.Configure(cfg.rate_limit);
+  services.list_pages.set_max_bytes(static_cast<std::size_t>(cfg.list_cache_mib) << 20);
   cfiam::api::Dispatcher dispatcher(services);
   // Tests only: lets a request pause before its unit of work (see dispatcher.h).
   if (const char* hooks = std::getenv("CFIAM_TEST_HOOKS");

@@ -25,6 +25,7 @@ std::string SuccessBody(Reply&& reply) {
   // Every successful response comes through here: write the fixed parts of
   // the envelope as text around the serialized members instead of moving
   // them into a json::object first. Same bytes, same member order.
+  if (!reply.body_text.empty()) return std::move(reply.body_text);
   std::string out;
   out.reserve(512);
   out.append(R"({"success":true,"errors":[],"messages":)");

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/input.h"
+#include "api/list_cache.h"
 #include "api/pagination.h"
 #include "api/render_iam.h"
 #include "api/route.h"
@@ -95,10 +96,19 @@ Reply List(Context& ctx) {
   q.descending = Descending(ctx.query);
   q.limit = page.per_page;
   q.offset = page.offset();
-  auto result = ctx.services.members.List(ctx.tx(), q);
-  RenderMemo memo;
-  return TextPageReply(result, page, [&](std::string& out, const store::MemberWithUser& m) {
-    AppendMemberJson(out, m, ctx.services, memo);
+  // Every input of the page, normalized (values come from fixed lists or are numbers).
+  const std::string key = "members " + q.account_id + ' ' + std::to_string(page.page) + ' ' +
+                          std::to_string(page.per_page) + ' ' + q.status.value_or("") + ' ' +
+                          q.order + (q.descending ? " desc" : " asc");
+  return CachedListReply(ctx, key, [&](CachedPage& out, StoredLastUsed&) {
+    auto result = ctx.services.members.List(ctx.tx(), q);
+    RenderMemo memo;
+    BeginPageBody(out);
+    for (std::size_t i = 0; i < result.items.size(); ++i) {
+      if (i > 0) out.text().push_back(',');
+      AppendMemberJson(out.text(), result.items[i], ctx.services, memo);
+    }
+    EndPageBody(out, page, result.items.size(), result.total);
   });
 }
 

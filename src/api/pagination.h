@@ -62,23 +62,4 @@ Reply PageReply(const Page<T>& page, const PageParams& params, Render&& render) 
   return {std::move(items), PageInfo(params, count, page.total), {}};
 }
 
-// The same written as text: `append(out, item)` appends each item's JSON
-// (api/json_text.h), which the reply sends as its result. No tree is built,
-// serialized or destroyed: for a page of members that was ~70% of the
-// page's instructions.
-template <class T, class Append>
-Reply TextPageReply(const Page<T>& page, const PageParams& params, Append&& append) {
-  Reply reply;
-  std::string& out = reply.result_text;
-  out.reserve(64 + page.items.size() * 1024);
-  out.push_back('[');
-  for (std::size_t i = 0; i < page.items.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    append(out, page.items[i]);
-  }
-  out.push_back(']');
-  reply.result_info = PageInfo(params, page.items.size(), page.total);
-  return reply;
-}
-
 }  // namespace cfiam::api

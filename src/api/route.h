@@ -108,6 +108,9 @@ struct Reply {
   std::string result_text{};
   // The messages as constant JSON text; when set, `messages` is not used.
   std::string_view messages_text{};
+  // The whole success envelope already written (a list page, api/list_cache.h);
+  // when set, every other member is unused.
+  std::string body_text{};
 };
 
 using HandlerFn = Reply (*)(Context&);

@@ -2,6 +2,7 @@
 // requests. Members are thread-safe.
 #pragma once
 
+#include "api/page_cache.h"
 #include "audit/cursor.h"
 #include "audit/reader.h"
 #include "auth/authenticator.h"
@@ -67,6 +68,7 @@ struct Services {
   UserService users;
   audit::LogReader audit_log;  // its cursor key is created on first start
   std::string node_id;         // --node-id: recorded in the audit entries this node writes
+  PageCache list_pages;        // rendered list pages (api/list_cache.h); off unless main sizes it
 };
 
 }  // namespace cfiam::api

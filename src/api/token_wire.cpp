@@ -65,9 +65,11 @@ bool FilterMatches(std::optional<std::string_view> filter, std::string_view valu
 
 }  // namespace
 
-std::string EffectiveStatus(const Token& t) {
-  if (t.status == "active" && t.expires_on && NowMicros() >= *t.expires_on) return "expired";
-  return t.status;
+std::string EffectiveStatus(const Token& t) { return EffectiveStatus(t.status, t.expires_on); }
+
+std::string EffectiveStatus(const std::string& status, const std::optional<Micros>& expires_on) {
+  if (status == "active" && expires_on && NowMicros() >= *expires_on) return "expired";
+  return status;
 }
 
 json::object RenderToken(const Token& t, const TokenService& tokens, const json::storage_ptr& sp) {
@@ -92,46 +94,62 @@ json::object RenderToken(const Token& t, const TokenService& tokens, const json:
   return o;
 }
 
-void AppendTokenJson(std::string& out, const Token& t, const TokenService& tokens) {
+void AppendTokenJson(CachedPage& page, const Token& t, StoredLastUsed& stored) {
   // Member for member RenderToken's object, in its order.
-  out.append(R"({"id":)");
-  AppendJsonString(out, t.id);
-  out.append(R"(,"name":)");
-  AppendJsonString(out, t.name);
-  out.append(R"(,"status":)");
-  AppendJsonString(out, EffectiveStatus(t));
-  out.append(R"(,"issued_on":)");
-  AppendJsonString(out, FormatRfc3339(t.issued_on));
-  out.append(R"(,"modified_on":)");
-  AppendJsonString(out, FormatRfc3339(t.modified_on));
-  out.append(R"(,"policies":)");
+  std::string* out = &page.text();
+  out->append(R"({"id":)");
+  AppendJsonString(*out, t.id);
+  out->append(R"(,"name":)");
+  AppendJsonString(*out, t.name);
+  out->append(R"(,"status":)");
+  page.AddLive({LiveValue::Kind::kTokenStatus, t.id, t.status, t.expires_on});
+  out = &page.text();
+  out->append(R"(,"issued_on":)");
+  AppendJsonString(*out, FormatRfc3339(t.issued_on));
+  out->append(R"(,"modified_on":)");
+  AppendJsonString(*out, FormatRfc3339(t.modified_on));
+  out->append(R"(,"policies":)");
   // Stored by json::serialize, so normally canonical already; anything else
   // (a row written by other means) goes through the parser as before.
   if (IsCanonicalJson(t.policies_json)) {
-    out.append(t.policies_json);
+    out->append(t.policies_json);
   } else {
-    AppendJson(out, json::parse(t.policies_json));
+    AppendJson(*out, json::parse(t.policies_json));
   }
-  if (auto used = tokens.LastUsedOn(t)) {
-    out.append(R"(,"last_used_on":)");
-    AppendJsonString(out, FormatRfc3339(*used));
-  }
+  page.AddLive({LiveValue::Kind::kTokenLastUsed, t.id, {}, {}});
+  if (t.last_used_on) stored[t.id] = *t.last_used_on;
+  out = &page.text();
   if (t.not_before) {
-    out.append(R"(,"not_before":)");
-    AppendJsonString(out, FormatRfc3339(*t.not_before));
+    out->append(R"(,"not_before":)");
+    AppendJsonString(*out, FormatRfc3339(*t.not_before));
   }
   if (t.expires_on) {
-    out.append(R"(,"expires_on":)");
-    AppendJsonString(out, FormatRfc3339(*t.expires_on));
+    out->append(R"(,"expires_on":)");
+    AppendJsonString(*out, FormatRfc3339(*t.expires_on));
   }
   if (t.condition_json != "{}") {
     const json::value condition = json::parse(t.condition_json);
     if (condition.is_object() && !condition.get_object().empty()) {
-      out.append(R"(,"condition":)");
-      AppendJson(out, condition);
+      out->append(R"(,"condition":)");
+      AppendJson(*out, condition);
     }
   }
-  out.push_back('}');
+  out->push_back('}');
+}
+
+void AppendLiveTokenValue(std::string& out, const LiveValue& v, const TokenService& tokens,
+                          const StoredLastUsed& stored) {
+  if (v.kind == LiveValue::Kind::kTokenStatus) {
+    AppendJsonString(out, EffectiveStatus(v.status, v.expires_on));
+    return;
+  }
+  const auto it = stored.find(v.token_id);
+  const auto used =
+      tokens.LastUsedOn(v.token_id, it == stored.end() ? std::nullopt : std::optional(it->second));
+  if (used) {
+    out.append(R"(,"last_used_on":)");
+    AppendJsonString(out, FormatRfc3339(*used));
+  }
 }
 
 TokenDraft ReadCreateBody(const Context& ctx, std::optional<std::string_view> own_account) {

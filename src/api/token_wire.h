@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/page_cache.h"
 #include "api/route.h"
 #include "domain/tokens.h"
 
@@ -16,13 +17,21 @@ namespace cfiam::api {
 
 // "expired" once expires_on has passed, else the stored status.
 std::string EffectiveStatus(const Token& t);
+std::string EffectiveStatus(const std::string& status, const std::optional<Micros>& expires_on);
 // With `sp`, built in that storage (a page's arena, see PageReply).
 boost::json::object RenderToken(const Token& t, const TokenService& tokens,
                                 const boost::json::storage_ptr& sp = {});
-// The same object written as text (json_text.h), byte for byte what
-// serializing RenderToken's object writes: a list page's rows. The stored
-// policies are spliced in as they are when already in canonical form.
-void AppendTokenJson(std::string& out, const Token& t, const TokenService& tokens);
+// The same object written as text (json_text.h) into a list page, byte for
+// byte what serializing RenderToken's object writes, with its status and
+// last_used_on cut out as live values (api/page_cache.h: the clock and
+// unflushed uses move them without a change-log entry); `stored` receives
+// its stored last use. The stored policies are spliced in as they are when
+// already in canonical form.
+void AppendTokenJson(CachedPage& page, const Token& t, StoredLastUsed& stored);
+// Writes a live value AppendTokenJson cut out, as it is now: the status
+// (a JSON string) or `,"last_used_on":"..."` (nothing when never used).
+void AppendLiveTokenValue(std::string& out, const LiveValue& v, const TokenService& tokens,
+                          const StoredLastUsed& stored);
 
 // Reads a create body: name, not_before/expires_on, policies and condition,
 // compiled against the catalog. `own_account` is set for account-owned

@@ -3,6 +3,7 @@
 // user-owned tokens (api/token_wire.h).
 #include <boost/json.hpp>
 
+#include "api/list_cache.h"
 #include "api/pagination.h"
 #include "api/route.h"
 #include "api/services.h"
@@ -52,10 +53,18 @@ Reply Create(Context& ctx) {
 Reply List(Context& ctx) {
   const PageParams page = ParsePaging(ctx);
   const bool desc = Descending(ctx.query);
-  auto result = ctx.services.tokens.List(ctx.tx(), TokenOwner::Account(ctx.Param("account_id")),
-                                         desc, page.per_page, page.offset());
-  return TextPageReply(result, page, [&](std::string& out, const Token& t) {
-    AppendTokenJson(out, t, ctx.services.tokens);
+  const TokenOwner owner = TokenOwner::Account(ctx.Param("account_id"));
+  const std::string key = "account_tokens " + ctx.Param("account_id") + ' ' +
+                          std::to_string(page.page) + ' ' + std::to_string(page.per_page) +
+                          (desc ? " desc" : " asc");
+  return CachedListReply(ctx, key, [&](CachedPage& out, StoredLastUsed& stored) {
+    auto result = ctx.services.tokens.List(ctx.tx(), owner, desc, page.per_page, page.offset());
+    BeginPageBody(out);
+    for (std::size_t i = 0; i < result.items.size(); ++i) {
+      if (i > 0) out.text().push_back(',');
+      AppendTokenJson(out, result.items[i], stored);
+    }
+    EndPageBody(out, page, result.items.size(), result.total);
   });
 }
 

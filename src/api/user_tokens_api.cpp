@@ -8,6 +8,7 @@
 // by the caller (auth/ceiling.h, Ceiling::RequireUserToken).
 #include <boost/json.hpp>
 
+#include "api/list_cache.h"
 #include "api/pagination.h"
 #include "api/route.h"
 #include "api/services.h"
@@ -65,9 +66,17 @@ Reply Create(Context& ctx) {
 Reply List(Context& ctx) {
   const PageParams page = ParsePaging(ctx);
   const bool desc = Descending(ctx.query);
-  auto result = ctx.services.tokens.List(ctx.tx(), Owner(ctx), desc, page.per_page, page.offset());
-  return TextPageReply(result, page, [&](std::string& out, const Token& t) {
-    AppendTokenJson(out, t, ctx.services.tokens);
+  const TokenOwner owner = Owner(ctx);
+  const std::string key = "user_tokens " + owner.id + ' ' + std::to_string(page.page) + ' ' +
+                          std::to_string(page.per_page) + (desc ? " desc" : " asc");
+  return CachedListReply(ctx, key, [&](CachedPage& out, StoredLastUsed& stored) {
+    auto result = ctx.services.tokens.List(ctx.tx(), owner, desc, page.per_page, page.offset());
+    BeginPageBody(out);
+    for (std::size_t i = 0; i < result.items.size(); ++i) {
+      if (i > 0) out.text().push_back(',');
+      AppendTokenJson(out, result.items[i], stored);
+    }
+    EndPageBody(out, page, result.items.size(), result.total);
   });
 }
 

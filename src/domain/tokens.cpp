@@ -87,10 +87,15 @@ std::string TokenService::Roll(store::UnitOfWork& unit, const TokenOwner& owner,
 }
 
 std::optional<Micros> TokenService::LastUsedOn(const Token& token) const {
-  auto mem = last_used_.Get(token.id);
-  if (!mem) return token.last_used_on;
-  if (!token.last_used_on) return mem;
-  return std::max(*mem, *token.last_used_on);
+  return LastUsedOn(token.id, token.last_used_on);
+}
+
+std::optional<Micros> TokenService::LastUsedOn(std::string_view token_id,
+                                               std::optional<Micros> stored) const {
+  auto mem = last_used_.Get(token_id);
+  if (!mem) return stored;
+  if (!stored) return mem;
+  return std::max(*mem, *stored);
 }
 
 }  // namespace cfiam

@@ -66,6 +66,8 @@ class TokenService {
 
   // The token's last use: the newest of the stored value and unflushed uses.
   std::optional<Micros> LastUsedOn(const Token& token) const;
+  // The same for the token `token_id` whose stored value is `stored`.
+  std::optional<Micros> LastUsedOn(std::string_view token_id, std::optional<Micros> stored) const;
 
  private:
   Token Load(store::Tx& tx, const TokenOwner& owner, const std::string& token_id);

@@ -1,8 +1,8 @@
 // List pages written as text (api/json_text.h, AppendMemberJson,
-// AppendTokenJson) against the tree renderers they replace: the bytes must be
-// exactly what serializing RenderMember's / RenderToken's object gave, for
-// rows with every optional part, awkward characters and non-canonical stored
-// JSON.
+// AppendTokenJson assembled with its live values) against the tree renderers
+// they replace: the bytes must be exactly what serializing RenderMember's /
+// RenderToken's object gave, for rows with every optional part, awkward
+// characters and non-canonical stored JSON.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -10,6 +10,7 @@
 #include <random>
 
 #include "api/json_text.h"
+#include "api/list_cache.h"
 #include "api/render_iam.h"
 #include "api/services.h"
 #include "api/token_wire.h"
@@ -239,12 +240,17 @@ TEST_F(ListTextTest, TokensAreWrittenAsRenderTokenSerializes) {
     if (i % 5 == 1) t.condition_json = R"({"request_ip":{"in":["10.0.0.0/8"]}})";
     if (i % 5 == 2) t.condition_json = R"({ })";  // empty: left out
     if (i % 5 == 3) t.condition_json = "[]";      // not an object: left out
+    // A use not flushed yet: the live last_used_on takes the newer one.
+    if (i % 4 == 3) services_->last_used.Touch(t.id, 1700000000999999);
     rows.push_back(std::move(t));
   }
   for (const Token& t : rows) {
-    std::string text;
-    AppendTokenJson(text, t, services_->tokens);
-    EXPECT_EQ(text, json::serialize(RenderToken(t, services_->tokens))) << t.policies_json;
+    CachedPage page;
+    StoredLastUsed stored;
+    AppendTokenJson(page, t, stored);
+    EXPECT_EQ(AssemblePage(page, *services_, stored),
+              json::serialize(RenderToken(t, services_->tokens)))
+        << t.policies_json;
   }
 }
 
