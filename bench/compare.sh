@@ -13,12 +13,15 @@
 # (a body is capped at 1 MiB). Then prints, one line each:
 #   - GET .../members?per_page=50, page 1 and page n/50, 16 connections
 #   - GET .../tokens?per_page=50, page 1 and page n/50, 16 connections
+#     (these four with the rendered-page cache warm: the default
+#     --list-cache-mib; the same four again at the end, "cold", on the same
+#     data with --list-cache-mib 0, so every request renders its page)
 #   - GET .../tokens/verify and an authorized GET /accounts/{id} (account
 #     token), 64 connections
 #   each with nginx's req/s for the same bytes and the ratio;
 #   - POST .../members (invite + its audit entry, durable), 16 connections,
 #     distinct emails: writes/s counted from the members the account has after.
-# Runs about 2.5 minutes and pins both cores: run it once, not in a loop.
+# Runs about 3 minutes and pins both cores: run it once, not in a loop.
 # BENCH_ROWS=hot runs only the verify and GET /accounts/{id} rows (no seeding,
 # no writes): about 4 x BENCH_DURATION.
 #
@@ -158,3 +161,12 @@ secs=$(sed 's/s$//' <<<"$BENCH_DURATION")
 printf '%-34s %16s | cfiam %9s req/s p50 %-8s p99 %-8s non-2xx %-4s | created %s = %s writes/s\n' \
   "member create + audit (durable)" "16 conn" "$w_rps" "$w_p50" "$w_p99" "$w_err" "$created" \
   "$(awk -v c="$created" -v s="$secs" 'BEGIN {printf "%.0f", c / s}')"
+
+# --- the list rows again, rendering every page -----------------------------
+bench_stop
+bench_start --list-cache-mib 0
+trap 'kill $NGINX_PID 2>/dev/null; wait $NGINX_PID 2>/dev/null; kill $BENCH_PID 2>/dev/null; wait $BENCH_PID 2>/dev/null; rm -rf "$BENCH_DIR"' EXIT
+row "members page 1 cold (cache off)" "/accounts/$members_account/members?per_page=50" 16 "$BENCH_TOKEN"
+row "members page $last cold" "/accounts/$members_account/members?per_page=50&page=$last" 16 "$BENCH_TOKEN"
+row "tokens page 1 cold (cache off)" "/accounts/$tokens_account/tokens?per_page=50" 16 "$BENCH_TOKEN"
+row "tokens page $last cold" "/accounts/$tokens_account/tokens?per_page=50&page=$last" 16 "$BENCH_TOKEN"
