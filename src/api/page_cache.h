@@ -39,7 +39,7 @@ namespace cfiam::api {
 struct LiveValue {
   enum class Kind : std::uint8_t { kTokenStatus, kTokenLastUsed };
   Kind kind = Kind::kTokenStatus;
-  std::string token_id;
+  std::string token_id;              // kTokenLastUsed
   std::string status;                // kTokenStatus: the stored status
   std::optional<Micros> expires_on;  // kTokenStatus
 };

@@ -102,8 +102,13 @@ void AppendTokenJson(CachedPage& page, const Token& t, StoredLastUsed& stored) {
   out->append(R"(,"name":)");
   AppendJsonString(*out, t.name);
   out->append(R"(,"status":)");
-  page.AddLive({LiveValue::Kind::kTokenStatus, t.id, t.status, t.expires_on});
-  out = &page.text();
+  if (t.status == "active" && t.expires_on) {
+    // Becomes "expired" by the clock alone.
+    page.AddLive({LiveValue::Kind::kTokenStatus, {}, t.status, t.expires_on});
+    out = &page.text();
+  } else {
+    AppendJsonString(*out, t.status);
+  }
   out->append(R"(,"issued_on":)");
   AppendJsonString(*out, FormatRfc3339(t.issued_on));
   out->append(R"(,"modified_on":)");

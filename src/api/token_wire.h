@@ -22,11 +22,11 @@ std::string EffectiveStatus(const std::string& status, const std::optional<Micro
 boost::json::object RenderToken(const Token& t, const TokenService& tokens,
                                 const boost::json::storage_ptr& sp = {});
 // The same object written as text (json_text.h) into a list page, byte for
-// byte what serializing RenderToken's object writes, with its status and
-// last_used_on cut out as live values (api/page_cache.h: the clock and
-// unflushed uses move them without a change-log entry); `stored` receives
-// its stored last use. The stored policies are spliced in as they are when
-// already in canonical form.
+// byte what serializing RenderToken's object writes, with its last_used_on,
+// and its status when it can expire, cut out as live values
+// (api/page_cache.h: uses and the clock move them without a change-log
+// entry); `stored` receives its stored last use. The stored policies are
+// spliced in as they are when already in canonical form.
 void AppendTokenJson(CachedPage& page, const Token& t, StoredLastUsed& stored);
 // Writes a live value AppendTokenJson cut out, as it is now: the status
 // (a JSON string) or `,"last_used_on":"..."` (nothing when never used).
