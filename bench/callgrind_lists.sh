@@ -8,7 +8,10 @@
 # one I/O thread. Each page gets 50 warm-up requests, then the counters are
 # zeroed, `requests` are sent (bench/fixed_count.py) and the counts dumped;
 # the total covers every thread of the server. Load-independent (unlike wrk),
-# so it runs on a shared machine. BENCH_BIN=path measures another binary;
+# so it runs on a shared machine. The pages are served from the rendered-page
+# cache after the warm-up (the default --list-cache-mib); CFIAM_LIST_CACHE_MIB=0
+# (read by the server) measures them rendered on every request.
+# BENCH_BIN=path measures another binary;
 # profiles are kept in $BENCH_OUT (default: a new /tmp/cfiam-callgrind-*).
 cd "$(dirname "$0")/.."
 source bench/callgrind_measure.sh
