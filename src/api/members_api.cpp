@@ -103,6 +103,7 @@ Reply List(Context& ctx) {
   return CachedListReply(ctx, key, [&](CachedPage& out, StoredLastUsed&) {
     auto result = ctx.services.members.List(ctx.tx(), q);
     RenderMemo memo;
+    out.text().reserve(128 + result.items.size() * 1024);  // a member with a role is ~900 B
     BeginPageBody(out);
     for (std::size_t i = 0; i < result.items.size(); ++i) {
       if (i > 0) out.text().push_back(',');

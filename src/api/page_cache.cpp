@@ -6,7 +6,9 @@ namespace cfiam::api {
 
 void CachedPage::AddLive(LiveValue v) {
   live.push_back(std::move(v));
-  pieces.emplace_back();
+  // A piece between two live values of a token page is a few hundred bytes:
+  // grown from empty it would be reallocated five or six times.
+  pieces.emplace_back().reserve(kPieceReserve);
 }
 
 std::size_t CachedPage::Bytes() const {

@@ -52,6 +52,7 @@ using StoredLastUsed = std::unordered_map<std::string, Micros>;
 // A response body in pieces: pieces[0] live[0] pieces[1] ... live[n-1]
 // pieces[n]. A page without live values is one piece.
 struct CachedPage {
+  static constexpr std::size_t kPieceReserve = 512;
   std::vector<std::string> pieces{std::string()};
   std::vector<LiveValue> live;
 
