@@ -584,8 +584,8 @@ int Serve(int argc, char** argv) {
         metrics_options, [&](cfiam::http::Request& r) { return metrics_observer->Handle(r); },
         nullptr);
   }
-  // last_used_on is recorded in memory on every use and persisted in batches
-  // every 2 s.
+  // last_used_on is recorded in memory on every use; a pass every 2 s writes
+  // what is due (auth/last_used.h), and the stop below writes the rest.
   cfiam::Periodic flusher(std::chrono::seconds(2), [&] {
     try {
       services.last_used.Flush(store);
@@ -687,7 +687,7 @@ int Serve(int argc, char** argv) {
   // Another node takes these jobs up at its next pass, not a lease time later.
   retention_job.Release();
   prune_job.Release();
-  services.last_used.Flush(store);
+  services.last_used.Flush(store, cfiam::NowMicros(), /*all=*/true);
   verifier.Stop();
   log::Lifecycle("stopped");
   return 0;

@@ -1,5 +1,6 @@
 #include "auth/last_used.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,7 +13,7 @@ void LastUsed::Touch(std::string_view token_id, Micros when) {
   if (!key) return;
   std::lock_guard lock(mu_);
   // Every authenticated request lands here: a token used again within the
-  // interval updates its entry in place.
+  // pass updates its entry in place.
   auto [it, added] = pending_.try_emplace(*key, when);
   if (!added && it->second < when) it->second = when;
 }
@@ -20,12 +21,16 @@ void LastUsed::Touch(std::string_view token_id, Micros when) {
 std::optional<Micros> LastUsed::Get(std::string_view token_id) const {
   const std::optional<IdKey> key = IdKey::From(token_id);
   if (!key) return std::nullopt;
-  std::lock_guard lock(mu_);
   std::optional<Micros> newest;
-  for (const Map* m : {&pending_, &in_flight_}) {
-    if (auto it = m->find(*key); it != m->end() && (!newest || *newest < it->second)) {
-      newest = it->second;
-    }
+  // Pending first, then held: a pass moves a use from one to the other while
+  // holding held_mu_, so a use missed in pending_ is found in held_.
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = pending_.find(*key); it != pending_.end()) newest = it->second;
+  }
+  std::lock_guard lock(held_mu_);
+  if (auto it = held_.find(*key); it != held_.end() && (!newest || *newest < it->second.newest)) {
+    newest = it->second.newest;
   }
   return newest;
 }
@@ -33,27 +38,66 @@ std::optional<Micros> LastUsed::Get(std::string_view token_id) const {
 void LastUsed::Forget(std::string_view token_id) {
   const std::optional<IdKey> key = IdKey::From(token_id);
   if (!key) return;
-  std::lock_guard lock(mu_);
-  pending_.erase(*key);
-  in_flight_.erase(*key);
-}
-
-std::size_t LastUsed::Flush(store::Store& store) {
-  std::vector<std::pair<std::string, Micros>> uses;
   {
     std::lock_guard lock(mu_);
-    // The previous batch stays readable until now, an interval after it was
-    // written: a request that read the store just before that write committed
-    // and asks here just after still finds it, so no answer ever shows a use
-    // older than one given before.
-    in_flight_.clear();
-    in_flight_.swap(pending_);
-    uses.reserve(in_flight_.size());
-    for (const auto& [id, when] : in_flight_) uses.emplace_back(ToText(id).str(), when);
+    pending_.erase(*key);
   }
-  if (uses.empty()) return 0;
-  store.WriteRetrying([&](store::Tx& tx) { store.SetTokensLastUsed(tx, uses); });
-  return uses.size();
+  // A pass that took the use out of pending_ holds held_mu_ until it is in
+  // held_, so it is erased here either way.
+  std::lock_guard lock(held_mu_);
+  held_.erase(*key);
+}
+
+std::size_t LastUsed::held() const {
+  std::lock_guard lock(held_mu_);
+  return held_.size();
+}
+
+std::size_t LastUsed::Flush(store::Store& store, Micros now, bool all) {
+  std::lock_guard pass(flush_mu_);
+  std::vector<std::pair<IdKey, Micros>> due;
+  {
+    std::lock_guard held_lock(held_mu_);
+    Pending uses;
+    {
+      std::lock_guard lock(mu_);
+      uses.swap(pending_);
+    }
+    for (const auto& [key, when] : uses) {
+      Entry& e = held_[key];
+      e.newest = std::max(e.newest, when);
+    }
+    for (auto it = held_.begin(); it != held_.end();) {
+      Entry& e = it->second;
+      if (e.newest > e.written) {
+        if (all || e.written == 0 || now - e.written >= rewrite_after_) {
+          due.emplace_back(it->first, e.newest);
+        }
+      } else if (now - e.written >= 2 * rewrite_after_) {
+        // Long in the store, and unused since: a reader that read the store
+        // before the write committed has long since asked here too.
+        it = held_.erase(it);
+        continue;
+      }
+      ++it;
+    }
+  }
+  if (due.empty()) return 0;
+  std::vector<std::pair<std::string, Micros>> rows;
+  rows.reserve(due.size());
+  for (const auto& [key, when] : due) rows.emplace_back(ToText(key).str(), when);
+  // In id order: the statement then walks the token indexes front to back
+  // (a page read serves its neighbours) instead of hopping at random.
+  std::sort(rows.begin(), rows.end());
+  store.WriteRetrying([&](store::Tx& tx) { store.SetTokensLastUsed(tx, rows); });
+  std::lock_guard held_lock(held_mu_);
+  for (const auto& [key, when] : due) {
+    // Forgotten (deleted) meanwhile: stays gone.
+    if (auto it = held_.find(key); it != held_.end()) {
+      it->second.written = std::max(it->second.written, when);
+    }
+  }
+  return due.size();
 }
 
 }  // namespace cfiam::auth

@@ -1,19 +1,26 @@
 // LastUsed: when each token was last used, recorded in memory on every
 // authenticated request and persisted in batches (not a disk write per
-// request). A crash may lose the last flush interval of it, nothing else.
+// request).
 //
-// Only uses recent enough that the store may not show them yet are held:
-// those since the last flush (pending) and the batch the last flush wrote (in
-// flight, kept until the next flush). Older ones are in the store, and
-// readers combine the two (TokenService::LastUsedOn). So memory follows the
-// tokens used in two flush intervals, not every token ever used (at a million
-// tokens in random use, a map of every one seen grew by two allocations per
-// request, without bound). Keys are the ids' 16 bytes (auth/keys.h): a use
-// hashes no string and allocates no key.
+// The store is written at most once per `rewrite_after` (a minute by default)
+// per token: a token's first use is written at the next pass (every 2 s), a
+// later one only once the stored value is that old. So what the flush writes
+// follows the number of tokens in use, not the request rate: at a million
+// tokens in random use, writing every used token every pass cost more CPU
+// than answering the requests (issue 11's verify_ratio). This node answers
+// exactly (readers combine the store with Get, TokenService::LastUsedOn);
+// the store, and so other nodes, may be up to that long behind, and a crash
+// may lose that much of it. A graceful stop writes everything.
 //
-// Thread-safety: all methods may be called concurrently.
+// Memory: an entry per token used within twice `rewrite_after` (16-byte keys,
+// auth/keys.h: a use hashes no string and allocates no key once seen).
+//
+// Thread-safety: all methods may be called concurrently. Touch, on every
+// request, takes only a small lock around the uses since the last pass; a
+// pass works on the held entries under a lock of their own.
 #pragma once
 
+#include <cstddef>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -27,19 +34,39 @@ namespace cfiam::auth {
 
 class LastUsed {
  public:
+  static constexpr Micros kDefaultRewriteAfter = 60'000'000;
+
+  explicit LastUsed(Micros rewrite_after = kDefaultRewriteAfter) : rewrite_after_(rewrite_after) {}
+
   void Touch(std::string_view token_id, Micros when);
-  // The newest use held (pending, or written by the last flush).
+  // The newest use this node holds (which may not be in the store yet).
   std::optional<Micros> Get(std::string_view token_id) const;
-  // Writes pending uses to the store in one transaction. Returns how many.
-  std::size_t Flush(store::Store& store);
+  // One pass at `now`: writes, in one transaction ordered by token id, the
+  // uses the store lacks and is due to get: a token's first, or a newer one
+  // once the stored one is `rewrite_after` old; with `all`, every use the
+  // store lacks (at shutdown). Drops entries written long enough ago.
+  // Returns how many tokens it wrote.
+  std::size_t Flush(store::Store& store, Micros now, bool all = false);
+  std::size_t Flush(store::Store& store) { return Flush(store, NowMicros()); }
   void Forget(std::string_view token_id);
+  // Entries held (for tests of the memory bound).
+  std::size_t held() const;
 
  private:
-  using Map = std::unordered_map<IdKey, Micros, KeyHash>;
+  struct Entry {
+    Micros newest = 0;   // the newest use seen
+    Micros written = 0;  // the newest use this node has written (0: none)
+  };
+  using Pending = std::unordered_map<IdKey, Micros, KeyHash>;
+  using Held = std::unordered_map<IdKey, Entry, KeyHash>;
 
+  const Micros rewrite_after_;
+  std::mutex flush_mu_;  // one pass at a time
+  // Lock order: held_mu_ before mu_ (Flush); the others take one at a time.
   mutable std::mutex mu_;
-  Map pending_;
-  Map in_flight_;  // the batch the last Flush wrote (or is writing)
+  Pending pending_;  // uses since the last pass; guarded by mu_
+  mutable std::mutex held_mu_;
+  Held held_;  // guarded by held_mu_
 };
 
 }  // namespace cfiam::auth

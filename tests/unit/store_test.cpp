@@ -191,7 +191,10 @@ TEST_F(StoreTest, LastUsedFlushIsSetBasedAndKeepsTheLatest) {
 // In-memory last uses (auth/last_used.h): the newest of a token's uses is
 // held until the store has it and one flush longer; then only the store
 // answers, so memory holds two intervals' tokens, not every token ever used.
-TEST_F(StoreTest, LastUsedHoldsUsesOnlyUntilTheStoreHasThem) {
+// A token's first use is written at the next pass; later ones only once the
+// stored one is `rewrite_after` old (or at shutdown), while Get answers the
+// newest at once. Times are explicit: rewrite_after is 1,000 us here.
+TEST_F(StoreTest, LastUsedWritesEachTokenAtMostOncePerInterval) {
   Account a = MakeAccount("Touched");
   const Token t = NewAccountToken(a);
   {
@@ -199,33 +202,71 @@ TEST_F(StoreTest, LastUsedHoldsUsesOnlyUntilTheStoreHasThem) {
     store_->InsertToken(*tx, t);
     tx->Commit();
   }
-  auth::LastUsed last;
+  auto stored = [&] {
+    auto tx = store_->Read();
+    return store_->GetToken(*tx, t.id)->last_used_on;
+  };
+  auth::LastUsed last(1000);
   last.Touch(t.id, 2000);
   last.Touch(t.id, 1500);  // an older use never moves it back
   EXPECT_EQ(last.Get(t.id), 2000);
   last.Touch("not an id of ours: longer than sixteen bytes", 9);  // ignored
-  EXPECT_EQ(last.Flush(*store_), 1u);
-  {
-    auto tx = store_->Read();
-    EXPECT_EQ(store_->GetToken(*tx, t.id)->last_used_on, 2000);
-  }
-  // Written, and still held for one more interval...
-  EXPECT_EQ(last.Get(t.id), 2000);
-  last.Touch(t.id, 3000);
-  EXPECT_EQ(last.Get(t.id), 3000);  // the pending use is newer than the written one
-  EXPECT_EQ(last.Flush(*store_), 1u);
-  EXPECT_EQ(last.Flush(*store_), 0u);
-  // ...then only the store has it.
+  EXPECT_EQ(last.Flush(*store_, 2100), 1u);  // a first use: at once
+  EXPECT_EQ(stored(), 2000);
+  EXPECT_EQ(last.Get(t.id), 2000);  // still held after the write
+
+  last.Touch(t.id, 2500);
+  EXPECT_EQ(last.Flush(*store_, 2600), 0u);  // the stored use is 600 us old
+  EXPECT_EQ(stored(), 2000);
+  EXPECT_EQ(last.Get(t.id), 2500);  // this node answers the newest anyway
+  EXPECT_EQ(last.Flush(*store_, 3000), 1u);  // now 1,000 us old: due
+  EXPECT_EQ(stored(), 2500);
+  EXPECT_EQ(last.Flush(*store_, 3100), 0u);  // nothing newer
+
+  // A stop writes what is not due yet.
+  last.Touch(t.id, 3200);
+  EXPECT_EQ(last.Flush(*store_, 3300), 0u);
+  EXPECT_EQ(last.Flush(*store_, 3300, /*all=*/true), 1u);
+  EXPECT_EQ(stored(), 3200);
+
+  // Written and unused for twice the interval: dropped, the store answers.
+  EXPECT_EQ(last.held(), 1u);
+  EXPECT_EQ(last.Flush(*store_, 3200 + 1999), 0u);
+  EXPECT_EQ(last.held(), 1u);
+  EXPECT_EQ(last.Flush(*store_, 3200 + 2000), 0u);
+  EXPECT_EQ(last.held(), 0u);
   EXPECT_EQ(last.Get(t.id), std::nullopt);
-  {
-    auto tx = store_->Read();
-    EXPECT_EQ(store_->GetToken(*tx, t.id)->last_used_on, 3000);
-  }
+  EXPECT_EQ(stored(), 3200);
+
   // A forgotten (deleted) token's pending use is never written.
-  last.Touch(t.id, 4000);
+  last.Touch(t.id, 9000);
   last.Forget(t.id);
   EXPECT_EQ(last.Get(t.id), std::nullopt);
-  EXPECT_EQ(last.Flush(*store_), 0u);
+  EXPECT_EQ(last.Flush(*store_, 9100, /*all=*/true), 0u);
+  EXPECT_EQ(stored(), 3200);
+}
+
+// Many tokens in one pass: each first use written once, in one flush,
+// whatever order they were used in.
+TEST_F(StoreTest, LastUsedWritesManyFirstUsesInOnePass) {
+  Account a = MakeAccount("Many");
+  std::vector<Token> tokens;
+  {
+    auto tx = store_->Write();
+    for (int i = 0; i < 300; ++i) {
+      tokens.push_back(NewAccountToken(a));
+      store_->InsertToken(*tx, tokens.back());
+    }
+    tx->Commit();
+  }
+  auth::LastUsed last(1000);
+  for (std::size_t i = tokens.size(); i-- > 0;) last.Touch(tokens[i].id, 5000 + static_cast<Micros>(i));
+  EXPECT_EQ(last.Flush(*store_, 6000), tokens.size());
+  EXPECT_EQ(last.Flush(*store_, 6001), 0u);
+  auto tx = store_->Read();
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    EXPECT_EQ(store_->GetToken(*tx, tokens[i].id)->last_used_on, 5000 + static_cast<Micros>(i));
+  }
 }
 
 // Migration 11 moves stored last uses out of the wide tokens table into
