@@ -9,8 +9,8 @@
 // more kernel time than all the SQL of the create. The other ways SQLite
 // offers are worse here: temp_store=MEMORY grows the journal 1 KiB at a time
 // (+120k instructions per create), and a larger SQLITE_CONFIG_STMTJRNL_SPILL
-// (256 KiB to 2 MiB) made a 20,000-member account delete fail with
-// SQLITE_FULL on SQLite 3.40.
+// (process-wide; 256 KiB to 2 MiB) was seen in an earlier experiment to make a
+// 20,000-member account delete fail with SQLITE_FULL on SQLite 3.40.
 //
 // This VFS is the default one except that a sub-journal it is asked to open
 // is a growable buffer, reused from one write to the next, which spills to a
