@@ -14,6 +14,7 @@
 
 #include "obs/metrics.h"
 #include "store/db.h"
+#include "store/sqlite/memory_subjournal.h"
 
 namespace cfiam::store {
 namespace {
@@ -29,9 +30,9 @@ namespace {
 class Connection {
  public:
   explicit Connection(const std::string& path) {
-    const int rc =
-        sqlite3_open_v2(path.c_str(), &db_,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    const int rc = sqlite3_open_v2(path.c_str(), &db_,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                   MemorySubjournalVfs());
     if (rc != SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
       sqlite3_close(db_);
