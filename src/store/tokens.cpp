@@ -52,8 +52,8 @@ Value OrNull(const std::string& s) { return s.empty() ? Value(nullptr) : Value(s
 
 // The list_counts list and owner a token is counted under.
 std::pair<std::string, std::string_view> CountedAs(const std::string& owner_kind,
-                                                   const std::string& account_id,
-                                                   const std::string& user_id) {
+                                                  const std::string& account_id,
+                                                  const std::string& user_id) {
   if (owner_kind == "account") return {account_id, "account_tokens"};
   return {user_id, "user_tokens"};
 }
@@ -148,14 +148,9 @@ std::string OwnerFilter(std::string_view owner_kind) {
 Page<Token> Store::ListTokensOf(Tx& tx, std::string_view owner_kind, std::string_view owner_id,
                                 bool descending, std::int64_t limit, std::int64_t offset) {
   // Indexes tokens_account / tokens_user: (owner, owner_kind, issued_on, id).
-  const OrderedList list{"tokens",
-                         " WHERE " + OwnerFilter(owner_kind),
-                         {std::string(owner_id)},
-                         "issued_on",
-                         true,
-                         descending,
-                         "id",
-                         descending};
+  const OrderedList list{"tokens",   " WHERE " + OwnerFilter(owner_kind), {std::string(owner_id)},
+                         "issued_on", true,       descending,
+                         "id",       descending};
   Page<Token> page;
   page.total = CountTokensOf(tx, owner_kind, owner_id);
   auto seek = SeekTo(tx, list, offset, seeks_.get());
@@ -228,8 +223,7 @@ void Store::DeleteUnrecordedBootstrapTokens(Tx& tx, std::string_view keep_id) {
   UncountTokens(tx, where, {std::string(keep_id)});
   tx.Exec(
       "INSERT INTO change_log (kind, id, account_id, user_id, time) "
-      "SELECT 'token', id, '', COALESCE(user_id, ''), ? FROM tokens WHERE " +
-          where,
+      "SELECT 'token', id, '', COALESCE(user_id, ''), ? FROM tokens WHERE " + where,
       {NowMicros(), std::string(keep_id)});
   tx.Exec("DELETE FROM tokens WHERE " + where, {std::string(keep_id)});
 }
