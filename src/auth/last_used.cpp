@@ -59,9 +59,15 @@ std::size_t LastUsed::Flush(store::Store& store, Micros now, bool all) {
   {
     std::lock_guard held_lock(held_mu_);
     Pending uses;
+    Pending next;
+    // Sized (outside the request path's lock) for the tokens used lately: at
+    // a million tokens in random use, regrowing from empty every pass
+    // rehashed under that lock, on the request path.
+    next.reserve(held_.size());
     {
       std::lock_guard lock(mu_);
       uses.swap(pending_);
+      pending_.swap(next);
     }
     for (const auto& [key, when] : uses) {
       Entry& e = held_[key];
