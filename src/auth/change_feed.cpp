@@ -126,6 +126,15 @@ std::int64_t ChangeFeed::CatchUpLocked() {
       if (c.seq <= top && done_.count(c.seq)) continue;  // applied on an earlier pass
       try {
         Apply(*tx, c);
+      } catch (const store::DbError&) {
+        // The store failed to answer (an outage, a lost connection), not
+        // the entity: skipping the entry would lose it for good (a deleted
+        // token would stay valid here). Stop before it: what came before
+        // stays applied, this catch-up confirms nothing (so the 1 s bound
+        // refuses requests rather than authorize on this state), and the
+        // next one reads the entry again.
+        applied_.store(top, std::memory_order_release);
+        throw;
       } catch (const std::exception& e) {
         // One entity that cannot be read back must not stall every later
         // change; it is logged and the feed moves on.

@@ -315,6 +315,87 @@ class SwitchableDb : public store::Db {
   const std::atomic<bool>& down_;
 };
 
+// A Db whose reads of one table fail, as an outage in the middle of a
+// catch-up would: after the change log was read, before the entity was.
+class FailingReadsDb : public store::Db {
+ public:
+  FailingReadsDb(std::unique_ptr<store::Db> inner, const std::atomic<bool>& failing,
+                 std::string needle)
+      : inner_(std::move(inner)), failing_(failing), needle_(std::move(needle)) {}
+  std::unique_ptr<store::Tx> Begin(bool write) override {
+    return std::make_unique<FailingTx>(inner_->Begin(write), *this);
+  }
+  store::Dialect dialect() const override { return inner_->dialect(); }
+  void Probe() override { inner_->Probe(); }
+
+ private:
+  class FailingTx : public store::Tx {
+   public:
+    FailingTx(std::unique_ptr<store::Tx> inner, const FailingReadsDb& db)
+        : inner_(std::move(inner)), db_(db) {}
+    std::int64_t Exec(std::string_view sql, const store::Params& params) override {
+      return inner_->Exec(sql, params);
+    }
+    std::vector<store::Row> Query(std::string_view sql, const store::Params& params) override {
+      if (db_.failing_.load() && sql.find(db_.needle_) != std::string_view::npos) {
+        throw store::DbError(store::DbError::Kind::kUnavailable, "connection lost");
+      }
+      return inner_->Query(sql, params);
+    }
+    void Commit() override { inner_->Commit(); }
+    bool read_only() const override { return inner_->read_only(); }
+
+   private:
+    std::unique_ptr<store::Tx> inner_;
+    const FailingReadsDb& db_;
+  };
+
+  std::unique_ptr<store::Db> inner_;
+  const std::atomic<bool>& failing_;
+  std::string needle_;
+};
+
+// A store that fails while a revocation is being applied must not make the
+// feed skip it: the token would stay valid on this node for good.
+TEST_F(ChangeFeedTest, AStoreFailureWhileApplyingSkipsNothing) {
+  std::atomic<bool> failing{false};
+  store::Store store(
+      std::make_unique<FailingReadsDb>(store::OpenSqlite(path_), failing, "FROM tokens WHERE id"));
+  Directory directory;
+  ChangeFeed feed(store, directory, catalog_);
+  const Account a = NewAccount();
+  const Token t = NewToken(a.id, "revoked");
+  const Token other = NewToken(a.id, "other");
+  {
+    auto tx = store.Write();
+    store.InsertAccount(*tx, a);
+    store.InsertToken(*tx, t);
+    tx->Commit();
+  }
+  feed.Load();
+  ASSERT_NE(directory.FindTokenById(t.id), nullptr);
+  const std::int64_t before = feed.applied();
+  {
+    auto tx = store.Write();
+    store.DeleteToken(*tx, t.id);
+    tx->Commit();
+  }
+  {
+    auto tx = store.Write();
+    store.InsertToken(*tx, other);
+    tx->Commit();
+  }
+  failing = true;
+  EXPECT_THROW(feed.CatchUp(), store::DbError);
+  EXPECT_EQ(feed.applied(), before);  // stopped before the entry it could not read
+  EXPECT_EQ(directory.FindTokenById(other.id), nullptr);
+  failing = false;
+  feed.CatchUp();
+  EXPECT_EQ(directory.FindTokenById(t.id), nullptr);  // the revocation holds
+  EXPECT_NE(directory.FindTokenById(other.id), nullptr);
+  EXPECT_GT(feed.applied(), before);
+}
+
 // The 1 s bound's bookkeeping, on an injected clock: a successful read
 // confirms the state as of when it began; a failed one confirms nothing.
 TEST_F(ChangeFeedTest, ConfirmationDatesFromWhenASuccessfulReadBegan) {
