@@ -137,8 +137,10 @@ std::int64_t ChangeFeed::CatchUpLocked() {
         throw;
       } catch (const std::exception& e) {
         // One entity that cannot be read back must not stall every later
-        // change; it is logged and the feed moves on.
+        // change; it is logged, dropped where that is the safe state, and
+        // the feed moves on.
         obs::log::Error("change not applied", {{"seq", c.seq}, {"error", e.what()}});
+        FailClosed(c);
       }
       // Seqs skipped on the way up may still commit (see Gaps). A jump
       // wider than any burst of in-flight transactions is not tracked.
@@ -207,6 +209,18 @@ void ChangeFeed::Apply(store::Tx& tx, const store::Change& c) {
       }
       break;
   }
+}
+
+void ChangeFeed::FailClosed(const store::Change& c) {
+  // A token only grants: without it this node denies what it would have
+  // allowed, never the reverse. Keeping its previous state could keep a
+  // grant the change took away (e.g. a narrowed policy this node cannot
+  // compile: a permission group a newer node knows and this one does not).
+  // Other kinds are kept as they were: dropping a user group or a resource
+  // group would drop the deny policies that name it, i.e. grant more.
+  if (c.kind != store::ChangeKind::kToken) return;
+  directory_.EraseToken(c.id);
+  if (on_token_erased) on_token_erased(c.id);
 }
 
 std::int64_t ChangeFeed::Prune(std::int64_t keep, std::int64_t limit) {

@@ -102,6 +102,9 @@ class ChangeFeed {
 
  private:
   void Apply(store::Tx& tx, const store::Change& change);
+  // After an entry failed to apply for a reason of its own (not the
+  // store's): drops the entity where that grants nothing.
+  void FailClosed(const store::Change& change);
   // REQUIRES: mu_ held. Moves floor_ over applied seqs and expired gaps.
   void AdvanceFloor(Micros now);
   // REQUIRES: mu_ held.

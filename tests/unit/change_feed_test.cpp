@@ -396,6 +396,37 @@ TEST_F(ChangeFeedTest, AStoreFailureWhileApplyingSkipsNothing) {
   EXPECT_GT(feed.applied(), before);
 }
 
+// An entry whose token cannot be compiled here (a permission group this
+// node does not know, say) drops the token rather than keep the grant its
+// previous policy gave; the entries after it still apply.
+TEST_F(ChangeFeedTest, ATokenThatCannotBeAppliedIsDroppedNotKept) {
+  const Account a = NewAccount();
+  Token t = NewToken(a.id, "narrowed");
+  const Token later = NewToken(a.id, "later");
+  {
+    auto tx = store_->Write();
+    store_->InsertAccount(*tx, a);
+    store_->InsertToken(*tx, t);
+    tx->Commit();
+  }
+  feed_->Load();
+  ASSERT_NE(directory_.FindTokenById(t.id), nullptr);
+  std::vector<std::string> erased;
+  feed_->on_token_erased = [&](const std::string& id) { erased.push_back(id); };
+  t.policies_json = R"([{"effect":"allow","permission_groups":[{"id":"unknown-to-this-node"}],)"
+                    R"("resources":{"com.cloudflare.api.account.*":"*"}}])";
+  {
+    auto tx = store_->Write();
+    store_->UpdateToken(*tx, t);
+    store_->InsertToken(*tx, later);
+    tx->Commit();
+  }
+  feed_->CatchUp();
+  EXPECT_EQ(directory_.FindTokenById(t.id), nullptr);
+  EXPECT_EQ(erased, std::vector<std::string>{t.id});
+  EXPECT_NE(directory_.FindTokenById(later.id), nullptr);
+}
+
 // The 1 s bound's bookkeeping, on an injected clock: a successful read
 // confirms the state as of when it began; a failed one confirms nothing.
 TEST_F(ChangeFeedTest, ConfirmationDatesFromWhenASuccessfulReadBegan) {
