@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "auth/token_policy.h"
+#include "obs/log.h"
 
 namespace cfiam::auth {
 namespace {
@@ -88,10 +89,19 @@ void Directory::Load(store::Store& store, const Catalog& catalog) {
     InternKeyInto(key, r.policies_json, r.condition_json);
     auto it = compiled.find(key);
     if (it == compiled.end()) {
-      it = compiled
-               .emplace(key, std::make_shared<const TokenPolicy>(TokenPolicy::FromStored(
-                                 r.policies_json, r.condition_json, catalog)))
-               .first;
+      std::shared_ptr<const TokenPolicy> policy;
+      try {
+        policy = std::make_shared<const TokenPolicy>(
+            TokenPolicy::FromStored(r.policies_json, r.condition_json, catalog));
+      } catch (const std::exception& e) {
+        // As the change feed does (ChangeFeed::FailClosed): a token whose
+        // policy this node cannot compile is left out, so it grants nothing
+        // here, and one such row does not keep the server from starting.
+        obs::log::Error("token left out of the authorization state",
+                        {{"token_id", r.id}, {"error", e.what()}});
+        return;
+      }
+      it = compiled.emplace(key, std::move(policy)).first;
     }
     t->policy = it->second;
     if (account_owned) holdings_[t->owner].tokens.push_back(t->id);

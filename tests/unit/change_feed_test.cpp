@@ -427,6 +427,25 @@ TEST_F(ChangeFeedTest, ATokenThatCannotBeAppliedIsDroppedNotKept) {
   EXPECT_NE(directory_.FindTokenById(later.id), nullptr);
 }
 
+// The same at start-up: the token is left out, the rest loads.
+TEST_F(ChangeFeedTest, ATokenThatCannotBeCompiledIsLeftOutAtLoad) {
+  const Account a = NewAccount();
+  Token bad = NewToken(a.id, "bad");
+  bad.policies_json = R"([{"effect":"allow","permission_groups":[{"id":"unknown-to-this-node"}],)"
+                      R"("resources":{"com.cloudflare.api.account.*":"*"}}])";
+  const Token good = NewToken(a.id, "good");
+  {
+    auto tx = store_->Write();
+    store_->InsertAccount(*tx, a);
+    store_->InsertToken(*tx, bad);
+    store_->InsertToken(*tx, good);
+    tx->Commit();
+  }
+  ASSERT_NO_THROW(feed_->Load());
+  EXPECT_EQ(directory_.FindTokenById(bad.id), nullptr);
+  EXPECT_NE(directory_.FindTokenById(good.id), nullptr);
+}
+
 // The 1 s bound's bookkeeping, on an injected clock: a successful read
 // confirms the state as of when it began; a failed one confirms nothing.
 TEST_F(ChangeFeedTest, ConfirmationDatesFromWhenASuccessfulReadBegan) {
