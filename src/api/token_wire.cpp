@@ -6,6 +6,7 @@
 
 #include "api/input.h"
 #include "api/json_text.h"
+#include "api/list_cache.h"
 #include "api/pagination.h"
 #include "api/services.h"
 #include "auth/token_policy.h"
@@ -240,6 +241,23 @@ Reply PermissionGroupsReply(const Context& ctx, bool account_level_only) {
   }
   const std::size_t count = items.size();
   return {std::move(items), SinglePageInfo(count), {}};
+}
+
+Reply TokenListReply(Context& ctx, const TokenOwner& owner) {
+  const PageParams page = ParsePaging(ctx);
+  const bool desc = Descending(ctx.query);
+  // "account_tokens <account id> ..." or "user_tokens <user id> ...".
+  const std::string key = owner.kind + "_tokens " + owner.id + ' ' + std::to_string(page.page) +
+                          ' ' + std::to_string(page.per_page) + (desc ? " desc" : " asc");
+  return CachedListReply(ctx, key, [&](CachedPage& out, StoredLastUsed& stored) {
+    auto result = ctx.services.tokens.List(ctx.tx(), owner, desc, page.per_page, page.offset());
+    BeginPageBody(out);
+    for (std::size_t i = 0; i < result.items.size(); ++i) {
+      if (i > 0) out.text().push_back(',');
+      AppendTokenJson(out, result.items[i], stored);
+    }
+    EndPageBody(out, page, result.items.size(), result.total);
+  });
 }
 
 }  // namespace cfiam::api

@@ -33,6 +33,10 @@ void AppendTokenJson(CachedPage& page, const Token& t, StoredLastUsed& stored);
 void AppendLiveTokenValue(std::string& out, const LiveValue& v, const TokenService& tokens,
                           const StoredLastUsed& stored);
 
+// A page of `owner`'s tokens (GET .../tokens of either family), ordered by
+// issue time (`direction`), through the rendered-page cache.
+Reply TokenListReply(Context& ctx, const TokenOwner& owner);
+
 // Reads a create body: name, not_before/expires_on, policies and condition,
 // compiled against the catalog. `own_account` is set for account-owned
 // tokens (every resource must be that account). Throws 400 naming the field.

@@ -50,23 +50,7 @@ Reply Create(Context& ctx) {
   return {std::move(out), {}, {}};
 }
 
-Reply List(Context& ctx) {
-  const PageParams page = ParsePaging(ctx);
-  const bool desc = Descending(ctx.query);
-  const TokenOwner owner = TokenOwner::Account(ctx.Param("account_id"));
-  const std::string key = "account_tokens " + ctx.Param("account_id") + ' ' +
-                          std::to_string(page.page) + ' ' + std::to_string(page.per_page) +
-                          (desc ? " desc" : " asc");
-  return CachedListReply(ctx, key, [&](CachedPage& out, StoredLastUsed& stored) {
-    auto result = ctx.services.tokens.List(ctx.tx(), owner, desc, page.per_page, page.offset());
-    BeginPageBody(out);
-    for (std::size_t i = 0; i < result.items.size(); ++i) {
-      if (i > 0) out.text().push_back(',');
-      AppendTokenJson(out, result.items[i], stored);
-    }
-    EndPageBody(out, page, result.items.size(), result.total);
-  });
-}
+Reply List(Context& ctx) { return TokenListReply(ctx, TokenOwner::Account(ctx.Param("account_id"))); }
 
 Reply Get(Context& ctx) {
   return {

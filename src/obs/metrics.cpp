@@ -147,6 +147,13 @@ void AppendHeader(std::string& out, std::string_view name, std::string_view type
   out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
 }
 
+// A counter without labels: its header and its one sample.
+void AppendCounter(std::string& out, std::string_view name, std::string_view help,
+                   std::uint64_t value) {
+  AppendHeader(out, name, "counter", help);
+  out.append(name).append(" ").append(std::to_string(value)).append("\n");
+}
+
 // `labels` is either empty or `key="value",` pairs ending in a comma.
 template <std::size_t N>
 void AppendHistogram(std::string& out, std::string_view name, const std::string& labels,
@@ -284,33 +291,23 @@ std::string RenderPrometheus() {
                "From a change's durable commit to authorization reflecting it.");
   AppendHistogram(out, "cfiam_change_apply_duration_seconds", "", r.apply, 1e6);
 
-  AppendHeader(out, "cfiam_audit_entries_written_total", "counter",
-               "Audit log entries durably written.");
-  out.append("cfiam_audit_entries_written_total ")
-      .append(std::to_string(r.audit_entries.load(kRelaxed)))
-      .append("\n");
-  AppendHeader(out, "cfiam_log_lines_dropped_total", "counter",
-               "Log lines dropped because the log queue was full (stderr too slow).");
-  out.append("cfiam_log_lines_dropped_total ")
-      .append(std::to_string(r.log_dropped.load(kRelaxed)))
-      .append("\n");
-  AppendHeader(out, "cfiam_stale_refusals_total", "counter",
-               "Requests answered 503 because the node could not confirm its authorization "
-               "state is current (the 1 s bound).");
-  out.append("cfiam_stale_refusals_total ")
-      .append(std::to_string(r.stale_refusals.load(kRelaxed)))
-      .append("\n");
-  AppendHeader(out, "cfiam_list_cache_hits_total", "counter",
-               "List pages served from the rendered-page cache (--list-cache-mib).");
-  out.append("cfiam_list_cache_hits_total ")
-      .append(std::to_string(r.list_cache_hits.load(kRelaxed)))
-      .append("\n");
-  AppendHeader(out, "cfiam_list_cache_misses_total", "counter",
-               "List pages the rendered-page cache did not hold at the store's version "
-               "(rendered from the store).");
-  out.append("cfiam_list_cache_misses_total ")
-      .append(std::to_string(r.list_cache_misses.load(kRelaxed)))
-      .append("\n");
+  AppendCounter(out, "cfiam_audit_entries_written_total",
+                "Audit log entries durably written.",
+                r.audit_entries.load(kRelaxed));
+  AppendCounter(out, "cfiam_log_lines_dropped_total",
+                "Log lines dropped because the log queue was full (stderr too slow).",
+                r.log_dropped.load(kRelaxed));
+  AppendCounter(out, "cfiam_stale_refusals_total",
+                "Requests answered 503 because the node could not confirm its authorization "
+                "state is current (the 1 s bound).",
+                r.stale_refusals.load(kRelaxed));
+  AppendCounter(out, "cfiam_list_cache_hits_total",
+                "List pages served from the rendered-page cache (--list-cache-mib).",
+                r.list_cache_hits.load(kRelaxed));
+  AppendCounter(out, "cfiam_list_cache_misses_total",
+                "List pages the rendered-page cache did not hold at the store's version "
+                "(rendered from the store).",
+                r.list_cache_misses.load(kRelaxed));
 
   for (const auto& [name, gauge] : r.gauges) {
     AppendHeader(out, name, "gauge", gauge.help);
