@@ -43,27 +43,7 @@ wait_up() {
 }
 
 # --- seed, natively --------------------------------------------------------
-python3 - "$n" "$DATA" "$ROLE" "$GROUP" <<'PY'
-import json, sys
-n, out, role, group = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-h = lambda kind, i: f"{kind:02x}{i:030x}"
-members_account, tokens_account = h(1, 1), h(1, 2)
-for c in range(0, n, 1000):
-    r = range(c, min(n, c + 1000))
-    users = [{"id": h(2, i), "email": f"member{i}@bench.example", "first_name": f"First{i}",
-              "last_name": f"Last{i}"} for i in r]
-    members = [{"id": h(3, i), "user_id": h(2, i), "roles": [role],
-                "status": "pending" if i % 3 == 0 else "accepted"} for i in r]
-    tokens = [{"id": h(4, i), "name": f"token {i}", "value": f"bench-token-secret-{i:08d}",
-               "policies": [{"effect": "allow", "permission_groups": [{"id": group}],
-                             "resources": {f"com.cloudflare.api.account.{tokens_account}": "*"}}]}
-              for i in r]
-    with open(f"{out}/seed-{c // 1000:04d}.json", "w") as f:
-        json.dump({"users": users,
-                   "accounts": [{"id": members_account, "name": "Bench members", "members": members},
-                                {"id": tokens_account, "name": "Bench tokens", "tokens": tokens}]}, f)
-print(members_account, tokens_account, file=open(f"{out}/ids", "w"))
-PY
+python3 bench/list_seed.py "$n" "$DATA" "$ROLE" "$GROUP"
 read -r members_account tokens_account <"$DATA/ids"
 CFIAM_BOOTSTRAP_TOKEN="$TOKEN" "$BIN" serve --listen "127.0.0.1:${PORT}" --data-dir "$DATA" \
   2>"$OUT/seed-server.log" &
