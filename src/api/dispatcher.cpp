@@ -510,6 +510,12 @@ http::Response Dispatcher::RunHandler(http::Request& request, Routed& routed,
   Context ctx{request, principal, routed.match.params, routed.query,
               body,    services_, *routed.match.route};
   Reply reply = routed.match.route->handler(ctx);
+  if (reply.body_shared) {
+    // A kept list page: sent from the cache's bytes, not copied.
+    http::Response response{200, {}, {}};
+    response.shared_body = std::move(reply.body_shared);
+    return response;
+  }
   return Enveloped(200, SuccessBody(std::move(reply)));
 }
 

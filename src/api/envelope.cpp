@@ -26,6 +26,7 @@ std::string SuccessBody(Reply&& reply) {
   // the envelope as text around the serialized members instead of moving
   // them into a json::object first. Same bytes, same member order.
   if (!reply.body_text.empty()) return std::move(reply.body_text);
+  if (reply.body_shared) return *reply.body_shared;
   std::string out;
   out.reserve(512);
   out.append(R"({"success":true,"errors":[],"messages":)");

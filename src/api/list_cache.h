@@ -14,8 +14,19 @@
 // applied every change up to the version the page was read at (a member's
 // policies name their resource groups from the directory; a page rendered
 // while the directory lagged the store would freeze the old names).
+//
+// Serving a kept page: one without live values (members) is sent as its one
+// piece, shared, not copied. A token page needs its tokens' stored last uses
+// (a use reaches the store without a change-log entry, so the version does
+// not say when they move): a read of them is kept with the page and reused
+// while it is at most kStoredUsesFresh old, then read again in the request's
+// transaction. This node's own uses come from memory on every request
+// (exact); another node's use, once in the store, shows within that bound.
+// The body assembled last is reused while every live value is as it was.
 #pragma once
 
+#include <chrono>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -25,6 +36,9 @@
 #include "api/services.h"
 
 namespace cfiam::api {
+
+// How long a kept page's read of its tokens' stored last uses is reused.
+inline constexpr std::chrono::steady_clock::duration kStoredUsesFresh = std::chrono::seconds(1);
 
 // Writes the envelope up to the result's '['.
 void BeginPageBody(CachedPage& page);
@@ -48,6 +62,14 @@ namespace list_cache_detail {
 // The stored last uses of the tokens `page` shows, read in `tx`.
 StoredLastUsed ReadStoredLastUsed(Services& services, store::Tx& tx, const CachedPage& page);
 Reply BodyReply(std::string body);
+// The reply for `page`, kept or about to be, with `stored` its tokens' stored
+// last uses.
+Reply KeptPageReply(std::shared_ptr<const CachedPage> page, const Services& services,
+                    const StoredLastUsed& stored);
+// The reply for `page` found kept, for a request whose transaction began
+// (its first statement not yet run) at `began`.
+Reply HitReply(std::shared_ptr<const CachedPage> page, Services& services, store::Tx& tx,
+               std::chrono::steady_clock::time_point began);
 }  // namespace list_cache_detail
 
 template <class Render>
@@ -61,11 +83,12 @@ Reply CachedListReply(Context& ctx, const std::string& key, Render&& render) {
     return list_cache_detail::BodyReply(AssemblePage(page, services, stored));
   }
   store::Tx& tx = ctx.tx();
-  // First in the transaction: on both engines its snapshot is taken here.
+  // Taken before the version read, the transaction's first statement: on
+  // both engines its snapshot is taken there, so it is no older than this.
+  const auto began = std::chrono::steady_clock::now();
   const std::int64_t version = services.store.Version(tx);
   if (auto hit = cache.Find(key, version)) {
-    return list_cache_detail::BodyReply(
-        AssemblePage(*hit, services, list_cache_detail::ReadStoredLastUsed(services, tx, *hit)));
+    return list_cache_detail::HitReply(std::move(hit), services, tx, began);
   }
   // Read before rendering: what the directory had applied when the render
   // began reading it.
@@ -73,9 +96,9 @@ Reply CachedListReply(Context& ctx, const std::string& key, Render&& render) {
   auto page = std::make_shared<CachedPage>();
   StoredLastUsed stored;
   render(*page, stored);
-  Reply reply = list_cache_detail::BodyReply(AssemblePage(*page, services, stored));
-  if (directory_current) cache.Put(key, version, std::move(page));
-  return reply;
+  auto kept = page->KeepStored({began, std::move(stored)});
+  if (directory_current) cache.Put(key, version, page);
+  return list_cache_detail::KeptPageReply(std::move(page), services, kept->values);
 }
 
 }  // namespace cfiam::api

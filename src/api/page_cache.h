@@ -19,6 +19,7 @@
 // budget of 0 disables it. Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -28,6 +29,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "auth/keys.h"
 #include "util/clock.h"
 
 namespace cfiam::api {
@@ -44,10 +46,26 @@ struct LiveValue {
   std::optional<Micros> expires_on;  // kTokenStatus
 };
 
-// Token id -> its stored last use, as the page's transaction read it: what
-// a live last_used_on combines with the uses held in memory
+// The stored last use of each token a page shows (nullopt: none stored), in
+// the order of the page's kTokenLastUsed live values: what a live
+// last_used_on combines with the uses held in memory
 // (TokenService::LastUsedOn).
-using StoredLastUsed = std::unordered_map<std::string, Micros>;
+using StoredLastUsed = std::vector<std::optional<Micros>>;
+
+// A live value as one response shows it: whether the status reads
+// "expired", or the token's last use.
+struct LiveNow {
+  bool expired = false;
+  std::optional<Micros> last_used;
+  bool operator==(const LiveNow&) const = default;
+};
+
+// The stored last uses of a kept page's tokens as read at or after `at` (a
+// steady-clock time taken before the reading transaction began).
+struct StoredRead {
+  std::chrono::steady_clock::time_point at;
+  StoredLastUsed values;
+};
 
 // A response body in pieces: pieces[0] live[0] pieces[1] ... live[n-1]
 // pieces[n]. A page without live values is one piece.
@@ -55,6 +73,10 @@ struct CachedPage {
   static constexpr std::size_t kPieceReserve = 512;
   std::vector<std::string> pieces{std::string()};
   std::vector<LiveValue> live;
+  // The key of each kTokenLastUsed value's token, in order (nullopt: an id
+  // of no shape of ours, so never used): the memory lookup at serve time
+  // parses no id.
+  std::vector<std::optional<auth::IdKey>> used_keys;
 
   // Appends fixed text.
   std::string& text() { return pieces.back(); }
@@ -62,6 +84,30 @@ struct CachedPage {
   void AddLive(LiveValue v);
   // What the entry costs the budget (its text and bookkeeping).
   std::size_t Bytes() const;
+
+  // --- what moves on a kept page (thread-safe; const: a kept page is shared
+  // read-only, and these only remember reads and assemblies of it) ---------
+
+  // The newest stored read kept if it was read at or after `since`, else
+  // nullptr.
+  std::shared_ptr<const StoredRead> StoredSince(std::chrono::steady_clock::time_point since) const;
+  // Keeps `read` merged into the kept one (per token the later use: both are
+  // values the store held, and a stored use only moves forward, so the merge
+  // is one too; the later `at`). Returns what is kept now.
+  std::shared_ptr<const StoredRead> KeepStored(StoredRead read) const;
+  // The body assembled last, if it was assembled with exactly `live`.
+  std::shared_ptr<const std::string> BodyFor(const std::vector<LiveNow>& live) const;
+  // Remembers `body` as the assembly with `live`.
+  void KeepBody(std::vector<LiveNow> live, std::shared_ptr<const std::string> body) const;
+
+ private:
+  struct Assembly {
+    std::vector<LiveNow> live;
+    std::shared_ptr<const std::string> body;
+  };
+  mutable std::mutex mu_;
+  mutable std::shared_ptr<const StoredRead> stored_;  // guarded by mu_
+  mutable std::shared_ptr<const Assembly> assembly_;  // guarded by mu_
 };
 
 class PageCache {

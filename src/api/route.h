@@ -111,6 +111,9 @@ struct Reply {
   // The whole success envelope already written (a list page, api/list_cache.h);
   // when set, every other member is unused.
   std::string body_text{};
+  // The same, shared with a cache that keeps it (a kept list page): sent
+  // without a copy. When set, every other member is unused.
+  std::shared_ptr<const std::string> body_shared{};
 };
 
 using HandlerFn = Reply (*)(Context&);

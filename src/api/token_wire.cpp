@@ -69,8 +69,12 @@ bool FilterMatches(std::optional<std::string_view> filter, std::string_view valu
 std::string EffectiveStatus(const Token& t) { return EffectiveStatus(t.status, t.expires_on); }
 
 std::string EffectiveStatus(const std::string& status, const std::optional<Micros>& expires_on) {
-  if (status == "active" && expires_on && NowMicros() >= *expires_on) return "expired";
+  if (ExpiredAt(status, expires_on, NowMicros())) return "expired";
   return status;
+}
+
+bool ExpiredAt(const std::string& status, const std::optional<Micros>& expires_on, Micros now) {
+  return status == "active" && expires_on && now >= *expires_on;
 }
 
 json::object RenderToken(const Token& t, const TokenService& tokens, const json::storage_ptr& sp) {
@@ -123,7 +127,7 @@ void AppendTokenJson(CachedPage& page, const Token& t, StoredLastUsed& stored) {
     AppendJson(*out, json::parse(t.policies_json));
   }
   page.AddLive({LiveValue::Kind::kTokenLastUsed, t.id, {}, {}});
-  if (t.last_used_on) stored[t.id] = *t.last_used_on;
+  stored.push_back(t.last_used_on);
   out = &page.text();
   if (t.not_before) {
     out->append(R"(,"not_before":)");
@@ -143,18 +147,14 @@ void AppendTokenJson(CachedPage& page, const Token& t, StoredLastUsed& stored) {
   out->push_back('}');
 }
 
-void AppendLiveTokenValue(std::string& out, const LiveValue& v, const TokenService& tokens,
-                          const StoredLastUsed& stored) {
+void AppendLiveTokenValue(std::string& out, const LiveValue& v, const LiveNow& now) {
   if (v.kind == LiveValue::Kind::kTokenStatus) {
-    AppendJsonString(out, EffectiveStatus(v.status, v.expires_on));
+    AppendJsonString(out, now.expired ? std::string_view("expired") : std::string_view(v.status));
     return;
   }
-  const auto it = stored.find(v.token_id);
-  const auto used =
-      tokens.LastUsedOn(v.token_id, it == stored.end() ? std::nullopt : std::optional(it->second));
-  if (used) {
+  if (now.last_used) {
     out.append(R"(,"last_used_on":)");
-    AppendJsonString(out, FormatRfc3339(*used));
+    AppendJsonString(out, FormatRfc3339(*now.last_used));
   }
 }
 

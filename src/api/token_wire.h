@@ -18,6 +18,8 @@ namespace cfiam::api {
 // "expired" once expires_on has passed, else the stored status.
 std::string EffectiveStatus(const Token& t);
 std::string EffectiveStatus(const std::string& status, const std::optional<Micros>& expires_on);
+// Whether a token of `status` and `expires_on` reads "expired" at `now`.
+bool ExpiredAt(const std::string& status, const std::optional<Micros>& expires_on, Micros now);
 // With `sp`, built in that storage (a page's arena, see PageReply).
 boost::json::object RenderToken(const Token& t, const TokenService& tokens,
                                 const boost::json::storage_ptr& sp = {});
@@ -25,13 +27,13 @@ boost::json::object RenderToken(const Token& t, const TokenService& tokens,
 // byte what serializing RenderToken's object writes, with its last_used_on,
 // and its status when it can expire, cut out as live values
 // (api/page_cache.h: uses and the clock move them without a change-log
-// entry); `stored` receives its stored last use. The stored policies are
-// spliced in as they are when already in canonical form.
+// entry); `stored` receives its stored last use (appended, in the order of
+// the page's last-use values). The stored policies are spliced in as they
+// are when already in canonical form.
 void AppendTokenJson(CachedPage& page, const Token& t, StoredLastUsed& stored);
-// Writes a live value AppendTokenJson cut out, as it is now: the status
+// Writes a live value AppendTokenJson cut out as `now` has it: the status
 // (a JSON string) or `,"last_used_on":"..."` (nothing when never used).
-void AppendLiveTokenValue(std::string& out, const LiveValue& v, const TokenService& tokens,
-                          const StoredLastUsed& stored);
+void AppendLiveTokenValue(std::string& out, const LiveValue& v, const LiveNow& now);
 
 // A page of `owner`'s tokens (GET .../tokens of either family), ordered by
 // issue time (`direction`), through the rendered-page cache.

@@ -21,16 +21,46 @@ void LastUsed::Touch(std::string_view token_id, Micros when) {
 std::optional<Micros> LastUsed::Get(std::string_view token_id) const {
   const std::optional<IdKey> key = IdKey::From(token_id);
   if (!key) return std::nullopt;
+  return Get(*key);
+}
+
+std::optional<Micros> LastUsed::Get(const IdKey& key) const {
   std::optional<Micros> newest;
   // Pending first, then held: a pass moves a use from one to the other while
   // holding held_mu_, so a use missed in pending_ is found in held_.
   {
     std::lock_guard lock(mu_);
-    if (auto it = pending_.find(*key); it != pending_.end()) newest = it->second;
+    if (auto it = pending_.find(key); it != pending_.end()) newest = it->second;
   }
   std::lock_guard lock(held_mu_);
-  if (auto it = held_.find(*key); it != held_.end() && (!newest || *newest < it->second.newest)) {
+  if (auto it = held_.find(key); it != held_.end() && (!newest || *newest < it->second.newest)) {
     newest = it->second.newest;
+  }
+  return newest;
+}
+
+std::vector<std::optional<Micros>> LastUsed::GetEach(
+    std::span<const std::optional<IdKey>> token_ids) const {
+  std::vector<std::optional<Micros>> newest(token_ids.size());
+  // In Get's order, for all of them: every pending_ lookup before any held_
+  // one, so a use a pass moves meanwhile is found in one or the other.
+  {
+    std::lock_guard lock(mu_);
+    if (!pending_.empty()) {
+      for (std::size_t i = 0; i < token_ids.size(); ++i) {
+        if (!token_ids[i]) continue;
+        if (auto it = pending_.find(*token_ids[i]); it != pending_.end()) newest[i] = it->second;
+      }
+    }
+  }
+  std::lock_guard lock(held_mu_);
+  if (held_.empty()) return newest;
+  for (std::size_t i = 0; i < token_ids.size(); ++i) {
+    if (!token_ids[i]) continue;
+    if (auto it = held_.find(*token_ids[i]);
+        it != held_.end() && (!newest[i] || *newest[i] < it->second.newest)) {
+      newest[i] = it->second.newest;
+    }
   }
   return newest;
 }

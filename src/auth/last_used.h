@@ -23,8 +23,10 @@
 #include <cstddef>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "auth/keys.h"
 #include "store/store.h"
@@ -41,6 +43,10 @@ class LastUsed {
   void Touch(std::string_view token_id, Micros when);
   // The newest use this node holds (which may not be in the store yet).
   std::optional<Micros> Get(std::string_view token_id) const;
+  std::optional<Micros> Get(const IdKey& token_id) const;
+  // Get for each of `token_ids` (nullopt: no id of ours, never used), taking
+  // each lock once (a list page asks for fifty); one result per id, in order.
+  std::vector<std::optional<Micros>> GetEach(std::span<const std::optional<IdKey>> token_ids) const;
   // One pass at `now`: writes, in one transaction ordered by token id, the
   // uses the store lacks and is due to get: a token's first, or a newer one
   // once the stored one is `rewrite_after` old; with `all`, every use the

@@ -90,6 +90,16 @@ std::optional<Micros> TokenService::LastUsedOn(const Token& token) const {
   return LastUsedOn(token.id, token.last_used_on);
 }
 
+std::vector<std::optional<Micros>> TokenService::LastUsedOnEach(
+    std::span<const std::optional<auth::IdKey>> token_ids,
+    std::span<const std::optional<Micros>> stored) const {
+  std::vector<std::optional<Micros>> newest = last_used_.GetEach(token_ids);
+  for (std::size_t i = 0; i < newest.size() && i < stored.size(); ++i) {
+    if (stored[i] && (!newest[i] || *newest[i] < *stored[i])) newest[i] = stored[i];
+  }
+  return newest;
+}
+
 std::optional<Micros> TokenService::LastUsedOn(std::string_view token_id,
                                                std::optional<Micros> stored) const {
   auto mem = last_used_.Get(token_id);

@@ -6,7 +6,9 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "auth/catalog.h"
 #include "auth/last_used.h"
@@ -68,6 +70,12 @@ class TokenService {
   std::optional<Micros> LastUsedOn(const Token& token) const;
   // The same for the token `token_id` whose stored value is `stored`.
   std::optional<Micros> LastUsedOn(std::string_view token_id, std::optional<Micros> stored) const;
+  // The same for each of `token_ids` (nullopt: no id of ours) with the
+  // stored value at the same place in `stored` (none past its end), in one
+  // pass over the uses held in memory; one result per id, in order.
+  std::vector<std::optional<Micros>> LastUsedOnEach(
+      std::span<const std::optional<auth::IdKey>> token_ids,
+      std::span<const std::optional<Micros>> stored) const;
 
  private:
   Token Load(store::Tx& tx, const TokenOwner& owner, const std::string& token_id);

@@ -33,6 +33,12 @@ struct Response {
   unsigned status = 200;
   std::string body;  // always JSON
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the body instead of `body` (left empty): bytes shared with a
+  // cache (a kept list page), kept alive until written rather than copied.
+  std::shared_ptr<const std::string> shared_body{};
+
+  // The body as sent.
+  const std::string& Body() const { return shared_body ? *shared_body : body; }
 };
 
 }  // namespace cfiam::http

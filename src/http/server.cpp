@@ -383,20 +383,26 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   struct Outgoing {
     std::string head;
     std::string body;
+    std::shared_ptr<const std::string> shared_body;  // instead of `body` when set
     bool keep_alive;
   };
 
   void Write(Response res, std::string ray, bool counted) {
     auto out = std::make_shared<Outgoing>();
     out->keep_alive = keep_alive_ && !srv_.stopping.load();
-    const std::size_t length = res.body.size();
+    const std::size_t length = res.Body().size();
     // HEAD: the length the GET would have, and no body, or the body would be
     // read as the start of the next response on this connection.
-    if (!head_) out->body = std::move(res.body);
+    if (!head_) {
+      out->body = std::move(res.body);
+      out->shared_body = std::move(res.shared_body);
+    }
     out->head = ResponseHead(res, version_ ? version_ : 11, out->keep_alive, length, ray);
     // A deadline on writes too: a client that never reads cannot hold us.
     SetDeadline(srv_.opt.request_timeout);
-    const std::array<net::const_buffer, 2> buffers{net::buffer(out->head), net::buffer(out->body)};
+    const std::array<net::const_buffer, 2> buffers{
+        net::buffer(out->head),
+        out->shared_body ? net::buffer(*out->shared_body) : net::buffer(out->body)};
     net::async_write(
         stream_, buffers,
         [self = this->shared_from_this(), out, counted](beast::error_code ec, std::size_t) {

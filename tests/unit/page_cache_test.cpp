@@ -1,7 +1,9 @@
 // api/page_cache.h: a page is found only at the exact version it was kept at,
 // a newer version drops every older page, an older one is never kept, the
 // byte budget holds (starting over when full), 0 disables the cache, and
-// the hit/miss counters move.
+// the hit/miss counters move. A kept page's stored-use read is reused only
+// while fresh enough and merges to the later use; its last assembly is
+// reused only for the same live values.
 #include "api/page_cache.h"
 
 #include <gtest/gtest.h>
@@ -107,6 +109,63 @@ TEST(CachedPage, LiveValuesSplitThePieces) {
   EXPECT_EQ(page.pieces[1], "b");
   EXPECT_EQ(page.pieces[2], "");
   EXPECT_GT(page.Bytes(), 2u);
+}
+
+TEST(CachedPage, LastUseValuesKeepTheirTokensKey) {
+  CachedPage page;
+  page.AddLive({LiveValue::Kind::kTokenStatus, "", "active", std::nullopt});
+  page.AddLive({LiveValue::Kind::kTokenLastUsed, "0123456789abcdef0123456789abcdef", {}, {}});
+  page.AddLive({LiveValue::Kind::kTokenLastUsed, std::string(40, 'z'), {}, {}});
+  ASSERT_EQ(page.used_keys.size(), 2u);
+  EXPECT_EQ(page.used_keys[0], auth::IdKey::From("0123456789abcdef0123456789abcdef"));
+  EXPECT_FALSE(page.used_keys[1]);  // no id of ours: never used
+}
+
+using Clock = std::chrono::steady_clock;
+
+TEST(CachedPage, AStoredReadIsReusedOnlyWhileFreshEnough) {
+  CachedPage page;
+  const Clock::time_point t0 = Clock::now();
+  EXPECT_EQ(page.StoredSince(t0 - std::chrono::hours(1)), nullptr);  // none read yet
+  page.KeepStored({t0, {std::optional<Micros>(5)}});
+  ASSERT_NE(page.StoredSince(t0), nullptr);
+  ASSERT_NE(page.StoredSince(t0 - std::chrono::seconds(1)), nullptr);
+  EXPECT_EQ(page.StoredSince(t0 + std::chrono::microseconds(1)), nullptr);
+}
+
+TEST(CachedPage, StoredReadsMergeToTheLaterUse) {
+  CachedPage page;
+  const Clock::time_point t0 = Clock::now();
+  page.KeepStored({t0, {std::optional<Micros>(10), std::nullopt, std::optional<Micros>(30)}});
+  // A read finishing late (begun earlier, by another request): its older
+  // values do not move a kept use back, and the kept time stays the newest.
+  const auto kept =
+      page.KeepStored({t0 - std::chrono::seconds(1),
+                       {std::optional<Micros>(20), std::optional<Micros>(7), std::nullopt}});
+  EXPECT_EQ(kept->at, t0);
+  EXPECT_EQ(kept->values, (StoredLastUsed{std::optional<Micros>(20), std::optional<Micros>(7),
+                                          std::optional<Micros>(30)}));
+  EXPECT_EQ(page.StoredSince(t0), kept);
+}
+
+TEST(CachedPage, TheLastAssemblyIsReusedOnlyForTheSameLiveValues) {
+  CachedPage page;
+  const std::vector<LiveNow> a{{false, std::optional<Micros>(1)}, {true, std::nullopt}};
+  EXPECT_EQ(page.BodyFor(a), nullptr);
+  auto body = std::make_shared<const std::string>("body");
+  page.KeepBody(a, body);
+  EXPECT_EQ(page.BodyFor(a), body);
+  EXPECT_EQ(page.BodyFor({{false, std::optional<Micros>(2)}, {true, std::nullopt}}), nullptr);
+  EXPECT_EQ(page.BodyFor({{false, std::optional<Micros>(1)}, {false, std::nullopt}}), nullptr);
+}
+
+TEST(CachedPage, APageWithLiveValuesCountsItsKeptAssembly) {
+  CachedPage plain;
+  plain.text() = std::string(1000, 'x');
+  CachedPage live;
+  live.text() = std::string(1000, 'x');
+  live.AddLive({LiveValue::Kind::kTokenLastUsed, "0123456789abcdef0123456789abcdef", {}, {}});
+  EXPECT_GE(live.Bytes(), plain.Bytes() + 1000);
 }
 
 }  // namespace

@@ -246,6 +246,39 @@ TEST_F(StoreTest, LastUsedWritesEachTokenAtMostOncePerInterval) {
   EXPECT_EQ(stored(), 3200);
 }
 
+// GetEach (a list page's fifty lookups under one lock of each map) answers
+// what Get answers for each id: a use only pending, one only held (flushed),
+// one held with a newer one pending and one held newer than a late pending
+// one, an id never used, and no id at all.
+TEST_F(StoreTest, LastUsedGetEachAnswersAsGetForEach) {
+  Account a = MakeAccount("Each");
+  std::vector<Token> t;
+  {
+    auto tx = store_->Write();
+    for (int i = 0; i < 5; ++i) {
+      t.push_back(NewAccountToken(a));
+      store_->InsertToken(*tx, t.back());
+    }
+    tx->Commit();
+  }
+  auth::LastUsed last(1000);
+  last.Touch(t[1].id, 100);
+  last.Touch(t[2].id, 200);
+  last.Touch(t[3].id, 300);
+  EXPECT_EQ(last.Flush(*store_, 400), 3u);  // now held
+  last.Touch(t[0].id, 500);                 // only pending
+  last.Touch(t[2].id, 600);                 // pending, newer than held
+  last.Touch(t[3].id, 250);                 // pending, older than held
+  std::vector<std::optional<auth::IdKey>> keys;
+  for (const Token& token : t) keys.push_back(auth::IdKey::From(token.id));
+  keys.push_back(std::nullopt);
+  const std::vector<std::optional<Micros>> each = last.GetEach(keys);
+  ASSERT_EQ(each.size(), keys.size());
+  for (std::size_t i = 0; i < t.size(); ++i) EXPECT_EQ(each[i], last.Get(t[i].id)) << i;
+  EXPECT_EQ(each,
+            (std::vector<std::optional<Micros>>{500, 100, 600, 300, std::nullopt, std::nullopt}));
+}
+
 // Many tokens in one pass: each first use written once, in one flush,
 // whatever order they were used in.
 TEST_F(StoreTest, LastUsedWritesManyFirstUsesInOnePass) {
