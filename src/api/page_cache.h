@@ -10,9 +10,10 @@
 // one version at a time: an entry of a newer one drops every older entry.
 // Values a page shows that move WITHOUT a change-log entry are not frozen:
 // the page is kept as fixed pieces with those "live" values cut out, and
-// they are written in when served (api/list_cache.h). Which values those
-// are, and who may keep a page, is the list code's business; this file is
-// only the versioned, bounded container.
+// they are written in when served (api/list_cache.h; a token page keeps its
+// read of the stored last uses for up to a second, CachedPage::KeepStored).
+// Which values those are, and who may keep a page, is the list code's
+// business; this file is only the versioned, bounded container.
 //
 // Bounded: entries count their bytes; past the budget the cache starts over
 // (as SeekCache does), so a client walking many pages cannot grow it. A
@@ -49,7 +50,7 @@ struct LiveValue {
 // The stored last use of each token a page shows (nullopt: none stored), in
 // the order of the page's kTokenLastUsed live values: what a live
 // last_used_on combines with the uses held in memory
-// (TokenService::LastUsedOn).
+// (TokenService::LastUsedOnEach).
 using StoredLastUsed = std::vector<std::optional<Micros>>;
 
 // A live value as one response shows it: whether the status reads
