@@ -54,6 +54,13 @@ for f in "$DATA"/seed-*.json; do
     -H 'Content-Type: application/json' --data-binary "@$f"
 done
 rm -f "$DATA"/seed-*.json
+# The seed leaves ~30,000 change-log entries; the server prunes all but the
+# newest 10,000, 10,000 a second. Done here, natively, or it lands in the
+# first measured window under callgrind (~80k Ir per request of it).
+for _ in $(seq 150); do
+  [ "$(sqlite3 "$DATA/cfiam.db" 'SELECT count(*) FROM change_log')" -le 10000 ] && break
+  sleep 0.2
+done
 kill "$PID"
 wait "$PID" || true
 
