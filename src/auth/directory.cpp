@@ -103,7 +103,7 @@ void Directory::Load(store::Store& store, const Catalog& catalog) {
       }
       it = compiled.emplace(key, std::move(policy)).first;
     }
-    t->policy = it->second;
+    t->SetPolicy(it->second);
     if (account_owned) holdings_[t->owner].tokens.push_back(t->id);
     tokens.push_back(std::move(t));
   });
@@ -406,7 +406,7 @@ void Directory::PutToken(const Token& token) {
     if (auto id = IdKey::From(token.id)) EraseTokenLocked(*id);
     return;
   }
-  if (token.policy) t->policy = Intern(token.policies_json, token.condition_json, token.policy);
+  if (token.policy) t->SetPolicy(Intern(token.policies_json, token.condition_json, token.policy));
   PutTokenLocked(std::move(t));
 }
 
