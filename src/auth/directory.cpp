@@ -4,6 +4,7 @@
 
 #include "auth/token_policy.h"
 #include "obs/log.h"
+#include "util/block_pool.h"
 
 namespace cfiam::auth {
 namespace {
@@ -22,7 +23,9 @@ std::shared_ptr<LiveToken> MakeLiveToken(std::string_view id, bool account_owned
   auto i = IdKey::From(id);
   auto o = IdKey::From(owner);
   if (!d || !i || !o) return nullptr;  // not a digest or id the server makes
-  auto t = std::make_shared<LiveToken>();
+  // From the token pool (util/block_pool.h): at a million tokens their
+  // memory then sits in huge pages.
+  auto t = std::allocate_shared<LiveToken>(PooledAllocator<LiveToken>{});
   t->digest = *d;
   t->id = *i;
   t->owner = *o;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "auth/keys.h"
+#include "util/large_alloc.h"
 
 namespace cfiam::auth {
 
@@ -136,7 +137,8 @@ class IdTable {
     }
   }
 
-  using Slots = std::vector<Slot>;
+  // In huge pages when large (util/large_alloc.h).
+  using Slots = std::vector<Slot, LargeAllocator<Slot>>;
   Slots slots_;
   std::size_t used_ = 0;  // entries plus erased slots
   std::size_t size_ = 0;
