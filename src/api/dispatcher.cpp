@@ -599,7 +599,14 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
       Context ctx{request, principal, routed.match.params, routed.query, change.body, services_,
                   route,   &unit};
       Reply reply = route.handler(ctx);
-      AuditEntry entry = audit::Describe(change, 200, &reply.result, {});
+      // One serialization of the result serves the response and the audit
+      // entry's copy of it (a member's roles make it large).
+      std::string_view result_json;
+      if (reply.body_text.empty() && reply.result_text.empty() && reply.result.is_object()) {
+        reply.result_text = json::serialize(reply.result);
+        result_json = reply.result_text;
+      }
+      AuditEntry entry = audit::Describe(change, 200, &reply.result, {}, result_json);
       audit::Record(services_.store, unit.tx(), entry);
       std::string out = SuccessBody(std::move(reply));
       // When the batch carrying the change became durable: the writers of

@@ -75,16 +75,16 @@ std::vector<const store::ChangeImage*> ChangeFeed::UsableImages(
     const store::Change& named = image.change;
     const bool payload = (c.kind == ChangeKind::kUser && image.user) ||
                          (c.kind == ChangeKind::kMember && image.member);
-    if (!payload || named.kind != c.kind || named.id != c.id ||
-        named.account_id != c.account_id || named.user_id != c.user_id) {
+    if (!payload || named.kind != c.kind || named.id != c.id || named.account_id != c.account_id ||
+        named.user_id != c.user_id) {
       continue;
     }
     bool changed_later = false;
     for (std::size_t j = i + 1; j < changes.size() && !changed_later; ++j) {
       const store::Change& e = changes[j];
-      changed_later = names(e, c.kind, c.id) ||
-                      (c.kind == ChangeKind::kMember && (names(e, ChangeKind::kAccount, c.account_id) ||
-                                                         names(e, ChangeKind::kUser, c.user_id)));
+      changed_later = names(e, c.kind, c.id) || (c.kind == ChangeKind::kMember &&
+                                                 (names(e, ChangeKind::kAccount, c.account_id) ||
+                                                  names(e, ChangeKind::kUser, c.user_id)));
     }
     if (!changed_later) usable[i] = &image;
   }

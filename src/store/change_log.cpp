@@ -54,9 +54,8 @@ void Store::LogChangeWithImage(Tx& tx, ChangeImage image) {
   c.seq = tx.InsertReturningKey(
       "INSERT INTO change_log (kind, id, account_id, user_id, time) VALUES (?, ?, ?, ?, ?)",
       {std::string(ChangeKindName(c.kind)), c.id, c.account_id, c.user_id, NowMicros()}, "seq");
-  tx.OnDurable([sink = image_sink_, image = std::move(image)]() mutable {
-    sink(std::move(image));
-  });
+  tx.OnDurable(
+      [sink = image_sink_, image = std::move(image)]() mutable { sink(std::move(image)); });
 }
 
 std::vector<Change> Store::ChangesAfter(Tx& tx, std::int64_t seq, std::int64_t limit) {

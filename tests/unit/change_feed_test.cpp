@@ -183,11 +183,11 @@ TEST_F(ChangeFeedTest, AfterImagesApplyExactlyWhatReadingBackGives) {
     store_->InsertMember(unit.tx(), members.back());
     unit.Commit();
   };
-  add(a, "plain@example.com", false);   // user and member from their images
-  add(a, "policy@example.com", true);   // the user's image; the member is read back
-  add(a, "updated@example.com", false); // the user's image; the member is updated below
-  add(a, "keyed@example.com", false);   // the user gets a key below: both read back
-  add(b, "gone@example.com", false);    // the user's image; the member goes with b below
+  add(a, "plain@example.com", false);    // user and member from their images
+  add(a, "policy@example.com", true);    // the user's image; the member is read back
+  add(a, "updated@example.com", false);  // the user's image; the member is updated below
+  add(a, "keyed@example.com", false);    // the user gets a key below: both read back
+  add(b, "gone@example.com", false);     // the user's image; the member goes with b below
   {
     store::UnitOfWork unit(*store_);
     Member m = members[2];
