@@ -57,7 +57,7 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
       CountAuthz(Outcome::kInactive);
       throw InvalidToken();
     }
-    if (token->policy && !token->policy->ip.Allows(creds.client_ip)) {
+    if (token->ip_limited && !token->policy->ip.Allows(creds.client_ip)) {
       CountAuthz(Outcome::kIpRefused);
       throw InvalidToken("Cannot use the access token from location: " +
                          std::string(creds.client_ip));
@@ -74,8 +74,8 @@ Principal Authenticator::Authenticate(const Credentials& creds) const {
         throw InvalidToken();
       }
     }
+    if (last_used_) last_used_->Touch(token->id, now);
     p.token = std::move(token);  // hand over the reference (no count round trip)
-    if (last_used_) last_used_->Touch(p.token.id().view(), now);
     return p;
   }
   if (creds.has_auth_email || creds.has_auth_key) {

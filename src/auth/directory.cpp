@@ -4,6 +4,7 @@
 
 #include "auth/token_policy.h"
 #include "obs/log.h"
+#include "util/block_pool.h"
 
 namespace cfiam::auth {
 namespace {
@@ -22,7 +23,9 @@ std::shared_ptr<LiveToken> MakeLiveToken(std::string_view id, bool account_owned
   auto i = IdKey::From(id);
   auto o = IdKey::From(owner);
   if (!d || !i || !o) return nullptr;  // not a digest or id the server makes
-  auto t = std::make_shared<LiveToken>();
+  // From the token pool (util/block_pool.h): at a million tokens their
+  // memory then sits in huge pages.
+  auto t = std::allocate_shared<LiveToken>(PooledAllocator<LiveToken>{});
   t->digest = *d;
   t->id = *i;
   t->owner = *o;
@@ -103,7 +106,7 @@ void Directory::Load(store::Store& store, const Catalog& catalog) {
       }
       it = compiled.emplace(key, std::move(policy)).first;
     }
-    t->policy = it->second;
+    t->SetPolicy(it->second);
     if (account_owned) holdings_[t->owner].tokens.push_back(t->id);
     tokens.push_back(std::move(t));
   });
@@ -406,7 +409,7 @@ void Directory::PutToken(const Token& token) {
     if (auto id = IdKey::From(token.id)) EraseTokenLocked(*id);
     return;
   }
-  if (token.policy) t->policy = Intern(token.policies_json, token.condition_json, token.policy);
+  if (token.policy) t->SetPolicy(Intern(token.policies_json, token.condition_json, token.policy));
   PutTokenLocked(std::move(t));
 }
 

@@ -7,15 +7,17 @@
 
 namespace cfiam::auth {
 
-void LastUsed::Touch(std::string_view token_id, Micros when) {
-  // A token id of another shape is in no snapshot, so it cannot be used.
-  const std::optional<IdKey> key = IdKey::From(token_id);
-  if (!key) return;
+void LastUsed::Touch(const IdKey& token, Micros when) {
   std::lock_guard lock(mu_);
   // Every authenticated request lands here: a token used again within the
   // pass updates its entry in place.
-  auto [it, added] = pending_.try_emplace(*key, when);
-  if (!added && it->second < when) it->second = when;
+  Micros& newest = *pending_.Emplace(token).first;
+  if (newest < when) newest = when;
+}
+
+void LastUsed::Touch(std::string_view token_id, Micros when) {
+  // A token id of another shape is in no snapshot, so it cannot be used.
+  if (const std::optional<IdKey> key = IdKey::From(token_id)) Touch(*key, when);
 }
 
 std::optional<Micros> LastUsed::Get(std::string_view token_id) const {
@@ -26,11 +28,11 @@ std::optional<Micros> LastUsed::Get(std::string_view token_id) const {
   // holding held_mu_, so a use missed in pending_ is found in held_.
   {
     std::lock_guard lock(mu_);
-    if (auto it = pending_.find(*key); it != pending_.end()) newest = it->second;
+    if (const Micros* when = pending_.Find(*key)) newest = *when;
   }
   std::lock_guard lock(held_mu_);
-  if (auto it = held_.find(*key); it != held_.end() && (!newest || *newest < it->second.newest)) {
-    newest = it->second.newest;
+  if (const Entry* e = held_.Find(*key); e && (!newest || *newest < e->newest)) {
+    newest = e->newest;
   }
   return newest;
 }
@@ -40,12 +42,12 @@ void LastUsed::Forget(std::string_view token_id) {
   if (!key) return;
   {
     std::lock_guard lock(mu_);
-    pending_.erase(*key);
+    pending_.Erase(*key);
   }
   // A pass that took the use out of pending_ holds held_mu_ until it is in
   // held_, so it is erased here either way.
   std::lock_guard lock(held_mu_);
-  held_.erase(*key);
+  held_.Erase(*key);
 }
 
 std::size_t LastUsed::held() const {
@@ -58,35 +60,32 @@ std::size_t LastUsed::Flush(store::Store& store, Micros now, bool all) {
   std::vector<std::pair<IdKey, Micros>> due;
   {
     std::lock_guard held_lock(held_mu_);
-    Pending uses;
-    Pending next;
     // Sized (outside the request path's lock) for the tokens used lately: at
     // a million tokens in random use, regrowing from empty every pass
     // rehashed under that lock, on the request path.
-    next.reserve(held_.size());
+    Pending uses;
+    spare_.Reset(held_.size());
     {
       std::lock_guard lock(mu_);
       uses.swap(pending_);
-      pending_.swap(next);
+      pending_.swap(spare_);
     }
-    for (const auto& [key, when] : uses) {
-      Entry& e = held_[key];
+    uses.ForEach([&](const IdKey& key, Micros when) {
+      Entry& e = *held_.Emplace(key).first;
       e.newest = std::max(e.newest, when);
-    }
-    for (auto it = held_.begin(); it != held_.end();) {
-      Entry& e = it->second;
+    });
+    uses.swap(spare_);  // its memory serves the next pass
+    held_.EraseIf([&](const IdKey& key, Entry& e) {
       if (e.newest > e.written) {
         if (all || e.written == 0 || now - e.written >= rewrite_after_) {
-          due.emplace_back(it->first, e.newest);
+          due.emplace_back(key, e.newest);
         }
-      } else if (now - e.written >= 2 * rewrite_after_) {
-        // Long in the store, and unused since: a reader that read the store
-        // before the write committed has long since asked here too.
-        it = held_.erase(it);
-        continue;
+        return false;
       }
-      ++it;
-    }
+      // Long in the store, and unused since: a reader that read the store
+      // before the write committed has long since asked here too.
+      return now - e.written >= 2 * rewrite_after_;
+    });
   }
   if (due.empty()) return 0;
   std::vector<std::pair<std::string, Micros>> rows;
@@ -99,9 +98,7 @@ std::size_t LastUsed::Flush(store::Store& store, Micros now, bool all) {
   std::lock_guard held_lock(held_mu_);
   for (const auto& [key, when] : due) {
     // Forgotten (deleted) meanwhile: stays gone.
-    if (auto it = held_.find(key); it != held_.end()) {
-      it->second.written = std::max(it->second.written, when);
-    }
+    if (Entry* e = held_.Find(key)) e->written = std::max(e->written, when);
   }
   return due.size();
 }

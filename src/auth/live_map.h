@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "auth/keys.h"
+#include "util/large_alloc.h"
 
 namespace cfiam::auth {
 
@@ -117,8 +118,10 @@ class LiveMap {
 
   struct Table {
     explicit Table(std::size_t capacity)
-        : slots(new std::atomic<Ptr>[capacity]), mask(capacity - 1) {}
-    std::unique_ptr<std::atomic<Ptr>[]> slots;
+        : slots(capacity), mask(capacity - 1) {}
+    // In huge pages when large (util/large_alloc.h): a lookup at a million
+    // tokens reads one random slot of 32 MiB.
+    std::vector<std::atomic<Ptr>, LargeAllocator<std::atomic<Ptr>>> slots;
     std::size_t mask;
     std::size_t used = 0;  // live + tombstones (writer only)
     std::size_t live = 0;

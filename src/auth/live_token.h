@@ -25,9 +25,18 @@ struct LiveToken {
   IdKey owner;  // the account of an account token, else the user
   bool account_owned = false;
   bool active = true;  // stored status "active" (else "disabled")
+  // The policy has an IP condition. Kept here so that a use of a token
+  // without one never reads the policy: at a million tokens the policies are
+  // thousands of objects, and reading one was a cache miss per request.
+  bool ip_limited = false;
   Micros not_before = kNoStart;
   Micros expires_on = kNoEnd;
   std::shared_ptr<const TokenPolicy> policy;  // interned; null = none compiled
+
+  void SetPolicy(std::shared_ptr<const TokenPolicy> p) {
+    ip_limited = p && !p->ip.empty();
+    policy = std::move(p);
+  }
 
   std::optional<Micros> not_before_time() const {
     return not_before == kNoStart ? std::nullopt : std::optional<Micros>(not_before);

@@ -347,5 +347,45 @@ TEST_F(DirectoryLoadTest, LoadsTokensMembersAndPoliciesSetBased) {
   EXPECT_EQ(dir.FindMember(a.id, user), nullptr);
 }
 
+// Only a token whose policy has an IP condition reads its policy on a use
+// (LiveToken::ip_limited): the mark must follow the condition at load and at
+// every put, or a condition would be skipped.
+TEST_F(DirectoryLoadTest, MarksTokensWithAnIpConditionAtLoadAndPut) {
+  Catalog catalog;
+  Account a;
+  a.id = NewId();
+  a.name = "A";
+  const std::string limited_condition = R"({"request_ip":{"in":["10.0.0.0/8"]}})";
+  Token open = AccountToken(a.id, "open", PoliciesFor(a.id));
+  Token limited = AccountToken(a.id, "limited", PoliciesFor(a.id));
+  limited.condition_json = limited_condition;
+  {
+    auto tx = store_->Write();
+    store_->InsertAccount(*tx, a);
+    store_->InsertToken(*tx, open);
+    store_->InsertToken(*tx, limited);
+    tx->Commit();
+  }
+  Directory dir;
+  dir.Load(*store_, catalog);
+  ASSERT_NE(dir.FindTokenById(open.id), nullptr);
+  ASSERT_NE(dir.FindTokenById(limited.id), nullptr);
+  EXPECT_FALSE(dir.FindTokenById(open.id)->ip_limited);
+  EXPECT_TRUE(dir.FindTokenById(limited.id)->ip_limited);
+  EXPECT_FALSE(dir.FindTokenById(limited.id)->policy->ip.Allows("192.0.2.1"));
+
+  // A put that adds the condition marks the token; one that drops it clears it.
+  open.condition_json = limited_condition;
+  open.policy = std::make_shared<TokenPolicy>(
+      TokenPolicy::FromStored(open.policies_json, open.condition_json, catalog));
+  dir.PutToken(open);
+  EXPECT_TRUE(dir.FindTokenById(open.id)->ip_limited);
+  limited.condition_json = "{}";
+  limited.policy = std::make_shared<TokenPolicy>(
+      TokenPolicy::FromStored(limited.policies_json, limited.condition_json, catalog));
+  dir.PutToken(limited);
+  EXPECT_FALSE(dir.FindTokenById(limited.id)->ip_limited);
+}
+
 }  // namespace
 }  // namespace cfiam::auth
