@@ -522,10 +522,10 @@ http::Response Dispatcher::RunHandler(http::Request& request, Routed& routed,
 // Authorization reflects a committed change before it is acknowledged. The
 // change is durable either way: if reading it back fails here, the feed's
 // poller applies it on its next pass, and the client still gets its 200.
-void Dispatcher::CatchUpAfter(const http::Request& request) {
+void Dispatcher::CatchUpAfter(const http::Request& request, Micros durable_at) {
   const auto committed = std::chrono::steady_clock::now();
   try {
-    services_.feed.CatchUpSince(services_.feed.Now());
+    services_.feed.CatchUpSince(durable_at != 0 ? durable_at : services_.feed.Now());
   } catch (const std::exception& e) {
     obs::log::Error("could not apply a committed change yet",
                     {{"ray", request.ray}, {"error", e.what()}});
@@ -605,12 +605,24 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
       Context ctx{request, principal, routed.match.params, routed.query, change.body, services_,
                   route,   &unit};
       Reply reply = route.handler(ctx);
-      AuditEntry entry = audit::Describe(change, 200, &reply.result, {});
+      // One serialization of the result serves the response and the audit
+      // entry's copy of it (a member's roles make it large).
+      std::string_view result_json;
+      if (reply.body_text.empty() && reply.result_text.empty() && reply.result.is_object()) {
+        reply.result_text = json::serialize(reply.result);
+        result_json = reply.result_text;
+      }
+      AuditEntry entry = audit::Describe(change, 200, &reply.result, {}, result_json);
       audit::Record(services_.store, unit.tx(), entry);
       std::string out = SuccessBody(std::move(reply));
+      // When the batch carrying the change became durable: the writers of
+      // one batch wake one after another, and a catch-up any of them began
+      // after this moment applied the change for all (CatchUpSince).
+      Micros durable_at = 0;
+      unit.tx().OnDurable([this, &durable_at] { durable_at = services_.feed.Now(); });
       unit.Commit();  // durable; then its after-commit hooks run
       obs::metrics::CountAuditEntries();
-      CatchUpAfter(request);
+      CatchUpAfter(request, durable_at);
       return Enveloped(200, std::move(out));
     } catch (...) {
       failure = std::current_exception();

@@ -90,7 +90,9 @@ class Dispatcher {
   http::Response RunChange(http::Request& request, Routed& routed, const auth::Credentials& creds,
                            const auth::Principal& principal);
   void TEST_MaybePause(const http::Request& request) const;
-  void CatchUpAfter(const http::Request& request);
+  // `durable_at`: when the change became durable on the feed's clock (0:
+  // not known, i.e. now).
+  void CatchUpAfter(const http::Request& request, Micros durable_at);
   // Read-your-writes: waits (at most kMinSeqWait) until the in-memory state
   // has applied the change-log position a `cf-iam-min-seq` header names;
   // throws 400 for a malformed value and 503 when the wait runs out.

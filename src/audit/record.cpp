@@ -86,7 +86,7 @@ std::string Serialized(const json::value& v) {
 }  // namespace
 
 AuditEntry Describe(const ChangeRequest& change, unsigned status, const json::value* result,
-                    std::string_view error_body) {
+                    std::string_view error_body, std::string_view result_json) {
   AuditEntry e;
   const ResourceKind& kind = change.resource;
   const bool ok = status < 400;
@@ -136,7 +136,9 @@ AuditEntry Describe(const ChangeRequest& change, unsigned status, const json::va
   e.resource_request = change.body ? Serialized(*change.body) : "{}";
   if (ok) {
     if (result && result->is_object()) {
-      e.resource_response = Serialized(*result);
+      e.resource_response = !result_json.empty() && !HasSecretField(*result)
+                                ? std::string(result_json)
+                                : Serialized(*result);
     } else if (result && !result->is_null()) {
       // Bare results (a rolled token's new secret) are kept only as their
       // redacted shape.

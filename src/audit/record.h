@@ -44,9 +44,11 @@ struct ChangeRequest {
 
 // The entry for `change` answered with `status`. On success `result` is the
 // response's result; on failure `error_body` is the error envelope sent.
-// Leaves id and time empty: Record() sets them.
+// Leaves id and time empty: Record() sets them. `result_json`, when not
+// empty, is json::serialize(*result), which the caller already wrote (the
+// response's): it is not written again.
 AuditEntry Describe(const ChangeRequest& change, unsigned status, const boost::json::value* result,
-                    std::string_view error_body);
+                    std::string_view error_body, std::string_view result_json = {});
 
 // Stamps `entry` with a fresh id and the log's next time, and inserts it in
 // `tx`. REQUIRES: `tx` is a write transaction, so stamping follows commit

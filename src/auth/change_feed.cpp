@@ -14,6 +14,9 @@ namespace {
 constexpr std::int64_t kChunk = 1000;
 // Seqs in flight at once are bounded by concurrent transactions, far below this.
 constexpr std::int64_t kMaxTrackedGap = 10000;
+// Offered images waiting for a catch-up; beyond this (no catch-up running)
+// further ones are dropped: those entries are read back instead.
+constexpr std::size_t kMaxOffered = 4096;
 
 Micros SteadyMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -24,7 +27,76 @@ Micros SteadyMicros() {
 }  // namespace
 
 ChangeFeed::ChangeFeed(store::Store& store, Directory& directory, const Catalog& catalog)
-    : store_(store), directory_(directory), catalog_(catalog), clock_(SteadyMicros) {}
+    : store_(store), directory_(directory), catalog_(catalog), clock_(SteadyMicros) {
+  store_.set_change_image_sink([this](store::ChangeImage image) { Offer(std::move(image)); });
+}
+
+ChangeFeed::~ChangeFeed() { store_.set_change_image_sink(nullptr); }
+
+void ChangeFeed::Offer(store::ChangeImage image) {
+  std::lock_guard lock(offered_mu_);
+  if (offered_.size() < kMaxOffered) offered_.push_back(std::move(image));
+}
+
+void ChangeFeed::TakeOffered() {
+  std::vector<store::ChangeImage> offered;
+  {
+    std::lock_guard lock(offered_mu_);
+    offered.swap(offered_);
+  }
+  for (store::ChangeImage& image : offered) {
+    const std::int64_t seq = image.change.seq;
+    // Applied already (read back by a catch-up that ran before the offer).
+    if (seq <= floor_ || done_.count(seq)) continue;
+    images_.insert_or_assign(seq, std::move(image));
+  }
+}
+
+std::vector<const store::ChangeImage*> ChangeFeed::UsableImages(
+    const std::vector<store::Change>& changes) {
+  using store::ChangeKind;
+  std::vector<const store::ChangeImage*> usable;
+  if (images_.empty()) return usable;
+  usable.assign(changes.size(), nullptr);
+  // Reading an entity back gives its state after the last entry that changed
+  // it, so an image (its state at its own entry) stands for that read only
+  // when no later entry changed it: the same entity again, or for a member
+  // the account or the user whose deletion cascades to it (the store logs no
+  // member entry for a cascade). A chunk holds a few entries per writer of a
+  // batch: a scan of the later ones is cheaper than indexing them.
+  auto names = [](const store::Change& e, ChangeKind kind, const std::string& id) {
+    return e.kind == kind && e.id == id;
+  };
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    const store::Change& c = changes[i];
+    auto it = images_.find(c.seq);
+    if (it == images_.end()) continue;
+    const store::ChangeImage& image = it->second;
+    const store::Change& named = image.change;
+    const bool payload = (c.kind == ChangeKind::kUser && image.user) ||
+                         (c.kind == ChangeKind::kMember && image.member);
+    if (!payload || named.kind != c.kind || named.id != c.id || named.account_id != c.account_id ||
+        named.user_id != c.user_id) {
+      continue;
+    }
+    bool changed_later = false;
+    for (std::size_t j = i + 1; j < changes.size() && !changed_later; ++j) {
+      const store::Change& e = changes[j];
+      changed_later = names(e, c.kind, c.id) || (c.kind == ChangeKind::kMember &&
+                                                 (names(e, ChangeKind::kAccount, c.account_id) ||
+                                                  names(e, ChangeKind::kUser, c.user_id)));
+    }
+    if (!changed_later) usable[i] = &image;
+  }
+  return usable;
+}
+
+void ChangeFeed::ApplyImage(const store::ChangeImage& image) {
+  // As Apply does with what it reads back (a new user has no API key).
+  if (image.user) directory_.ReplaceUser(*image.user, std::nullopt);
+  if (image.member) directory_.PutMember(*image.member);
+  images_applied_.fetch_add(1, std::memory_order_relaxed);
+}
 
 void ChangeFeed::Load() {
   std::lock_guard lock(mu_);
@@ -106,6 +178,15 @@ std::int64_t ChangeFeed::CatchUpLocked() {
   auto tx = store_.Read();
   for (std::int64_t from = floor_;;) {
     const std::vector<store::Change> changes = store_.ChangesAfter(*tx, from, kChunk);
+    // After the read: the images of most entries it saw are offered by now
+    // (when durable, before their commits returned); an entry whose image
+    // comes later is read back.
+    TakeOffered();
+    // Images only in the last chunk: an earlier one cannot tell what the
+    // entries after it change.
+    const bool last_chunk = static_cast<std::int64_t>(changes.size()) < kChunk;
+    const std::vector<const store::ChangeImage*> images =
+        last_chunk ? UsableImages(changes) : std::vector<const store::ChangeImage*>();
     // Entries missing right after the floor are rolled-back seqs, or pruned
     // by a node further ahead (see Pruning): then nothing tells what they
     // changed, and only a full reload is safe.
@@ -121,11 +202,16 @@ std::int64_t ChangeFeed::CatchUpLocked() {
         return applied_.load(std::memory_order_relaxed);
       }
     }
-    for (const store::Change& c : changes) {
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+      const store::Change& c = changes[i];
       from = c.seq;
       if (c.seq <= top && done_.count(c.seq)) continue;  // applied on an earlier pass
       try {
-        Apply(*tx, c);
+        if (!images.empty() && images[i]) {
+          ApplyImage(*images[i]);
+        } else {
+          Apply(*tx, c);
+        }
       } catch (const store::DbError&) {
         // The store failed to answer (an outage, a lost connection), not
         // the entity: skipping the entry would lose it for good (a deleted
@@ -151,10 +237,18 @@ std::int64_t ChangeFeed::CatchUpLocked() {
       done_.insert(c.seq);
       top = std::max(top, c.seq);
     }
-    if (static_cast<std::int64_t>(changes.size()) < kChunk) break;
+    if (last_chunk) break;
   }
   applied_.store(top, std::memory_order_release);
   AdvanceFloor(now);
+  // Images of entries applied (or given up on) are of no further use.
+  for (auto it = images_.begin(); it != images_.end();) {
+    if (it->first <= floor_ || done_.count(it->first)) {
+      it = images_.erase(it);
+    } else {
+      ++it;
+    }
+  }
   attempt_ok_ = true;
   confirmed_at_.store(began, std::memory_order_release);
   return top;

@@ -29,6 +29,14 @@
 // (ConfirmedWithin, a clock read and an atomic load), confirm on demand when
 // it is not (Confirm), and are refused with a 503 when neither holds.
 //
+// After-images: this node's own writes of a new user or member hand the feed
+// the row as written (store::ChangeImage) once durable, so applying their
+// entries reads nothing back. The log still drives: an image is used only
+// for the entry it names, when the catch-up reads that entry, and only when
+// no later entry it read may have changed the entity again (then it reads
+// back as before); other nodes, other processes and every other change are
+// read back. So the state applied is exactly what reading back would give.
+//
 // Thread-safety: CatchUp serializes on an internal mutex, so entries apply
 // in seq order; applied() and the confirmation reads are lock-free.
 #pragma once
@@ -40,6 +48,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "auth/catalog.h"
 #include "auth/directory.h"
@@ -50,7 +59,11 @@ namespace cfiam::auth {
 
 class ChangeFeed {
  public:
+  // Takes the store's after-images (Store::set_change_image_sink) while it lives.
   ChangeFeed(store::Store& store, Directory& directory, const Catalog& catalog);
+  ~ChangeFeed();
+  ChangeFeed(const ChangeFeed&) = delete;
+  ChangeFeed& operator=(const ChangeFeed&) = delete;
 
   // Start-up: loads the whole state and takes the log's position as its own.
   void Load();
@@ -99,9 +112,19 @@ class ChangeFeed {
   bool Confirm(Micros wait);
   // Full reloads forced by a pruned log (see Pruning above).
   std::uint64_t reloads() const { return reloads_.load(std::memory_order_relaxed); }
+  // Entries applied from an after-image instead of read back (see above).
+  std::uint64_t images_applied() const { return images_applied_.load(std::memory_order_relaxed); }
 
  private:
   void Apply(store::Tx& tx, const store::Change& change);
+  // The sink: called by the thread that made the change durable.
+  void Offer(store::ChangeImage image);
+  // REQUIRES: mu_ held. Moves offered images not yet applied into images_.
+  void TakeOffered();
+  // REQUIRES: mu_ held. For each entry of `changes` (the last ones the log
+  // holds), its image if one may stand for reading it back, else null.
+  std::vector<const store::ChangeImage*> UsableImages(const std::vector<store::Change>& changes);
+  void ApplyImage(const store::ChangeImage& image);
   // After an entry failed to apply for a reason of its own (not the
   // store's): drops the entity where that grants nothing.
   void FailClosed(const store::Change& change);
@@ -130,6 +153,13 @@ class ChangeFeed {
   Micros attempt_began_ = 0;
   bool attempt_ok_ = false;
   std::atomic<std::uint64_t> reloads_{0};
+  // Offered after-images, under their own lock: the committing thread holds
+  // the store's writer and must not wait for a catch-up.
+  std::mutex offered_mu_;
+  std::vector<store::ChangeImage> offered_;
+  // Under mu_: images by seq, of entries not yet applied.
+  std::map<std::int64_t, store::ChangeImage> images_;
+  std::atomic<std::uint64_t> images_applied_{0};
 };
 
 }  // namespace cfiam::auth

@@ -69,7 +69,7 @@ store::MemberWithUser MemberService::Add(store::UnitOfWork& unit, const std::str
   m.role_ids = grants.role_ids.value_or(std::vector<std::string>{});
   m.policies = grants.policies.value_or(std::vector<Policy>{});
   m.created_on = NowMicros();
-  store_.InsertMember(tx, m);
+  store_.InsertMember(tx, m, *user);  // the user row as this transaction has it
   return {std::move(m), *user};
 }
 

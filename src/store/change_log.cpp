@@ -44,6 +44,20 @@ void Store::LogChange(Tx& tx, ChangeKind kind, std::string_view id, std::string_
            std::string(user_id), NowMicros()});
 }
 
+void Store::LogChangeWithImage(Tx& tx, ChangeImage image) {
+  Change& c = image.change;
+  if (!image_sink_ || (!image.user && !image.member)) {
+    LogChange(tx, c.kind, c.id, c.account_id, c.user_id);
+    return;
+  }
+  // The seq the entry got (PostgreSQL draws it in a trigger).
+  c.seq = tx.InsertReturningKey(
+      "INSERT INTO change_log (kind, id, account_id, user_id, time) VALUES (?, ?, ?, ?, ?)",
+      {std::string(ChangeKindName(c.kind)), c.id, c.account_id, c.user_id, NowMicros()}, "seq");
+  tx.OnDurable(
+      [sink = image_sink_, image = std::move(image)]() mutable { sink(std::move(image)); });
+}
+
 std::vector<Change> Store::ChangesAfter(Tx& tx, std::int64_t seq, std::int64_t limit) {
   std::vector<Change> out;
   for (const Row& r : tx.Query("SELECT seq, kind, id, account_id, user_id FROM change_log "

@@ -7,8 +7,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "domain/model.h"
 
 namespace cfiam::store {
 
@@ -32,5 +36,19 @@ struct Change {
   std::string account_id;
   std::string user_id;
 };
+
+// What an entry's entity is once its transaction commits, as the writer knew
+// it: handed to this process's change feed (Store::set_change_image_sink)
+// when the change is durable, so the feed need not read back what this node
+// just wrote. Exactly what applying the entry would read, or not made at
+// all: only for writes whose result the writer knows to the byte (a new user;
+// a new member without policies). The feed uses it only while no later entry
+// may have changed the entity again (auth/change_feed.cpp).
+struct ChangeImage {
+  Change change;                            // the entry, seq included
+  std::optional<User> user;                 // kUser: the row (no API key)
+  std::optional<Member> member;             // kMember: the row, roles sorted
+};
+using ChangeImageSink = std::function<void(ChangeImage)>;
 
 }  // namespace cfiam::store

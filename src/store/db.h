@@ -77,11 +77,41 @@ class Tx {
   // The default runs Query() (correct for any engine, not lean); engines
   // override it to stream from their own buffers.
   virtual void QueryEach(std::string_view sql, const Params& params, const RowFn& fn);
+  // Runs an INSERT of one row and returns the integer key the engine gave it:
+  // `key` must be the table's INTEGER PRIMARY KEY (on SQLite, the rowid,
+  // read back for free). The default appends RETURNING (correct for any
+  // engine; on SQLite three times the cost of the insert itself).
+  virtual std::int64_t InsertReturningKey(std::string_view sql, const Params& params,
+                                          std::string_view key);
   // Durably commits (the data survives a crash once this returns).
   virtual void Commit() = 0;
   // True for a read transaction (Db::Begin(false)): everything it sees is
   // committed. False when unknown, which is always safe.
   virtual bool read_only() const { return false; }
+
+  // Runs `hook` once this write transaction is durably committed, never if
+  // it rolls back. The engines run it in the thread that made the commit
+  // durable, before any Commit() of that commit returns (SQLite: the whole
+  // group-committed batch's hooks, while holding the writer), so a hook must
+  // be quick and must not throw. A hook may also not run at all (a Tx that
+  // wraps another, a read transaction): only for work with a fallback, such
+  // as handing the change feed what it would otherwise read back.
+  void OnDurable(std::function<void()> hook) { durable_.push_back(std::move(hook)); }
+
+ protected:
+  std::vector<std::function<void()>> TakeDurableHooks() { return std::move(durable_); }
+  static void RunDurableHooks(std::vector<std::function<void()>>& hooks) noexcept {
+    for (auto& hook : hooks) {
+      try {
+        hook();
+      } catch (...) {  // a hook has a fallback (see OnDurable): dropping it is safe
+      }
+    }
+    hooks.clear();
+  }
+
+ private:
+  std::vector<std::function<void()>> durable_;
 };
 
 // The SQL a statement may need to differ in (rarely: most SQL is portable).

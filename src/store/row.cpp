@@ -44,4 +44,11 @@ void Tx::QueryEach(std::string_view sql, const Params& params, const RowFn& fn) 
   for (const Row& r : Query(sql, params)) fn(MaterializedRowView(r));
 }
 
+std::int64_t Tx::InsertReturningKey(std::string_view sql, const Params& params,
+                                    std::string_view key) {
+  auto rows = Query(std::string(sql) + " RETURNING " + std::string(key), params);
+  if (rows.size() != 1) throw DbError(DbError::Kind::kOther, "insert: no row returned");
+  return rows.front().Int(0);
+}
+
 }  // namespace cfiam::store

@@ -164,6 +164,10 @@ class Store {
   }
   // See Db::Probe (GET /readyz).
   void Probe() { db_->Probe(); }
+  // Where the after-images of this process's durable changes go (see
+  // ChangeImage); none are made while unset. Set before serving, by the
+  // change feed, and cleared by it.
+  void set_change_image_sink(ChangeImageSink sink) { image_sink_ = std::move(sink); }
   Dialect dialect() const { return db_->dialect(); }
 
   // Users.
@@ -190,6 +194,10 @@ class Store {
 
   // Members. Reads return roles and policies filled in.
   void InsertMember(Tx& tx, const Member& member);
+  // The same, with the member's user as `tx` sees it (read or inserted in
+  // it): its sort keys are copied from `user` instead of read again.
+  // REQUIRES: user.id == member.user_id and `user` is that row as stored.
+  void InsertMember(Tx& tx, const Member& member, const User& user);
   std::optional<Member> FindMember(Tx& tx, std::string_view account_id, std::string_view user_id);
   std::optional<Member> GetMember(Tx& tx, std::string_view member_id);
   // Rewrites status, roles and policies of an existing member.
@@ -357,7 +365,13 @@ class Store {
  private:
   static void LogChange(Tx& tx, ChangeKind kind, std::string_view id,
                         std::string_view account_id = {}, std::string_view user_id = {});
+  // What InsertMember writes after the member row.
+  void InsertMemberRest(Tx& tx, const Member& member);
+  // LogChange for a write whose after-image the sink gets once `tx` is
+  // durable (when a sink is set).
+  void LogChangeWithImage(Tx& tx, ChangeImage image);
   std::unique_ptr<Db> db_;
+  ChangeImageSink image_sink_;
   // Where pages of the lists began (store/seek.h), shared by every request.
   std::unique_ptr<SeekCache> seeks_ = std::make_unique<SeekCache>();
 };

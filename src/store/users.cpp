@@ -42,7 +42,12 @@ void Store::InsertUser(Tx& tx, const User& u) {
       "VALUES (?, ?, ?, ?, ?, ?, ?)",
       {u.id, u.email, u.first_name, u.last_name, std::int64_t{u.two_factor},
        std::int64_t{u.tenant_admin}, u.created_on});
-  LogChange(tx, ChangeKind::kUser, u.id);
+  // A new row: exactly `u`, and no API key.
+  ChangeImage image;
+  image.change.kind = ChangeKind::kUser;
+  image.change.id = u.id;
+  if (image_sink_) image.user = u;
+  LogChangeWithImage(tx, std::move(image));
 }
 
 void Store::SetTenantAdmin(Tx& tx, std::string_view user_id, bool admin) {

@@ -130,6 +130,143 @@ TEST_F(ChangeFeedTest, CatchUpSinceReadsOnlyWhenNoLaterCatchUpHasRun) {
   EXPECT_TRUE(directory_.AccountExists(c.id));
 }
 
+// After-images (this node's new users and members) give exactly the state
+// reading back gives: compared with a directory loaded from the store, over
+// writes whose image may stand (a new user, a new member with roles out of
+// order) and writes whose entity a later entry of the same catch-up changes
+// (updated, given an API key, deleted with its account), where the feed must
+// read back instead.
+TEST_F(ChangeFeedTest, AfterImagesApplyExactlyWhatReadingBackGives) {
+  feed_->Load();
+  const Account a = NewAccount();
+  const Account b = NewAccount();
+  {
+    store::UnitOfWork unit(*store_);
+    store_->InsertAccount(unit.tx(), a);
+    store_->InsertAccount(unit.tx(), b);
+    unit.Commit();
+  }
+  feed_->CatchUp();
+  const std::uint64_t before = feed_->images_applied();
+  auto new_user = [](const std::string& email) {
+    User u;
+    u.id = NewId();
+    u.email = email;
+    u.first_name = "F " + email;
+    u.two_factor = true;
+    u.created_on = NowMicros();
+    return u;
+  };
+  auto new_member = [](const Account& acc, const User& u) {
+    Member m;
+    m.id = NewId();
+    m.account_id = acc.id;
+    m.user_id = u.id;
+    m.status = "accepted";
+    m.role_ids = {"ffff" + std::string(28, '0'), "0000" + std::string(28, 'f')};  // not in order
+    m.created_on = NowMicros();
+    return m;
+  };
+  std::vector<User> users;
+  std::vector<Member> members;
+  auto add = [&](const Account& acc, const std::string& email, bool with_policy) {
+    store::UnitOfWork unit(*store_);
+    users.push_back(new_user(email));
+    store_->InsertUser(unit.tx(), users.back());
+    members.push_back(new_member(acc, users.back()));
+    if (with_policy) {
+      Policy p;
+      p.id = NewId();
+      p.permission_group_ids = {NewId()};
+      members.back().policies = {p};
+    }
+    store_->InsertMember(unit.tx(), members.back());
+    unit.Commit();
+  };
+  add(a, "plain@example.com", false);    // user and member from their images
+  add(a, "policy@example.com", true);    // the user's image; the member is read back
+  add(a, "updated@example.com", false);  // the user's image; the member is updated below
+  add(a, "keyed@example.com", false);    // the user gets a key below: both read back
+  add(b, "gone@example.com", false);     // the user's image; the member goes with b below
+  {
+    store::UnitOfWork unit(*store_);
+    Member m = members[2];
+    m.status = "rejected";
+    m.role_ids = {"1234" + std::string(28, '0')};
+    store_->UpdateMember(unit.tx(), m);
+    store_->SetApiKeyDigest(unit.tx(), users[3].id, Sha256Hex("api-key"));
+    store_->DeleteAccount(unit.tx(), b.id);
+    unit.Commit();
+  }
+  feed_->CatchUp();  // every entry above in one catch-up
+  EXPECT_EQ(feed_->images_applied() - before, 5u);
+
+  Directory read_back;
+  read_back.Load(*store_, catalog_);
+  for (const User& u : users) {
+    auto got = directory_.FindUser(u.id);
+    auto want = read_back.FindUser(u.id);
+    ASSERT_NE(got, nullptr);
+    ASSERT_NE(want, nullptr);
+    EXPECT_EQ(got->email, want->email);
+    EXPECT_EQ(got->first_name, want->first_name);
+    EXPECT_EQ(got->last_name, want->last_name);
+    EXPECT_EQ(got->two_factor, want->two_factor);
+    EXPECT_EQ(got->tenant_admin, want->tenant_admin);
+    EXPECT_EQ(got->created_on, want->created_on);
+  }
+  auto keyed = directory_.FindUserByApiKeyDigest(Sha256Hex("api-key"));
+  ASSERT_NE(keyed, nullptr);
+  EXPECT_EQ(keyed->id, users[3].id);
+  for (const Member& m : members) {
+    auto got = directory_.FindMember(m.account_id, m.user_id);
+    auto want = read_back.FindMember(m.account_id, m.user_id);
+    ASSERT_EQ(got == nullptr, want == nullptr) << m.user_id;
+    if (!want) continue;
+    EXPECT_EQ(got->id, want->id);
+    EXPECT_EQ(got->status, want->status);
+    EXPECT_EQ(got->created_on, want->created_on);
+    EXPECT_EQ(got->role_ids, want->role_ids);
+    ASSERT_EQ(got->policies.size(), want->policies.size());
+    for (std::size_t i = 0; i < got->policies.size(); ++i) {
+      EXPECT_EQ(got->policies[i].id, want->policies[i].id);
+      EXPECT_EQ(got->policies[i].permission_group_ids, want->policies[i].permission_group_ids);
+    }
+  }
+  EXPECT_EQ(directory_.FindMember(b.id, users[4].id), nullptr);  // gone with its account
+  EXPECT_EQ(directory_.FindMember(a.id, users[2].id)->status, "rejected");
+}
+
+// An image is handed over only once its change is durable: one that rolls
+// back offers none, even though SQLite gives its seq to the next change.
+TEST_F(ChangeFeedTest, ARolledBackChangeOffersNoImage) {
+  feed_->Load();
+  const Account a = NewAccount();
+  {
+    store::UnitOfWork unit(*store_);
+    store_->InsertAccount(unit.tx(), a);
+    unit.Commit();
+  }
+  feed_->CatchUp();
+  User u;
+  u.id = NewId();
+  u.email = "rolled-back@example.com";
+  {
+    store::UnitOfWork unit(*store_);
+    store_->InsertUser(unit.tx(), u);
+  }  // rolled back
+  const Account b = NewAccount();
+  {
+    store::UnitOfWork unit(*store_);
+    store_->InsertAccount(unit.tx(), b);  // takes the seq the user's entry had
+    unit.Commit();
+  }
+  feed_->CatchUp();
+  EXPECT_EQ(directory_.FindUser(u.id), nullptr);
+  EXPECT_TRUE(directory_.AccountExists(b.id));
+  EXPECT_EQ(feed_->images_applied(), 0u);
+}
+
 TEST_F(ChangeFeedTest, AChangeThatRollsBackTouchesNothing) {
   feed_->Load();
   const Account a = NewAccount();

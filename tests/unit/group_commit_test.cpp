@@ -153,6 +153,45 @@ TEST_F(GroupCommitTest, UnitOfWorkRollsBackEverythingAndDropsItsHooks) {
   EXPECT_EQ(CountOnDisk(), 1);
 }
 
+// Tx::OnDurable: a hook runs once its transaction is on disk, before any
+// writer of the batch returns from Commit (the concurrent writers here share
+// batches), and never for a transaction that rolled back, even when other
+// transactions of its batch commit.
+TEST_F(GroupCommitTest, DurableHooksRunWhenTheBatchCommitsAndNeverAfterARollback) {
+  constexpr int kThreads = 8;
+  constexpr int kEach = 30;
+  std::atomic<int> ran{0};
+  std::atomic<int> ran_late{0};
+  std::atomic<int> committed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto tx = store_->Write();
+        store_->InsertAccount(*tx, NewAccount("d" + std::to_string(t)));
+        bool hook_ran = false;
+        const bool abandon = t % 2 == 1 && i % 3 == 0;
+        tx->OnDurable([&ran, &hook_ran, abandon, &ran_late] {
+          hook_ran = true;
+          ran.fetch_add(1);
+          if (abandon) ran_late.fetch_add(1);  // must never happen
+        });
+        if (abandon) {
+          tx.reset();  // rolled back; the hook's captures die with this frame
+          continue;
+        }
+        tx->Commit();
+        EXPECT_TRUE(hook_ran);  // already, when Commit returned
+        committed.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ran_late.load(), 0);
+  EXPECT_EQ(ran.load(), committed.load());
+  EXPECT_EQ(CountOnDisk(), committed.load());
+}
+
 TEST_F(GroupCommitTest, PruneKeepsTheNewestChangesAndSeqsAreNeverReused) {
   {
     auto tx = store_->Write();

@@ -46,7 +46,13 @@ class StoreListsTest : public TempStoreTest {
     m.created_on = 1000 + static_cast<Micros>(rng_() % 20);
     Write([&](Tx& tx) {
       store_->InsertUser(tx, u);
-      store_->InsertMember(tx, m);
+      // Both ways of copying the user's sort keys: read from its row, or
+      // taken from the caller's copy of it (the API's member create).
+      if (i % 2 == 0) {
+        store_->InsertMember(tx, m);
+      } else {
+        store_->InsertMember(tx, m, u);
+      }
     });
     return m;
   }
@@ -178,6 +184,25 @@ TEST_F(StoreListsTest, MemberPagesMatchTheOracleAcrossInsertsDeletesAndRenames) 
   });
   CheckMembers(a.id);
   CheckMembers(other.id);
+}
+
+// The caller's copy of the user must be the member's user: another user's
+// sort keys would file the member under the wrong name.
+TEST_F(StoreListsTest, AMemberInsertedWithAnotherUsersRowIsRefused) {
+  const Account a = NewAccount("a");
+  const User u{NewId(), "u@example.com", "U", "U", false, false, 1};
+  const User other{NewId(), "o@example.com", "O", "O", false, false, 1};
+  Member m;
+  m.id = NewId();
+  m.account_id = a.id;
+  m.user_id = u.id;
+  m.created_on = 1;
+  EXPECT_THROW(Write([&](Tx& tx) {
+                 store_->InsertUser(tx, u);
+                 store_->InsertUser(tx, other);
+                 store_->InsertMember(tx, m, other);
+               }),
+               std::logic_error);
 }
 
 TEST_F(StoreListsTest, PastTheEndIsAnEmptyPageWithTheTotal) {

@@ -369,6 +369,8 @@ class PgTx : public Tx {
     const auto started = std::chrono::steady_clock::now();
     conn_->Run("COMMIT");
     committed_ = true;
+    auto hooks = TakeDurableHooks();
+    RunDurableHooks(hooks);
     Unlock();  // the account's next change may begin while hooks run
     obs::metrics::ObserveCommit(std::chrono::duration_cast<std::chrono::microseconds>(
                                     std::chrono::steady_clock::now() - started)

@@ -244,7 +244,12 @@ class SqliteWriteTx : public Tx {
   std::int64_t Exec(std::string_view sql, const Params& params) override;
   std::vector<Row> Query(std::string_view sql, const Params& params) override;
   void QueryEach(std::string_view sql, const Params& params, const RowFn& fn) override;
+  std::int64_t InsertReturningKey(std::string_view sql, const Params& params,
+                                  std::string_view key) override;
   void Commit() override;
+  static void RunBatchHooks(std::vector<std::function<void()>>& hooks) noexcept {
+    RunDurableHooks(hooks);
+  }
 
  private:
   SqliteDb& owner_;
@@ -342,6 +347,7 @@ class SqliteDb : public Db {
     if (batch_open_ && sqlite3_get_autocommit(writer_->raw())) {
       // SQLite rolled the whole batch back (e.g. disk full): it is lost.
       batch_open_ = false;
+      batch_hooks_.clear();
       error = "the transaction batch was rolled back";
       Publish(batch_no_, error);
     } else if (batch_open_ &&
@@ -353,12 +359,15 @@ class SqliteDb : public Db {
           writer_->Control("ROLLBACK");
         }
       } else {
+        // Durable: the batch's hooks run before any of its writers returns.
+        SqliteWriteTx::RunBatchHooks(batch_hooks_);
         obs::metrics::ObserveCommit(std::chrono::duration_cast<std::chrono::microseconds>(
                                         std::chrono::steady_clock::now() - started)
                                         .count(),
                                     static_cast<std::uint64_t>(batch_size_));
       }
       batch_open_ = false;
+      batch_hooks_.clear();  // empty unless the commit failed: they never run
       Publish(batch_no_, error);
     }
     lock.unlock();
@@ -394,6 +403,8 @@ class SqliteDb : public Db {
   // Guarded by writer_mu_.
   std::unique_ptr<Connection> writer_;
   bool batch_open_ = false;
+  // The durable hooks (Tx::OnDurable) of the batch's released transactions.
+  std::vector<std::function<void()>> batch_hooks_;
   int batch_size_ = 0;
   std::uint64_t batch_no_ = 0;
 
@@ -439,12 +450,22 @@ void SqliteWriteTx::QueryEach(std::string_view sql, const Params& params, const 
   RunQueryEach(*owner_.writer_, sql, params, fn);
 }
 
+std::int64_t SqliteWriteTx::InsertReturningKey(std::string_view sql, const Params& params,
+                                               std::string_view /*key: the rowid*/) {
+  if (RunExec(*owner_.writer_, sql, params) != 1) {
+    throw DbError(DbError::Kind::kOther, "insert: no row inserted");
+  }
+  return sqlite3_last_insert_rowid(owner_.writer_->raw());
+}
+
 void SqliteWriteTx::Commit() {
   sqlite3* raw = owner_.writer_->raw();
   if (owner_.writer_->Control("RELEASE logical") != SQLITE_OK) {
     Fail(raw, sqlite3_errcode(raw), "release");  // the destructor rolls back
   }
   done_ = true;
+  // Released into the batch: its hooks run when the batch commits.
+  for (auto& hook : TakeDurableHooks()) owner_.batch_hooks_.push_back(std::move(hook));
   std::string error = owner_.EndLogical(lock_, /*committed=*/true);
   if (error.empty()) error = owner_.AwaitBatch(batch_);
   if (!error.empty()) throw DbError(DbError::Kind::kOther, error);
