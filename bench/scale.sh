@@ -15,8 +15,11 @@
 # the median latency of creating one token, of deleting one token, of a
 # refused change (a token create naming no permission group: 400, nothing
 # may be reloaded for it) and of deleting one account with its ~450 tokens
-# (API calls, tenant admin), and the time to shut down. Before the last line
-# it prints verify_cpu_ratio and refused_ratio (at N over at 1,000).
+# (API calls, tenant admin), and the time to shut down. verify_ratio is the
+# median of BENCH_ROUNDS paired runs at N and on an untouched copy of the
+# 1,000-token data, seconds apart (interleave below). Before the last line
+# it prints verify_cpu_ratio, verify_single_ratio (the single runs) and
+# refused_ratio (at N over at 1,000).
 # The last line is exactly:
 #   tokens=N start_s=S rss_mib=M verify_ratio=R create_ms=C delete_account_ms=D
 # BENCH_BIN=path measures another binary; BENCH_DURATION (8s) and
@@ -43,10 +46,13 @@ else
   WRK_PIN=()
 fi
 DATA=""
+REF=""
+PAIRED=""
 PID=""
 cleanup() {
   [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
   [ -n "$DATA" ] && rm -rf "$DATA"
+  [ -n "$REF" ] && rm -rf "$REF"
   return 0
 }
 trap cleanup EXIT
@@ -80,6 +86,39 @@ policy() {
   echo "{\"name\":\"$2\",\"policies\":[{\"effect\":\"allow\",\"permission_groups\":[{\"id\":\"c1fde68c7bcc44588cbb6ddbc16d6480\"}],\"resources\":{\"com.cloudflare.api.account.$1\":\"*\"}}]}"
 }
 
+# interleave: with the server at N up (PID, URL), starts the same binary on
+# the untouched 1,000-token copy (REF) on another port, also on core 0, and
+# alternates BENCH_ROUNDS (5) wrk runs of BENCH_ROUND (4s) on each, 1,000
+# first. Sets PAIRED to the median of the rounds' req/s ratios (N over
+# 1,000). Why: on a shared VM, req/s drifts by 15% and more between minutes,
+# and the two single runs above lie a minute of seeding apart; a ratio of
+# runs seconds apart cancels most of that drift.
+interleave() {
+  local ref_port=$((PORT + 1)) ref_pid ref_url
+  ref_url="http://127.0.0.1:${ref_port}"
+  CFIAM_BOOTSTRAP_TOKEN="$TOKEN" "${SERVER_PIN[@]}" "$BIN" serve --listen "127.0.0.1:${ref_port}" \
+    --data-dir "$REF" --threads 1 2>>"$REF/server.log" &
+  ref_pid=$!
+  for _ in $(seq 3000); do
+    curl -fs "$ref_url/healthz" >/dev/null 2>&1 && break
+    sleep 0.01
+  done
+  SCALE_SECRETS="$REF/secrets" "${WRK_PIN[@]}" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" \
+    -s bench/scale_verify.lua "$ref_url" >/dev/null
+  local ratios=() r1 rn
+  for _ in $(seq "${BENCH_ROUNDS:-5}"); do
+    r1=$(SCALE_SECRETS="$REF/secrets" "${WRK_PIN[@]}" wrk -t1 -c"$CONNECTIONS" \
+      -d"${BENCH_ROUND:-4s}" -s bench/scale_verify.lua "$ref_url" | awk '/Requests\/sec/ {print $2}')
+    rn=$(SCALE_SECRETS="$DATA/secrets" "${WRK_PIN[@]}" wrk -t1 -c"$CONNECTIONS" \
+      -d"${BENCH_ROUND:-4s}" -s bench/scale_verify.lua "$URL" | awk '/Requests\/sec/ {print $2}')
+    ratios+=("$(python3 -c "print(f'{$rn / $r1:.3f}')")")
+    echo "  interleaved: 1000 $r1 req/s, $size $rn req/s, ratio ${ratios[-1]}" >&2
+  done
+  kill "$ref_pid"
+  wait "$ref_pid" || true
+  PAIRED=$(printf '%s\n' "${ratios[@]}" | median)
+}
+
 # run SIZE: sets RESULT to "<start_s> <rss_mib> <verify_rps> <create_ms> <delete_ms> <shutdown_s>
 # <non2xx> <idle_shutdown_s>": shutdown_s after the traffic includes the final
 # last_used flush; idle_shutdown_s is a stop right after start-up.
@@ -96,6 +135,11 @@ run() {
   python3 bench/scale_seed.py "$DATA/cfiam.db" "$size" "$DATA/secrets" "$template" >/dev/null
   t1=$(now_s)
   echo "seeded $size tokens in $(echo "$t1 - $t0" | bc) s" >&2
+  # The 1,000-token data, untouched, for the interleaved comparison at N.
+  if [ "$size" = 1000 ]; then
+    REF="$(mktemp -d /tmp/cfiam-scale-ref-XXXXXX)"
+    cp "$DATA/cfiam.db" "$DATA/secrets" "$REF/"
+  fi
 
   t0=$(now_s)
   start
@@ -126,6 +170,7 @@ run() {
   cpu_us=$(python3 -c "print(f'{($cpu1 - $cpu0) * 1e6 / $(getconf CLK_TCK) / $requests:.1f}')")
   non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
   echo "  verify at $size: $rps req/s, p50 $(awk '$1=="50%" {print $2}' <<<"$out"), p99 $(awk '$1=="99%" {print $2}' <<<"$out"), non-2xx ${non2xx:-0}, server CPU ${cpu_us} us/request" >&2
+  [ "$size" != 1000 ] && interleave
 
   # Create: one token at a time into a seeded account (it has room below the cap).
   local victim creates deletes
@@ -181,5 +226,6 @@ echo "tokens=$N start_s=$sN rss_mib=$mN verify_rps=$vN verify_cpu_us=$uN create_
 # The same ratio from CPU time per request (what req/s would give on an idle core).
 echo "verify_cpu_ratio=$(python3 -c "print(f'{$u1 / $uN:.2f}')")"
 echo "refused_ratio=$(python3 -c "print(f'{$rN / $r1:.2f}')") (refused change at $N over at 1,000)"
-ratio=$(python3 -c "print(f'{$vN / $v1:.2f}')")
+echo "verify_single_ratio=$(python3 -c "print(f'{$vN / $v1:.2f}')") (the two single runs above, a minute apart)"
+ratio=$(python3 -c "print(f'{$PAIRED:.2f}')")
 echo "tokens=$N start_s=$sN rss_mib=$mN verify_ratio=$ratio create_ms=$cN delete_account_ms=$dN"
