@@ -37,12 +37,8 @@ class IdTable {
   IdTable() = default;
 
   V* Find(const IdKey& key) {
-    if (slots_.empty()) return nullptr;
-    for (std::size_t i = KeyHash{}(key) & mask();; i = (i + 1) & mask()) {
-      Slot& s = slots_[i];
-      if (s.key.tag == 0) return nullptr;
-      if (s.key == key) return &s.value;
-    }
+    Slot* s = SlotOf(key);
+    return s ? &s->value : nullptr;
   }
   const V* Find(const IdKey& key) const { return const_cast<IdTable*>(this)->Find(key); }
 
@@ -69,12 +65,9 @@ class IdTable {
   }
 
   bool Erase(const IdKey& key) {
-    V* v = Find(key);
-    if (!v) return false;
-    Slot* s = reinterpret_cast<Slot*>(reinterpret_cast<char*>(v) - offsetof(Slot, value));
-    s->key = IdKey{};
-    s->key.tag = kErased;
-    --size_;
+    Slot* s = SlotOf(key);
+    if (!s) return false;
+    MarkErased(*s);
     return true;
   }
 
@@ -84,11 +77,7 @@ class IdTable {
   void EraseIf(F&& f) {
     for (Slot& s : slots_) {
       if (s.key.tag == 0 || s.key.tag == kErased) continue;
-      if (f(static_cast<const IdKey&>(s.key), s.value)) {
-        s.key = IdKey{};
-        s.key.tag = kErased;
-        --size_;
-      }
+      if (f(static_cast<const IdKey&>(s.key), s.value)) MarkErased(s);
     }
   }
 
@@ -121,6 +110,23 @@ class IdTable {
     return std::bit_ceil(std::max<std::size_t>(16, n * 2));
   }
   std::size_t mask() const { return slots_.size() - 1; }
+
+  void MarkErased(Slot& s) {
+    s.key = IdKey{};
+    s.key.tag = kErased;
+    --size_;
+  }
+
+  // The slot holding `key`, or null. There is always an empty slot (at most
+  // half are used), so the probe ends.
+  Slot* SlotOf(const IdKey& key) {
+    if (slots_.empty()) return nullptr;
+    for (std::size_t i = KeyHash{}(key) & mask();; i = (i + 1) & mask()) {
+      Slot& s = slots_[i];
+      if (s.key.tag == 0) return nullptr;
+      if (s.key == key) return &s;
+    }
+  }
 
   // Drops erased slots and grows to hold `n` entries at most half full.
   void Rebuild(std::size_t n) {
