@@ -74,16 +74,54 @@ constexpr std::array<bool, 256> kPlainChars = [] {
   return t;
 }();
 
+// In a query's keys and values, "." decodes to itself too (dot segments are
+// a path's business).
+constexpr std::array<bool, 256> kPlainQueryChars = [] {
+  std::array<bool, 256> t = kPlainChars;
+  t['.'] = true;
+  return t;
+}();
+
+// Splits a query of "key=value" or "key" items joined by '&', every key
+// non-empty and every character plain, into `items`; false (and `items`
+// unspecified) for anything else, which the general parser decodes.
+bool SplitPlainQuery(std::string_view query,
+                     std::vector<std::pair<std::string, std::string>>& items) {
+  items.clear();
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t amp = std::min(query.find('&', start), query.size());
+    const std::string_view item = query.substr(start, amp - start);
+    const std::size_t eq = item.find('=');
+    const std::string_view key = item.substr(0, eq);
+    const std::string_view value = eq == std::string_view::npos ? "" : item.substr(eq + 1);
+    if (key.empty()) return false;
+    for (char c : key) {
+      if (!kPlainQueryChars[static_cast<unsigned char>(c)]) return false;
+    }
+    for (char c : value) {
+      if (!kPlainQueryChars[static_cast<unsigned char>(c)]) return false;  // '=' too
+    }
+    items.emplace_back(key, value);
+    if (amp == query.size()) return true;
+    start = amp + 1;
+  }
+}
+
 }  // namespace
 
 void ParseTarget(std::string_view target, std::vector<std::string>& segments, QueryParams& query) {
   // What clients send on the hot path is "/client/v4/" plus plain segments
-  // and no query: such a target decodes to itself, so split it on '/' rather
+  // and no query, or a query of plain items (a list's page and per_page):
+  // such a target decodes to itself, so split it on '/', '&' and '=' rather
   // than run the general URL parser and percent-decoder. Anything else
-  // (escapes, a query, dots, another prefix) takes the general path below.
+  // (escapes, dots in the path, empty query items, another prefix) takes the
+  // general path below.
   constexpr std::string_view kPlainPrefix = "/client/v4/";
   if (target.starts_with(kPlainPrefix)) {
-    const std::string_view rest = target.substr(kPlainPrefix.size());
+    const std::size_t mark = target.find('?');
+    const std::string_view rest =
+        target.substr(kPlainPrefix.size(), std::min(mark, target.size()) - kPlainPrefix.size());
     std::size_t count = 1;
     bool plain = true;
     for (char c : rest) {
@@ -93,6 +131,10 @@ void ParseTarget(std::string_view target, std::vector<std::string>& segments, Qu
         plain = false;
         break;
       }
+    }
+    std::vector<std::pair<std::string, std::string>> items;
+    if (plain && mark != std::string_view::npos) {
+      plain = SplitPlainQuery(target.substr(mark + 1), items);
     }
     if (plain) {
       segments.clear();
@@ -105,7 +147,7 @@ void ParseTarget(std::string_view target, std::vector<std::string>& segments, Qu
       segments.emplace_back(rest.substr(start));
       // Drop the empty segment a trailing slash leaves behind.
       if (segments.back().empty()) segments.pop_back();
-      query = QueryParams();
+      query = QueryParams(std::move(items));
       return;
     }
   }
