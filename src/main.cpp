@@ -1,4 +1,5 @@
 // cfiam: the command line. `cfiam serve` runs the server; `cfiam --help`.
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -36,6 +37,7 @@
 #include "store/store.h"
 #include "store/store_url.h"
 #include "util/api_error.h"
+#include "util/large_alloc.h"
 #include "util/node_id.h"
 #include "util/options.h"
 #include "util/periodic.h"
@@ -512,6 +514,7 @@ int Serve(int argc, char** argv) {
   static cfiam::auth::Directory* const kept_directory = new cfiam::auth::Directory;
   cfiam::auth::Directory& directory = *kept_directory;
   cfiam::auth::ChangeFeed feed(store, directory, catalog);
+  cfiam::DeferHugePages();  // promoted once the server answers (huge_pages below)
   feed.Load();
 
   // Declared after the store and before the services: it is destroyed
@@ -681,7 +684,23 @@ int Serve(int argc, char** argv) {
                  {{"threads", static_cast<std::int64_t>(options.io_threads)},
                   {"data_dir", cfg.data_dir},
                   {"address", address}});
+  // The snapshot's memory into huge pages, off the start-up path (see
+  // util/large_alloc.h); a shutdown stops the pass.
+  std::atomic<bool> stopping{false};
+  std::thread huge_pages([&stopping] {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::size_t bytes = cfiam::PromoteDeferredHugePages(&stopping);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - t0);
+    if (bytes > 0) {
+      log::Info("authorization state moved to huge pages",
+                {{"mib", static_cast<std::int64_t>(bytes >> 20)},
+                 {"ms", static_cast<std::int64_t>(ms.count())}});
+    }
+  });
   server.Run();
+  stopping = true;
+  huge_pages.join();
   if (metrics_server) {
     metrics_server->Stop();
     metrics_thread.join();

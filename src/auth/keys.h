@@ -56,8 +56,10 @@ struct MemberKey {
   bool operator==(const MemberKey&) const = default;
 };
 
-// Keys are uniformly random bytes (digests, random ids), so their leading
-// bytes already make a good hash.
+// Digests are uniformly random bytes; an id's last 10 bytes are random
+// (its first 6 are the time it was made: util/random.h). Folding the second
+// 8 bytes in, multiplied, and mixing makes the low bits a table uses depend on
+// the random ones.
 inline std::size_t HashBytes(const std::uint8_t* p, std::size_t n) {
   std::uint64_t h = 0;
   std::memcpy(&h, p, n < 8 ? n : 8);

@@ -2,8 +2,17 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <iterator>
+#include <map>
+#include <mutex>
 #include <new>
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25  // Linux 6.1; older kernels refuse it (EINVAL): nothing lost
+#endif
 
 namespace cfiam {
 namespace {
@@ -23,6 +32,19 @@ constexpr bool kSanitized = false;
 #endif
 
 std::size_t RoundUp(std::size_t n) { return (n + kHugePage - 1) & ~(kHugePage - 1); }
+
+// The mappings made while huge pages are deferred (start -> length), not yet
+// marked. Guarded by DeferredMutex(), which UnmapHuge also takes, so a
+// region is never marked after it was given back (and possibly reused).
+std::mutex& DeferredMutex() {
+  static std::mutex mu;
+  return mu;
+}
+bool deferring = false;                              // guarded by DeferredMutex()
+std::map<std::uintptr_t, std::size_t>& Deferred() {  // guarded by DeferredMutex()
+  static std::map<std::uintptr_t, std::size_t> regions;
+  return regions;
+}
 
 }  // namespace
 
@@ -45,19 +67,69 @@ void* MapHuge(std::size_t bytes) {
   // A huge page must be aligned to its size: map one page more than needed
   // and give back what lies before and after the aligned run.
   const std::size_t len = RoundUp(bytes);
-  void* raw = mmap(nullptr, len + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                   -1, 0);
+  void* raw =
+      mmap(nullptr, len + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) throw std::bad_alloc();
   const auto at = reinterpret_cast<std::uintptr_t>(raw);
   const std::uintptr_t start = (at + kHugePage - 1) & ~std::uintptr_t{kHugePage - 1};
   const std::size_t head = start - at;
   if (head > 0) munmap(raw, head);
   if (kHugePage - head > 0) munmap(reinterpret_cast<void*>(start + len), kHugePage - head);
-  // A refusal (THP off, an old kernel) leaves ordinary pages: nothing to do.
-  madvise(reinterpret_cast<void*>(start), len, MADV_HUGEPAGE);
+  std::lock_guard lock(DeferredMutex());
+  if (deferring) {
+    Deferred().emplace(start, len);
+  } else {
+    // A refusal (THP off, an old kernel) leaves ordinary pages: nothing to do.
+    madvise(reinterpret_cast<void*>(start), len, MADV_HUGEPAGE);
+  }
   return reinterpret_cast<void*>(start);
 }
 
-void UnmapHuge(void* p, std::size_t bytes) noexcept { munmap(p, RoundUp(bytes)); }
+void UnmapHuge(void* p, std::size_t bytes) noexcept {
+  std::lock_guard lock(DeferredMutex());
+  Deferred().erase(reinterpret_cast<std::uintptr_t>(p));
+  munmap(p, RoundUp(bytes));
+}
+
+void DeferHugePages() {
+  std::lock_guard lock(DeferredMutex());
+  deferring = true;
+}
+
+std::size_t PromoteDeferredHugePages(const std::atomic<bool>* stop) {
+  std::size_t collapsed = 0;
+  std::uintptr_t next = 0;  // regions are visited in address order, one step at a time
+  for (;;) {
+    if (stop && stop->load(std::memory_order_relaxed)) {
+      // Shutting down: mark what is left (cheap) and collapse no more.
+      std::lock_guard lock(DeferredMutex());
+      deferring = false;
+      for (const auto& [start, len] : Deferred()) {
+        if (start + len > next) madvise(reinterpret_cast<void*>(start), len, MADV_HUGEPAGE);
+      }
+      Deferred().clear();
+      break;
+    }
+    // One 2 MiB step per turn of the lock: an UnmapHuge meanwhile waits for
+    // at most one collapse, never for the whole pass.
+    std::lock_guard lock(DeferredMutex());
+    deferring = false;
+    auto it = Deferred().lower_bound(next);
+    if (it != Deferred().begin()) {
+      auto prev = std::prev(it);
+      if (next < prev->first + prev->second) it = prev;  // `next` lies inside it
+    }
+    if (it == Deferred().end()) break;
+    const auto [start, len] = *it;
+    const std::uintptr_t step = std::max(next, start);
+    if (step == start) madvise(reinterpret_cast<void*>(start), len, MADV_HUGEPAGE);
+    if (madvise(reinterpret_cast<void*>(step), kHugePage, MADV_COLLAPSE) == 0) {
+      collapsed += kHugePage;
+    }
+    next = step + kHugePage;
+    if (next >= start + len) Deferred().erase(it);
+  }
+  return collapsed;
+}
 
 }  // namespace cfiam

@@ -12,6 +12,7 @@
 // and kernels that refuse get ordinary memory.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 
 namespace cfiam {
@@ -26,6 +27,22 @@ bool MapsLarge(std::size_t bytes);
 // run sanitized). Release with UnmapHuge(p, bytes).
 void* MapHuge(std::size_t bytes);
 void UnmapHuge(void* p, std::size_t bytes) noexcept;
+
+// Start-up loads the whole authorization state at once. Faulting that memory
+// in as huge pages costs the kernel 0.3-0.5 s more at a million tokens (each
+// 2 MiB page comes zeroed, and on a virtual machine mostly from memory the
+// host has to back first) than ordinary pages, all of it before the server
+// can answer. So the loader calls DeferHugePages() first: large mappings
+// made from then on are not marked. PromoteDeferredHugePages(), run on a
+// background thread once the server answers, marks each one still mapped and
+// has the kernel collapse it into huge pages now (MADV_COLLAPSE) rather than
+// when khugepaged gets round to it (minutes at its default pace); mappings
+// made after it starts are marked as they are made again. Returns the bytes
+// collapsed (0 where the kernel refuses: THP off, a kernel before 6.1).
+// Once `stop` is set it marks what is left and returns, collapsing no more
+// (a shutdown does not wait for the pass).
+void DeferHugePages();
+std::size_t PromoteDeferredHugePages(const std::atomic<bool>* stop = nullptr);
 
 // For containers: std::vector<T, LargeAllocator<T>>.
 template <class T>

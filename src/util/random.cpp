@@ -3,6 +3,8 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <stdexcept>
 #include <vector>
 
@@ -58,6 +60,18 @@ std::string RandomHex(std::size_t bytes) {
 std::string RandomBase64Url(std::size_t bytes) {
   const auto buf = Bytes(bytes);
   return Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(buf.data()), buf.size()));
+}
+
+std::string NewId() {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  std::string id(32, '0');
+  auto t = static_cast<std::uint64_t>(ms) & 0xffffffffffffULL;  // 48 bits: until the year 10889
+  for (int i = 11; i >= 0; --i, t >>= 4) id[static_cast<std::size_t>(i)] = HexDigit(t & 15);
+  const std::string tail = RandomHex(10);
+  std::copy(tail.begin(), tail.end(), id.begin() + 12);
+  return id;
 }
 
 }  // namespace cfiam

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -57,6 +58,50 @@ TEST(LargeAlloc, ContainersGetWorkingMemoryAtEverySize) {
   // Small arrays never map their own memory (8 MiB does, unless the build is
   // sanitized: ASan then sees every byte).
   EXPECT_FALSE(MapsLarge(8000));
+}
+
+// Start-up defers the huge-page mark (util/large_alloc.h): a mapping made
+// while deferring is not marked until PromoteDeferredHugePages, which marks
+// it (and asks the kernel to collapse it; whether it may is the kernel's
+// business, so the test checks the mark, not the collapse).
+TEST(LargeAlloc, DeferredMappingsAreMarkedOnlyWhenPromoted) {
+  constexpr std::size_t kBytes = std::size_t{4} << 20;
+  DeferHugePages();
+  auto* kept = static_cast<unsigned char*>(MapHuge(kBytes));
+  auto* gone = static_cast<unsigned char*>(MapHuge(kBytes));
+  std::memset(kept, 1, kBytes);
+  const std::string before = VmFlagsOf(kept);
+  UnmapHuge(gone, kBytes);  // given back while deferred: never touched again
+  const std::size_t collapsed = PromoteDeferredHugePages();
+  const std::string after = VmFlagsOf(kept);
+  bool intact = true;  // a collapse copies the pages: the contents stay
+  for (std::size_t i = 0; i < kBytes; i += 512) intact = intact && kept[i] == 1;
+  auto* later = MapHuge(kBytes);  // promotion ends the deferral
+  const std::string later_flags = VmFlagsOf(later);
+  UnmapHuge(later, kBytes);
+  UnmapHuge(kept, kBytes);
+  ASSERT_FALSE(before.empty());
+  EXPECT_EQ(before.find(" hg"), std::string::npos) << before;
+  EXPECT_NE(after.find(" hg"), std::string::npos) << after;
+  EXPECT_NE(later_flags.find(" hg"), std::string::npos) << later_flags;
+  EXPECT_LE(collapsed, kBytes);  // only the region still mapped
+  EXPECT_EQ(collapsed % (std::size_t{2} << 20), 0u);
+  EXPECT_TRUE(intact);
+}
+
+TEST(LargeAlloc, APromotionToldToStopMarksWhatIsLeftAndCollapsesNothing) {
+  constexpr std::size_t kBytes = std::size_t{4} << 20;
+  DeferHugePages();
+  auto* p = static_cast<unsigned char*>(MapHuge(kBytes));
+  std::memset(p, 1, kBytes);
+  const std::atomic<bool> stop{true};
+  EXPECT_EQ(PromoteDeferredHugePages(&stop), 0u);
+  const std::string flags = VmFlagsOf(p);
+  EXPECT_NE(flags.find(" hg"), std::string::npos) << flags;
+  auto* later = MapHuge(kBytes);
+  EXPECT_NE(VmFlagsOf(later).find(" hg"), std::string::npos);
+  UnmapHuge(later, kBytes);
+  UnmapHuge(p, kBytes);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <set>
 #include <string>
 #include <thread>
@@ -25,6 +26,30 @@ TEST(Random, IdsAreDistinctLowerHexAcrossManyBlocks) {
     ASSERT_TRUE(IsLowerHex(id)) << id;
     ASSERT_TRUE(seen.insert(id).second) << "repeated id " << id;
   }
+}
+
+// Ids lead with the millisecond they were made (util/random.h), so ids made
+// later sort after: new rows go to the end of every index keyed on them.
+TEST(Random, IdsLeadWithTheirMillisecondAndSortInTheOrderMade) {
+  const auto now_ms = [] {
+    return static_cast<unsigned long long>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count());
+  };
+  const unsigned long long before = now_ms();
+  const std::string first = NewId();
+  const unsigned long long after = now_ms();
+  const unsigned long long stamped = std::stoull(first.substr(0, 12), nullptr, 16);
+  EXPECT_GE(stamped, before);
+  EXPECT_LE(stamped, after);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  const std::string later = NewId();
+  EXPECT_LT(first, later);
+  // The rest is random: ids of one millisecond differ in it.
+  std::set<std::string> tails;
+  for (int i = 0; i < 1000; ++i) tails.insert(NewId().substr(12));
+  EXPECT_EQ(tails.size(), 1000u);
 }
 
 TEST(Random, MixedSizesNeverRepeatBytesEvenAcrossABlockEnd) {
