@@ -74,16 +74,54 @@ constexpr std::array<bool, 256> kPlainChars = [] {
   return t;
 }();
 
+// In a query's keys and values, "." decodes to itself too (dot segments are
+// a path's business).
+constexpr std::array<bool, 256> kPlainQueryChars = [] {
+  std::array<bool, 256> t = kPlainChars;
+  t['.'] = true;
+  return t;
+}();
+
+// Splits a query of "key=value" or "key" items joined by '&', every key
+// non-empty and every character plain, into `items`; false (and `items`
+// unspecified) for anything else, which the general parser decodes.
+bool SplitPlainQuery(std::string_view query,
+                     std::vector<std::pair<std::string, std::string>>& items) {
+  items.clear();
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t amp = std::min(query.find('&', start), query.size());
+    const std::string_view item = query.substr(start, amp - start);
+    const std::size_t eq = item.find('=');
+    const std::string_view key = item.substr(0, eq);
+    const std::string_view value = eq == std::string_view::npos ? "" : item.substr(eq + 1);
+    if (key.empty()) return false;
+    for (char c : key) {
+      if (!kPlainQueryChars[static_cast<unsigned char>(c)]) return false;
+    }
+    for (char c : value) {
+      if (!kPlainQueryChars[static_cast<unsigned char>(c)]) return false;  // '=' too
+    }
+    items.emplace_back(key, value);
+    if (amp == query.size()) return true;
+    start = amp + 1;
+  }
+}
+
 }  // namespace
 
 void ParseTarget(std::string_view target, std::vector<std::string>& segments, QueryParams& query) {
   // What clients send on the hot path is "/client/v4/" plus plain segments
-  // and no query: such a target decodes to itself, so split it on '/' rather
+  // and no query, or a query of plain items (a list's page and per_page):
+  // such a target decodes to itself, so split it on '/', '&' and '=' rather
   // than run the general URL parser and percent-decoder. Anything else
-  // (escapes, a query, dots, another prefix) takes the general path below.
+  // (escapes, dots in the path, empty query items, another prefix) takes the
+  // general path below.
   constexpr std::string_view kPlainPrefix = "/client/v4/";
   if (target.starts_with(kPlainPrefix)) {
-    const std::string_view rest = target.substr(kPlainPrefix.size());
+    const std::size_t mark = target.find('?');
+    const std::string_view rest =
+        target.substr(kPlainPrefix.size(), std::min(mark, target.size()) - kPlainPrefix.size());
     std::size_t count = 1;
     bool plain = true;
     for (char c : rest) {
@@ -93,6 +131,10 @@ void ParseTarget(std::string_view target, std::vector<std::string>& segments, Qu
         plain = false;
         break;
       }
+    }
+    std::vector<std::pair<std::string, std::string>> items;
+    if (plain && mark != std::string_view::npos) {
+      plain = SplitPlainQuery(target.substr(mark + 1), items);
     }
     if (plain) {
       segments.clear();
@@ -105,7 +147,7 @@ void ParseTarget(std::string_view target, std::vector<std::string>& segments, Qu
       segments.emplace_back(rest.substr(start));
       // Drop the empty segment a trailing slash leaves behind.
       if (segments.back().empty()) segments.pop_back();
-      query = QueryParams();
+      query = QueryParams(std::move(items));
       return;
     }
   }
@@ -197,23 +239,86 @@ bool Dispatcher::HandleInline(http::Request& request, http::Response& response) 
   const bool must_wait = wants_seq || !services_.feed.ConfirmedWithin(kConfirmAfter);
   if (request.route) {
     // Routed when its header was checked: inline or not, that stands.
-    Routed& routed = static_cast<Routed&>(*request.route);
-    if (!routed.match.route || !routed.match.route->inline_ok || must_wait) return false;
-    response = Guarded(request, [&] { return Run(request, routed, /*confirmed=*/true); });
-    StampSeq(response);
-    return true;
+    return !must_wait && AnswerInline(request, static_cast<Routed&>(*request.route), response);
   }
   // Most requests end here (no body): route on the stack, and hand the
   // result to the worker only when the request goes there.
   Routed routed;
   Resolve(request, routed);
-  if (routed.failure || !routed.match.route || !routed.match.route->inline_ok || must_wait) {
-    request.route = std::make_unique<Routed>(std::move(routed));
-    return false;  // the worker path answers routing errors too
+  if (!must_wait && AnswerInline(request, routed, response)) return true;
+  request.route = std::make_unique<Routed>(std::move(routed));
+  return false;  // the worker path answers routing errors too
+}
+
+bool Dispatcher::AnswerInline(http::Request& request, Routed& routed, http::Response& response) {
+  if (routed.failure || !routed.match.route) return false;
+  const Route& route = *routed.match.route;
+  if (route.inline_ok) {
+    response = Guarded(request, [&] { return Run(request, routed, /*confirmed=*/true); });
+    StampSeq(response);
+    return true;
   }
-  response = Guarded(request, [&] { return Run(request, routed, /*confirmed=*/true); });
-  StampSeq(response);
+  if (route.kept == nullptr) return false;
+  // The version a kept answer may be served at without reading the store:
+  // the change feed's position. Sound because
+  //  - the state is confirmed current (the caller checked: a catch-up that
+  //    began at most kConfirmAfter ago succeeded), so every change committed
+  //    anywhere before then is applied, at or below it: changes of other
+  //    nodes and processes show within the bound authorization keeps
+  //    (docs/cluster.md), as they show in authorization;
+  //  - every change this node acknowledged is applied (CatchUpAfter ran
+  //    before its answer; AppliedWithOwnChanges declines while one's
+  //    catch-up failed), so it is at or below it: a client sees its own
+  //    write on the next list, as when the worker reads the version;
+  //  - seqs are handed out in commit order on both engines (PostgreSQL: under
+  //    an advisory lock), so a page kept at that version, read by a
+  //    transaction that saw it as the newest seq, shows every change up to it
+  //    and none after.
+  // A page is kept at exactly one version (api/page_cache.h): one rendered
+  // at an older one is not found, and the worker renders the current one.
+  const std::optional<std::int64_t> version = services_.feed.AppliedWithOwnChanges();
+  if (!version) return false;
+  bool declined = false;
+  bool served = false;
+  response = Guarded(request, [&]() -> http::Response {
+    std::optional<http::Response> kept = ServeKept(request, routed, *version);
+    declined = !kept;
+    served = kept.has_value();
+    return kept ? std::move(*kept) : http::Response{};
+  });
+  if (declined) return false;  // the worker's, as if never tried
+  // A kept page reflects exactly `version`; a refusal, the state as now.
+  StampSeq(response, served ? *version : services_.feed.applied());
   return true;
+}
+
+std::optional<http::Response> Dispatcher::ServeKept(http::Request& request, Routed& routed,
+                                                    std::int64_t version) {
+  // Counted once per request, as the worker counts it: the limiter would
+  // count a request handed on twice, and a body is parsed (and may be
+  // refused) only on the handler's path.
+  if (services_.rate_limiter.enabled() || !request.raw.body().empty()) return std::nullopt;
+  // Authentication and authorization as Run and Serve do them, from the same
+  // route row: a refusal is answered here, the same envelope, counted once.
+  RouteMatch& match = routed.match;
+  const auth::Principal principal = Authenticate(request, match);
+  try {
+    Authorize(principal, match);
+  } catch (...) {
+    ObservePrincipal(principal);  // Run notes the caller before authorizing
+    throw;
+  }
+  Context ctx{request, principal, match.params, routed.query, nullptr, services_, *match.route};
+  Reply reply;
+  bool kept = false;
+  try {
+    kept = match.route->kept(ctx, version, reply);
+  } catch (...) {
+    // Whatever it is (a malformed parameter, say), the worker answers it.
+  }
+  if (!kept) return std::nullopt;
+  ObservePrincipal(principal);
+  return ReplyResponse(std::move(reply));
 }
 
 http::Response Dispatcher::Handle(http::Request& request) {
@@ -262,7 +367,11 @@ void Dispatcher::AwaitMinSeq(const http::Request& request) {
 }
 
 void Dispatcher::StampSeq(http::Response& response) const {
-  response.headers.emplace_back(std::string(kSeqHeader), std::to_string(services_.feed.applied()));
+  StampSeq(response, services_.feed.applied());
+}
+
+void Dispatcher::StampSeq(http::Response& response, std::int64_t seq) const {
+  response.headers.emplace_back(std::string(kSeqHeader), std::to_string(seq));
 }
 
 static bool IsRetryable(std::exception_ptr failure) {
@@ -509,7 +618,10 @@ http::Response Dispatcher::RunHandler(http::Request& request, Routed& routed,
   const json::value* body = ParseBody(request, body_storage);
   Context ctx{request, principal, routed.match.params, routed.query,
               body,    services_, *routed.match.route};
-  Reply reply = routed.match.route->handler(ctx);
+  return ReplyResponse(routed.match.route->handler(ctx));
+}
+
+http::Response Dispatcher::ReplyResponse(Reply reply) {
   if (reply.body_shared) {
     // A kept list page: sent from the cache's bytes, not copied.
     http::Response response{200, {}, {}};

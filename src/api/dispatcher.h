@@ -12,7 +12,9 @@
 // account (nobody writes into a log it cannot see).
 #pragma once
 
+#include <cstdint>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,9 +37,12 @@ class Dispatcher {
   // Runs on a worker thread. Never throws.
   http::Response Handle(http::Request& request);
   // Runs on the I/O thread: answers /healthz and routes marked inline_ok
-  // without a thread hop. Returns false for everything else (and for
+  // without a thread hop, and a route's kept answer (Route::kept: a list
+  // page kept in memory) when it holds one at the version the node's state
+  // is confirmed to reflect. Returns false for everything else (and for
   // requests it could not even route: the worker path answers those).
-  // Requests that must wait for the state (cf-iam-min-seq) never run inline.
+  // Requests that must wait for the state (cf-iam-min-seq), or that find it
+  // not confirmed current, never run inline.
   bool HandleInline(http::Request& request, http::Response& response);
   // Runs on the I/O thread with only the header of a request that has a
   // body: sets `response` and returns true when the request would be refused
@@ -66,6 +71,16 @@ class Dispatcher {
   void ResolveOrThrow(const http::Request& request, Routed& routed) const;
   // The request's routing: what an earlier stage carried, else resolved now.
   Routed& RoutedOf(http::Request& request) const;
+  // REQUIRES: the state confirmed current within kConfirmAfter. Answers the
+  // routed request on the I/O thread (an inline_ok route, or a kept
+  // answer), or returns false having answered nothing.
+  bool AnswerInline(http::Request& request, Routed& routed, http::Response& response);
+  // The route's kept answer at `version` after authentication and
+  // authorization as on the worker path (throws their refusals, as Run
+  // would); nullopt when the route does not hold it (or anything about the
+  // request is not the plain case): nothing was counted then.
+  std::optional<http::Response> ServeKept(http::Request& request, Routed& routed,
+                                          std::int64_t version);
   // `confirmed`: the caller saw the state confirmed current (the inline
   // path); otherwise Run checks it (EnsureCurrent).
   http::Response Run(http::Request& request, Routed& routed, bool confirmed);
@@ -85,6 +100,7 @@ class Dispatcher {
   void Authorize(const auth::Principal& principal, const RouteMatch& match) const;
   http::Response RunHandler(http::Request& request, Routed& routed,
                             const auth::Principal& principal);
+  static http::Response ReplyResponse(Reply reply);
   // The change-route path: begin → authorize → handler → audit entry →
   // commit → apply the change log → after-commit hooks, in one unit of work.
   http::Response RunChange(http::Request& request, Routed& routed, const auth::Credentials& creds,
@@ -100,8 +116,10 @@ class Dispatcher {
   // The 1 s staleness bound: returns when the in-memory state is confirmed
   // current within it (confirming on demand), else throws ApiError 503.
   void EnsureCurrent();
-  // Every answer says which change-log position it reflects (`cf-iam-seq`).
+  // Every answer says which change-log position it reflects (`cf-iam-seq`):
+  // the feed's position, or `seq` when the answer is known to reflect it.
   void StampSeq(http::Response& response) const;
+  void StampSeq(http::Response& response, std::int64_t seq) const;
 
   Services& services_;
   RouteTable table_;

@@ -2,6 +2,7 @@
 
 #include "api/json_text.h"
 #include "api/token_wire.h"
+#include "obs/metrics.h"
 
 namespace cfiam::api {
 
@@ -63,6 +64,23 @@ Reply SharedReply(std::shared_ptr<const std::string> body) {
 std::string AssemblePage(const CachedPage& page, const Services& services,
                          const StoredLastUsed& stored) {
   return Assemble(page, LiveValuesNow(page, services, stored));
+}
+
+bool KeptListReply(Services& services, const std::string& key, std::int64_t version, Reply& reply) {
+  std::shared_ptr<const CachedPage> page = services.list_pages.Peek(key, version);
+  if (!page) return false;
+  std::shared_ptr<const StoredRead> stored;
+  if (!page->used_keys.empty()) {
+    // As HitReply's bound, from now rather than from a transaction's start.
+    stored = page->StoredSince(std::chrono::steady_clock::now() - kStoredUsesFresh);
+    if (!stored) return false;  // due a read of the store: a worker's
+  }
+  static const StoredLastUsed kNone;
+  reply =
+      list_cache_detail::KeptPageReply(std::move(page), services, stored ? stored->values : kNone);
+  obs::metrics::CountListCache(true);
+  obs::metrics::CountListCacheInline();
+  return true;
 }
 
 namespace list_cache_detail {

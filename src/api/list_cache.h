@@ -23,6 +23,16 @@
 // transaction. This node's own uses come from memory on every request
 // (exact); another node's use, once in the store, shows within that bound.
 // The body assembled last is reused while every live value is as it was.
+//
+// On the I/O thread (KeptListReply, a route's Route::kept): the dispatcher
+// has authenticated and authorized the request and names the version to
+// serve at without a store read (the change feed's position on a node whose
+// state is confirmed current, with every change it acknowledged applied: see
+// Dispatcher::AnswerInline). A page kept at exactly that version is served
+// from memory when every live value can be: a token page only while its
+// read of the stored last uses is fresh (within kStoredUsesFresh). Anything
+// else is left to the worker, which reads the version and the uses from the
+// store as above.
 #pragma once
 
 #include <chrono>
@@ -48,6 +58,15 @@ void EndPageBody(CachedPage& page, const PageParams& params, std::size_t count, 
 // The response body: `page` with each live value as it is now.
 std::string AssemblePage(const CachedPage& page, const Services& services,
                          const StoredLastUsed& stored);
+
+// The reply for the list page `key` names from memory alone, on the I/O
+// thread: true and `reply` when the page is kept at exactly `version` and
+// its live values need no store read; false otherwise, having read, counted
+// and changed nothing (the request then goes to CachedListReply on a
+// worker). REQUIRES: `version` is a position every change acknowledged to
+// a client of this node, and every change committed anywhere before the
+// state's last confirmation, is at or below (the dispatcher vouches).
+bool KeptListReply(Services& services, const std::string& key, std::int64_t version, Reply& reply);
 
 // The reply for the list page `key` names (route, owner and every parameter
 // the page depends on, normalized). `render(page, stored)` reads the page

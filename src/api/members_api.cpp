@@ -85,22 +85,43 @@ Reply Create(Context& ctx) {
   return {RenderMember(added, ctx.services), {}, {}};
 }
 
-Reply List(Context& ctx) {
-  const PageParams page = ParsePaging(ctx);
+// The page a list request asks for: its query, and its key in the
+// rendered-page cache.
+struct MembersPage {
+  PageParams page;
   store::MemberQuery q;
+  std::string key;
+};
+
+MembersPage PageOf(const Context& ctx) {
+  MembersPage p;
+  p.page = ParsePaging(ctx);
+  store::MemberQuery& q = p.q;
   q.account_id = ctx.Param("account_id");
   q.status = EnumParam(ctx.query, "status", {"accepted", "pending", "rejected"});
   q.order =
       EnumParam(ctx.query, "order", {"user.first_name", "user.last_name", "user.email", "status"})
           .value_or("");
   q.descending = Descending(ctx.query);
-  q.limit = page.per_page;
-  q.offset = page.offset();
+  q.limit = p.page.per_page;
+  q.offset = p.page.offset();
   // Every input of the page, normalized (values come from fixed lists or are numbers).
-  const std::string key = "members " + q.account_id + ' ' + std::to_string(page.page) + ' ' +
-                          std::to_string(page.per_page) + ' ' + q.status.value_or("") + ' ' +
-                          q.order + (q.descending ? " desc" : " asc");
-  return CachedListReply(ctx, key, [&](CachedPage& out, StoredLastUsed&) {
+  p.key = "members " + q.account_id + ' ' + std::to_string(p.page.page) + ' ' +
+          std::to_string(p.page.per_page) + ' ' + q.status.value_or("") + ' ' + q.order +
+          (q.descending ? " desc" : " asc");
+  return p;
+}
+
+// On the I/O thread: the page when kept (api/list_cache.h).
+bool ListKept(const Context& ctx, std::int64_t version, Reply& reply) {
+  return KeptListReply(ctx.services, PageOf(ctx).key, version, reply);
+}
+
+Reply List(Context& ctx) {
+  const MembersPage p = PageOf(ctx);
+  const PageParams& page = p.page;
+  const store::MemberQuery& q = p.q;
+  return CachedListReply(ctx, p.key, [&](CachedPage& out, StoredLastUsed&) {
     auto result = ctx.services.members.List(ctx.tx(), q);
     RenderMemo memo;
     out.text().reserve(128 + result.items.size() * 1024);  // a member with a role is ~900 B
@@ -146,7 +167,7 @@ Reply Delete(Context& ctx) {
 
 void AddMemberRoutes(std::vector<Route>& r) {
   r.push_back({verb::get, "/accounts/{account_id}/members", List, Access::kAccount,
-               "#organization:read", "", kNoResource, kPaged});
+               "#organization:read", "", kNoResource, kPaged, false, ListKept});
   r.push_back({verb::post, "/accounts/{account_id}/members", Create, Access::kAccount,
                "#organization:edit", "Add Member", Resource("members", "member", "")});
   r.push_back({verb::get, "/accounts/{account_id}/members/{member_id}", Get, Access::kAccount,

@@ -66,15 +66,18 @@ void CachedPage::KeepBody(std::vector<LiveNow> live_now,
 
 std::shared_ptr<const CachedPage> PageCache::Find(const std::string& key, std::int64_t version) {
   if (!enabled()) return nullptr;
-  std::shared_ptr<const CachedPage> found;
-  {
-    std::lock_guard lock(mu_);
-    if (version == version_) {
-      if (auto it = pages_.find(key); it != pages_.end()) found = it->second;
-    }
-  }
+  std::shared_ptr<const CachedPage> found = Peek(key, version);
   obs::metrics::CountListCache(found != nullptr);
   return found;
+}
+
+std::shared_ptr<const CachedPage> PageCache::Peek(const std::string& key,
+                                                  std::int64_t version) const {
+  if (!enabled()) return nullptr;
+  std::lock_guard lock(mu_);
+  if (version != version_) return nullptr;
+  auto it = pages_.find(key);
+  return it == pages_.end() ? nullptr : it->second;
 }
 
 void PageCache::Put(const std::string& key, std::int64_t version,

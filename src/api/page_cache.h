@@ -125,6 +125,9 @@ class PageCache {
   // The page kept under `key` at exactly `version`; nullptr when none is.
   // Counts a hit or a miss (metrics).
   std::shared_ptr<const CachedPage> Find(const std::string& key, std::int64_t version);
+  // The same without counting: for a lookup that may yet hand the request to
+  // the path that calls Find (api/list_cache.h, KeptListReply).
+  std::shared_ptr<const CachedPage> Peek(const std::string& key, std::int64_t version) const;
   // Keeps `page` under `key` at `version`. Ignored for a version older than
   // the newest seen and for a page larger than the whole budget; a newer
   // version drops every entry first.

@@ -117,6 +117,11 @@ struct Reply {
 };
 
 using HandlerFn = Reply (*)(Context&);
+// A read route's answer from memory alone (see Route::kept): true and
+// `reply` when the route holds the answer for `ctx` at change-log position
+// `version`; false to let the handler answer on a worker. Takes a const
+// Context: no transaction (ctx.tx() is not reachable), no store access.
+using KeptFn = bool (*)(const Context& ctx, std::int64_t version, Reply& reply);
 
 struct Route {
   boost::beast::http::verb method;
@@ -133,6 +138,13 @@ struct Route {
   // read memory or do one indexed point read (WAL readers never wait on the
   // writer); anything that writes or scans stays on the worker pool.
   bool inline_ok = false;
+  // A read route whose answer is often kept in memory (a list page,
+  // api/list_cache.h): on the I/O thread, once the request is authenticated
+  // and authorized from this row exactly as on the worker, the dispatcher
+  // asks `kept` for the answer at the version the node's state is confirmed
+  // to have applied; when it declines (or throws) the request goes to the
+  // worker pool as any other. Must be side-effect free when it declines.
+  KeptFn kept = nullptr;
 };
 
 // Every route of the server, assembled from the resource families.

@@ -243,13 +243,37 @@ Reply PermissionGroupsReply(const Context& ctx, bool account_level_only) {
   return {std::move(items), SinglePageInfo(count), {}};
 }
 
-Reply TokenListReply(Context& ctx, const TokenOwner& owner) {
-  const PageParams page = ParsePaging(ctx);
-  const bool desc = Descending(ctx.query);
+namespace {
+
+// The page a list request asks for, and its key in the rendered-page cache.
+struct TokensPage {
+  PageParams page;
+  bool desc = false;
+  std::string key;
+};
+
+TokensPage PageOf(const Context& ctx, const TokenOwner& owner) {
+  TokensPage p;
+  p.page = ParsePaging(ctx);
+  p.desc = Descending(ctx.query);
   // "account_tokens <account id> ..." or "user_tokens <user id> ...".
-  const std::string key = owner.kind + "_tokens " + owner.id + ' ' + std::to_string(page.page) +
-                          ' ' + std::to_string(page.per_page) + (desc ? " desc" : " asc");
-  return CachedListReply(ctx, key, [&](CachedPage& out, StoredLastUsed& stored) {
+  p.key = owner.kind + "_tokens " + owner.id + ' ' + std::to_string(p.page.page) + ' ' +
+          std::to_string(p.page.per_page) + (p.desc ? " desc" : " asc");
+  return p;
+}
+
+}  // namespace
+
+bool TokenListKept(const Context& ctx, const TokenOwner& owner, std::int64_t version,
+                   Reply& reply) {
+  return KeptListReply(ctx.services, PageOf(ctx, owner).key, version, reply);
+}
+
+Reply TokenListReply(Context& ctx, const TokenOwner& owner) {
+  const TokensPage p = PageOf(ctx, owner);
+  const PageParams& page = p.page;
+  const bool desc = p.desc;
+  return CachedListReply(ctx, p.key, [&](CachedPage& out, StoredLastUsed& stored) {
     auto result = ctx.services.tokens.List(ctx.tx(), owner, desc, page.per_page, page.offset());
     BeginPageBody(out);
     for (std::size_t i = 0; i < result.items.size(); ++i) {

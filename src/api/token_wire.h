@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +39,8 @@ void AppendLiveTokenValue(std::string& out, const LiveValue& v, const LiveNow& n
 // A page of `owner`'s tokens (GET .../tokens of either family), ordered by
 // issue time (`direction`), through the rendered-page cache.
 Reply TokenListReply(Context& ctx, const TokenOwner& owner);
+// The same page from memory alone, on the I/O thread (Route::kept).
+bool TokenListKept(const Context& ctx, const TokenOwner& owner, std::int64_t version, Reply& reply);
 
 // Reads a create body: name, not_before/expires_on, policies and condition,
 // compiled against the catalog. `own_account` is set for account-owned

@@ -50,7 +50,12 @@ Reply Create(Context& ctx) {
   return {std::move(out), {}, {}};
 }
 
-Reply List(Context& ctx) { return TokenListReply(ctx, TokenOwner::Account(ctx.Param("account_id"))); }
+Reply List(Context& ctx) {
+  return TokenListReply(ctx, TokenOwner::Account(ctx.Param("account_id")));
+}
+bool ListKept(const Context& ctx, std::int64_t version, Reply& reply) {
+  return TokenListKept(ctx, TokenOwner::Account(ctx.Param("account_id")), version, reply);
+}
 
 Reply Get(Context& ctx) {
   return {
@@ -111,7 +116,7 @@ void AddTokenRoutes(std::vector<Route>& r) {
   r.push_back({verb::get, "/accounts/{account_id}/tokens/verify", Verify, Access::kTokenVerify, "",
                "", kNoResource, kNotPaged, true});
   r.push_back({verb::get, "/accounts/{account_id}/tokens", List, Access::kAccount,
-               "com.cloudflare.api.account.token.list", "", kNoResource, kPaged});
+               "com.cloudflare.api.account.token.list", "", kNoResource, kPaged, false, ListKept});
   r.push_back({verb::post, "/accounts/{account_id}/tokens", Create, Access::kAccount,
                "com.cloudflare.api.account.token.create", "Create Token",
                Resource("tokens", "token", "")});

@@ -64,6 +64,9 @@ Reply Create(Context& ctx) {
 }
 
 Reply List(Context& ctx) { return TokenListReply(ctx, Owner(ctx)); }
+bool ListKept(const Context& ctx, std::int64_t version, Reply& reply) {
+  return TokenListKept(ctx, Owner(ctx), version, reply);
+}
 
 Reply Get(Context& ctx) {
   return {RenderToken(ctx.services.tokens.Get(ctx.tx(), Owner(ctx), ctx.Param("token_id")),
@@ -114,7 +117,7 @@ void AddUserTokenRoutes(std::vector<Route>& r) {
   r.push_back({verb::get, "/user/tokens/verify", Verify, Access::kTokenVerify, "", "", kNoResource,
                kNotPaged, true});
   r.push_back({verb::get, "/user/tokens", List, Access::kUser, "com.cloudflare.api.token.list", "",
-               kNoResource, kPaged});
+               kNoResource, kPaged, false, ListKept});
   r.push_back({verb::post, "/user/tokens", Create, Access::kUser, "com.cloudflare.api.token.create",
                "Create Token", Resource("user", "user_token", "")});
   r.push_back({verb::get, "/user/tokens/{token_id}", Get, Access::kUser,

@@ -147,9 +147,26 @@ std::int64_t ChangeFeed::CatchUp() {
 }
 
 std::int64_t ChangeFeed::CatchUpSince(Micros committed) {
+  // Before anything can fail: the change is durable and about to be
+  // acknowledged whatever happens here.
+  Micros seen = own_committed_at_.load(std::memory_order_relaxed);
+  while (seen < committed &&
+         !own_committed_at_.compare_exchange_weak(seen, committed, std::memory_order_release,
+                                                  std::memory_order_relaxed)) {
+  }
   std::lock_guard lock(mu_);
   if (attempt_ok_ && attempt_began_ > committed) return applied_.load(std::memory_order_relaxed);
   return CatchUpLocked();
+}
+
+std::optional<std::int64_t> ChangeFeed::AppliedWithOwnChanges() const {
+  const Micros own = own_committed_at_.load(std::memory_order_acquire);
+  // Confirmation first: a catch-up stores applied_ before confirmed_at_
+  // (release), so the position read after it covers what that one applied.
+  // Strictly after, as CatchUpSince's own test: a read that began in the
+  // same microsecond as the commit may not have seen it.
+  if (confirmed_at() <= own) return std::nullopt;
+  return applied();
 }
 
 bool ChangeFeed::Confirm(Micros wait) {

@@ -37,6 +37,15 @@
 // back as before); other nodes, other processes and every other change are
 // read back. So the state applied is exactly what reading back would give.
 //
+// Own changes: a change this node acknowledges was applied by its own
+// CatchUpSince, which normally leaves applied() at or past it. When that
+// catch-up fails (the change is durable; the poller applies it later), the
+// change is acknowledged while applied() is behind it: authorization then
+// lags it, as documented, but a read answered from memory at applied() (a
+// kept list page, api/list_cache.h) must not, so CatchUpSince remembers the
+// latest commit it was called for and AppliedWithOwnChanges answers only
+// once a successful catch-up began after it.
+//
 // Thread-safety: CatchUp serializes on an internal mutex, so entries apply
 // in seq order; applied() and the confirmation reads are lock-free.
 #pragma once
@@ -46,6 +55,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -110,6 +120,14 @@ class ChangeFeed {
   // `wait` for a catch-up in progress (one stuck on an unreachable store
   // must not hold every request). Never throws.
   bool Confirm(Micros wait);
+  // --- Memory-only reads (see Own changes above) -------------------------
+  // The position a read answered from memory alone may reflect: applied(),
+  // while every change this node committed through CatchUpSince is known
+  // applied (a catch-up that succeeded began after it was durable); nullopt
+  // while one may not be (its own catch-up failed). The caller checks the
+  // confirmation age as well (ConfirmedWithin), as for authorization.
+  std::optional<std::int64_t> AppliedWithOwnChanges() const;
+
   // Full reloads forced by a pruned log (see Pruning above).
   std::uint64_t reloads() const { return reloads_.load(std::memory_order_relaxed); }
   // Entries applied from an after-image instead of read back (see above).
@@ -153,6 +171,8 @@ class ChangeFeed {
   Micros attempt_began_ = 0;
   bool attempt_ok_ = false;
   std::atomic<std::uint64_t> reloads_{0};
+  // The latest `committed` CatchUpSince was called with (see Own changes).
+  std::atomic<Micros> own_committed_at_{0};
   // Offered after-images, under their own lock: the committing thread holds
   // the store's writer and must not wait for a catch-up.
   std::mutex offered_mu_;

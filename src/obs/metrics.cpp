@@ -104,6 +104,7 @@ struct Registry {
   std::atomic<std::uint64_t> stale_refusals{0};
   std::atomic<std::uint64_t> list_cache_hits{0};
   std::atomic<std::uint64_t> list_cache_misses{0};
+  std::atomic<std::uint64_t> list_cache_inline{0};
   Histogram<kCommitBounds.size()> commit{kCommitBounds};
   Histogram<kBatchBounds.size()> batch{kBatchBounds};
   Histogram<kCommitBounds.size()> apply{kCommitBounds};
@@ -208,6 +209,8 @@ void CountListCache(bool hit) {
   (hit ? R().list_cache_hits : R().list_cache_misses).fetch_add(1, kRelaxed);
 }
 
+void CountListCacheInline() { R().list_cache_inline.fetch_add(1, kRelaxed); }
+
 int RegisterRoute(std::string_view method, std::string_view route) {
   return R().Register(method, route);
 }
@@ -291,8 +294,7 @@ std::string RenderPrometheus() {
                "From a change's durable commit to authorization reflecting it.");
   AppendHistogram(out, "cfiam_change_apply_duration_seconds", "", r.apply, 1e6);
 
-  AppendCounter(out, "cfiam_audit_entries_written_total",
-                "Audit log entries durably written.",
+  AppendCounter(out, "cfiam_audit_entries_written_total", "Audit log entries durably written.",
                 r.audit_entries.load(kRelaxed));
   AppendCounter(out, "cfiam_log_lines_dropped_total",
                 "Log lines dropped because the log queue was full (stderr too slow).",
@@ -308,6 +310,10 @@ std::string RenderPrometheus() {
                 "List pages the rendered-page cache did not hold at the store's version "
                 "(rendered from the store).",
                 r.list_cache_misses.load(kRelaxed));
+  AppendCounter(out, "cfiam_list_cache_inline_hits_total",
+                "List pages served from the rendered-page cache on the I/O thread, from memory "
+                "alone (no worker hop, no store read); counted in the hits as well.",
+                r.list_cache_inline.load(kRelaxed));
 
   for (const auto& [name, gauge] : r.gauges) {
     AppendHeader(out, name, "gauge", gauge.help);

@@ -20,6 +20,7 @@
 //   metrics::CountLogDropped();          a log line dropped on a full queue
 //   metrics::CountStaleRefusal();        a request refused: state not confirmed current
 //   metrics::CountListCache(hit);        a lookup of the rendered list-page cache
+//   metrics::CountListCacheInline();     a kept page served on the I/O thread
 //   metrics::SetGauge(name, help, fn);   a gauge read at scrape time
 //
 // Request counters and latency are recorded by obs/observer.h from the route
@@ -65,6 +66,9 @@ void CountLogDropped();
 void CountStaleRefusal();
 // A lookup of the rendered list-page cache (api/page_cache.h): found, or not.
 void CountListCache(bool hit);
+// A kept list page served on the I/O thread, from memory alone (counted as a
+// hit too): no worker hop, no store read (api/list_cache.h).
+void CountListCacheInline();
 
 // Registers a request slot for `method` + `route` (a route template) and
 // returns its id; idempotent. Call at startup, before requests are served.

@@ -643,6 +643,56 @@ TEST_F(ChangeFeedTest, ConfirmationDatesFromWhenASuccessfulReadBegan) {
   EXPECT_EQ(feed.confirmed_at(), now);
 }
 
+// A read answered from memory at the feed's position (a kept list page on
+// the I/O thread) must show every change this node acknowledged: while a
+// change's own catch-up has failed, the state still counts as confirmed (the
+// 1 s bound), but no position is offered until a catch-up that began after
+// the commit succeeds.
+TEST_F(ChangeFeedTest, MemoryOnlyReadsWaitForThisNodesOwnChanges) {
+  std::atomic<bool> down{false};
+  store::Store store(std::make_unique<SwitchableDb>(store::OpenSqlite(path_), down));
+  Directory directory;
+  ChangeFeed feed(store, directory, catalog_);
+  Micros now = 1'000'000'000;
+  feed.set_clock([&] { return now; });
+  EXPECT_EQ(feed.AppliedWithOwnChanges(), std::nullopt);  // never confirmed
+  feed.Load();
+  EXPECT_EQ(feed.AppliedWithOwnChanges(), feed.applied());
+  const auto latest = [&] {
+    auto tx = store.Read();
+    return store.LatestChangeSeq(*tx);
+  };
+  const auto commit_account = [&] {
+    auto tx = store.Write();
+    store.InsertAccount(*tx, NewAccount());
+    tx->Commit();
+  };
+
+  // Committed (and about to be acknowledged); its catch-up finds the store gone.
+  commit_account();
+  const std::int64_t acknowledged = latest();
+  now += 1'000;
+  down = true;
+  EXPECT_THROW(feed.CatchUpSince(now), store::DbError);
+  EXPECT_LT(feed.applied(), acknowledged);
+  EXPECT_TRUE(feed.ConfirmedWithin(500'000));
+  EXPECT_EQ(feed.AppliedWithOwnChanges(), std::nullopt);
+  // A later catch-up that succeeds applied it.
+  down = false;
+  now += 1'000;
+  feed.CatchUp();
+  EXPECT_EQ(feed.AppliedWithOwnChanges(), latest());
+
+  // One that began in the same microsecond as the commit may not have seen it.
+  commit_account();
+  feed.CatchUpSince(now);
+  EXPECT_EQ(feed.applied(), latest());
+  EXPECT_EQ(feed.AppliedWithOwnChanges(), std::nullopt);
+  now += 1;
+  feed.CatchUp();
+  EXPECT_EQ(feed.AppliedWithOwnChanges(), latest());
+}
+
 // A catch-up stuck on a store that stopped answering must not hold every
 // request that wants a confirmation: they give up after their wait.
 TEST_F(ChangeFeedTest, ConfirmWaitsBoundedForACatchUpInProgress) {

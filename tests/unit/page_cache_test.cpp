@@ -98,6 +98,22 @@ TEST(PageCache, CountsHitsAndMisses) {
   EXPECT_EQ(Counter("cfiam_list_cache_misses_total"), misses + 1);
 }
 
+// Peek (the I/O thread's look, which may yet hand the request to a worker
+// that calls Find) finds what Find finds and counts nothing.
+TEST(PageCache, PeekFindsTheSameAndCountsNothing) {
+  PageCache cache(1 << 20);
+  cache.Put("a", 2, Page("a"));
+  const std::uint64_t hits = Counter("cfiam_list_cache_hits_total");
+  const std::uint64_t misses = Counter("cfiam_list_cache_misses_total");
+  EXPECT_EQ(cache.Peek("a", 2), cache.Find("a", 2));
+  EXPECT_EQ(cache.Peek("a", 1), nullptr);
+  EXPECT_EQ(cache.Peek("a", 3), nullptr);
+  EXPECT_EQ(cache.Peek("b", 2), nullptr);
+  EXPECT_EQ(Counter("cfiam_list_cache_hits_total"), hits + 1);  // the Find
+  EXPECT_EQ(Counter("cfiam_list_cache_misses_total"), misses);
+  EXPECT_EQ(PageCache(0).Peek("a", 2), nullptr);
+}
+
 TEST(CachedPage, LiveValuesSplitThePieces) {
   CachedPage page;
   page.text() = "a";

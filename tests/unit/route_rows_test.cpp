@@ -136,5 +136,22 @@ TEST(RouteRows, ChangesRunOnTheWorkerPool) {
   }
 }
 
+// A kept answer (Route::kept) is served on the I/O thread from memory: only
+// reads have one, the dispatcher asks for it only on rows not already inline,
+// and the list pages of issue 15 have it.
+TEST(RouteRows, KeptAnswersAreReadsOnly) {
+  std::set<std::string_view> kept;
+  for (const Route* r : EveryRow()) {
+    if (r->kept == nullptr) continue;
+    kept.insert(r->path);
+    EXPECT_EQ(r->method, verb::get) << r->path;
+    EXPECT_TRUE(r->audit.empty()) << r->path;
+    EXPECT_FALSE(r->inline_ok) << r->path;
+    EXPECT_EQ(r->paging.kind, Paging::Kind::kPages) << r->path;
+  }
+  EXPECT_EQ(kept, (std::set<std::string_view>{"/accounts/{account_id}/members",
+                                              "/accounts/{account_id}/tokens", "/user/tokens"}));
+}
+
 }  // namespace
 }  // namespace cfiam::api

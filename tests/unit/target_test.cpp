@@ -80,6 +80,33 @@ TEST(ParseTarget, PlainTargetsSplitLikeTheUrlParser) {
       "/client/v4/accounts/../x",
       "/client/v4/accounts?page=2&per_page=5",
       "/client/v4/accounts/?name=a%20b&flag",
+      "/client/v4/accounts/0123456789abcdef0123456789abcdef/members?per_page=50",
+      "/client/v4/accounts/0123456789abcdef0123456789abcdef/members?per_page=50&page=200",
+      "/client/v4/accounts/x/members?order=user.email&direction=desc&status=pending",
+      "/client/v4/accounts/x/members/?per_page=50",
+      "/client/v4/accounts?flag",
+      "/client/v4/accounts?flag&page=",
+      "/client/v4/accounts?page=1&page=2",
+      "/client/v4/accounts?",
+      "/client/v4/accounts?&",
+      "/client/v4/accounts?page=1&",
+      "/client/v4/accounts?&page=1",
+      "/client/v4/accounts?page=1&&per_page=5",
+      "/client/v4/accounts?=1",
+      "/client/v4/accounts?a=b=c",
+      "/client/v4/accounts?a==",
+      "/client/v4/accounts?name=a+b",
+      "/client/v4/accounts?name=a%2Bb",
+      "/client/v4/accounts?name=%zz",
+      "/client/v4/accounts?name=a b",
+      "/client/v4/accounts?name=a?b",
+      "/client/v4/accounts?name=a/b",
+      "/client/v4/accounts?name=a#b",
+      "/client/v4/accounts?na.me=..",
+      "/client/v4/accounts/./x?page=1",
+      "/client/v4/accounts/%41?page=1",
+      "/client/v4?page=1",
+      "/client/v4/?page=1",
       "/client/v4/accounts/x y",
       "/client/v4/accounts/\x01",
       "/client/v4/accounts/%zz",
@@ -113,6 +140,9 @@ TEST(ParseTarget, ReusedVectorsAreReplaced) {
   ParseTarget("/client/v4/accounts?page=3", segments, query);
   EXPECT_EQ(segments, (std::vector<std::string>{"accounts"}));
   EXPECT_EQ(query.Get("page"), "3");
+  ParseTarget("/client/v4/accounts?per_page=5", segments, query);
+  EXPECT_EQ(query.Get("page"), std::nullopt);
+  EXPECT_EQ(query.Get("per_page"), "5");
 }
 
 }  // namespace
