@@ -2,10 +2,8 @@
 
 #include <sys/mman.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cstdint>
-#include <iterator>
 #include <map>
 #include <mutex>
 #include <new>
@@ -40,9 +38,13 @@ std::mutex& DeferredMutex() {
   static std::mutex mu;
   return mu;
 }
-bool deferring = false;                              // guarded by DeferredMutex()
-std::map<std::uintptr_t, std::size_t>& Deferred() {  // guarded by DeferredMutex()
-  static std::map<std::uintptr_t, std::size_t> regions;
+bool deferring = false;  // guarded by DeferredMutex()
+struct Deferral {
+  std::size_t len = 0;
+  std::size_t done = 0;  // bytes from the start already promoted
+};
+std::map<std::uintptr_t, Deferral>& Deferred() {  // guarded by DeferredMutex()
+  static std::map<std::uintptr_t, Deferral> regions;
   return regions;
 }
 
@@ -77,7 +79,7 @@ void* MapHuge(std::size_t bytes) {
   if (kHugePage - head > 0) munmap(reinterpret_cast<void*>(start + len), kHugePage - head);
   std::lock_guard lock(DeferredMutex());
   if (deferring) {
-    Deferred().emplace(start, len);
+    Deferred().emplace(start, Deferral{len, 0});
   } else {
     // A refusal (THP off, an old kernel) leaves ordinary pages: nothing to do.
     madvise(reinterpret_cast<void*>(start), len, MADV_HUGEPAGE);
@@ -98,36 +100,31 @@ void DeferHugePages() {
 
 std::size_t PromoteDeferredHugePages(const std::atomic<bool>* stop) {
   std::size_t collapsed = 0;
-  std::uintptr_t next = 0;  // regions are visited in address order, one step at a time
   for (;;) {
-    if (stop && stop->load(std::memory_order_relaxed)) {
-      // Shutting down: mark what is left (cheap) and collapse no more.
-      std::lock_guard lock(DeferredMutex());
-      deferring = false;
-      for (const auto& [start, len] : Deferred()) {
-        if (start + len > next) madvise(reinterpret_cast<void*>(start), len, MADV_HUGEPAGE);
-      }
-      Deferred().clear();
-      break;
-    }
     // One 2 MiB step per turn of the lock: an UnmapHuge meanwhile waits for
-    // at most one collapse, never for the whole pass.
+    // at most one collapse, never for the whole pass. No region is added once
+    // deferring ends, so the first one left is the one in progress.
     std::lock_guard lock(DeferredMutex());
     deferring = false;
-    auto it = Deferred().lower_bound(next);
-    if (it != Deferred().begin()) {
-      auto prev = std::prev(it);
-      if (next < prev->first + prev->second) it = prev;  // `next` lies inside it
+    auto& regions = Deferred();
+    if (regions.empty()) break;
+    if (stop && stop->load(std::memory_order_relaxed)) {
+      // Shutting down: mark what is left (cheap) and collapse no more.
+      for (const auto& [start, d] : regions) {
+        madvise(reinterpret_cast<void*>(start), d.len, MADV_HUGEPAGE);
+      }
+      regions.clear();
+      break;
     }
-    if (it == Deferred().end()) break;
-    const auto [start, len] = *it;
-    const std::uintptr_t step = std::max(next, start);
-    if (step == start) madvise(reinterpret_cast<void*>(start), len, MADV_HUGEPAGE);
-    if (madvise(reinterpret_cast<void*>(step), kHugePage, MADV_COLLAPSE) == 0) {
+    auto it = regions.begin();
+    const std::uintptr_t start = it->first;
+    Deferral& d = it->second;
+    if (d.done == 0) madvise(reinterpret_cast<void*>(start), d.len, MADV_HUGEPAGE);
+    if (madvise(reinterpret_cast<void*>(start + d.done), kHugePage, MADV_COLLAPSE) == 0) {
       collapsed += kHugePage;
     }
-    next = step + kHugePage;
-    if (next >= start + len) Deferred().erase(it);
+    d.done += kHugePage;
+    if (d.done >= d.len) regions.erase(it);
   }
   return collapsed;
 }
