@@ -98,8 +98,8 @@ struct ServeConfig {
   std::optional<std::string> metrics_listen;  // default: /metrics on the main listener
   cfiam::obs::log::Format log_format = cfiam::obs::log::Format::kText;
   cfiam::obs::log::Level log_level = cfiam::obs::log::Level::kInfo;
-  std::optional<std::string> seed;          // seed file loaded at start-up
-  std::string node_id;                      // empty: hostname-pid
+  std::optional<std::string> seed;  // seed file loaded at start-up
+  std::string node_id;              // empty: hostname-pid
   long long change_poll_ms = 0;
   long long list_cache_mib = 0;
   cfiam::auth::RateLimitPolicy rate_limit;  // off
@@ -115,8 +115,8 @@ std::optional<std::string> ParseNodeId(std::string_view s) {
   if (s.empty() || s.size() > 64) return std::nullopt;
   for (char ch : s) {
     const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-' ||
-                    ch == ':' || ch == '@';
+                    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-' || ch == ':' ||
+                    ch == '@';
     if (!ok) return std::nullopt;
   }
   return std::string(s);
@@ -568,6 +568,22 @@ int Serve(int argc, char** argv) {
       [&](cfiam::http::Request& r, cfiam::http::Response& res) {
         return observer.CheckHeader(r, res);
       });
+  // SQLite: change requests run on a queue of their own, a batch at a time
+  // (api/change_queue.h); its answers go out through the server, so it stops
+  // (running what is queued) before the server is destroyed.
+  if (store_url.engine == cfiam::store::StoreUrl::Engine::kSqlite) {
+    dispatcher.StartChangeQueue();
+    observer.set_submit([&](cfiam::http::Request& r, cfiam::http::Server::Completion& done) {
+      return dispatcher.Submit(r, done);
+    });
+    server.SetSubmit([&](cfiam::http::Request& r, cfiam::http::Server::Completion& done) {
+      return observer.Submit(r, done);
+    });
+  }
+  struct StopChangeQueue {
+    cfiam::api::Dispatcher& dispatcher;
+    ~StopChangeQueue() { dispatcher.StopChangeQueue(); }
+  } stop_change_queue{dispatcher};
   cfiam::obs::metrics::SetGauge(
       "cfiam_http_open_connections", "Open client connections.",
       [&server] { return static_cast<double>(server.OpenConnections()); });
@@ -699,6 +715,7 @@ int Serve(int argc, char** argv) {
     }
   });
   server.Run();
+  dispatcher.StopChangeQueue();  // drained: whatever is left gets its answer
   stopping = true;
   huge_pages.join();
   if (metrics_server) {

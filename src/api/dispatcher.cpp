@@ -648,6 +648,66 @@ void Dispatcher::CatchUpAfter(const http::Request& request, Micros durable_at) {
                                  .count());
 }
 
+void Dispatcher::StartChangeQueue() {
+  // Up to 64 changes a batch: as many as SqliteDb lets one fsync carry.
+  if (!queue_) {
+    queue_ = std::make_unique<ChangeQueue>(
+        [this](std::vector<ChangeQueue::Item>& batch) { RunQueued(batch); }, 64);
+  }
+}
+
+void Dispatcher::StopChangeQueue() {
+  if (queue_) queue_->Stop();
+}
+
+bool Dispatcher::Submit(http::Request& request, http::Server::Completion& done) {
+  if (!queue_ || !request.route) return false;
+  const Routed& routed = static_cast<const Routed&>(*request.route);
+  if (routed.failure || !routed.match.route || routed.match.route->audit.empty()) return false;
+  if (request.raw.target().starts_with("/_cfiam/")) return false;
+  // What may wait belongs on a worker, not in everybody's batch.
+  if (services_.rate_limiter.enabled()) return false;
+  bool present = false;
+  Header(request, kMinSeqHeader, present);
+  if (present) return false;
+  if (test_pause_header_) {
+    Header(request, "cfiam-test-pause-ms", present);
+    if (present) return false;
+  }
+  return queue_->Push(request, done);
+}
+
+void Dispatcher::RunQueued(std::vector<ChangeQueue::Item>& batch) {
+  std::exception_ptr lost;
+  {
+    store::WriteBatch writes(services_.store);
+    for (ChangeQueue::Item& item : batch) {
+      obs::ResetNote();
+      item.response = Guarded(item.request, [&] {
+        return Run(item.request, RoutedOf(item.request), /*confirmed=*/false);
+      });
+      item.note = obs::TakeNote();
+    }
+    try {
+      writes.Commit();  // durable, then the units' after-commit hooks
+    } catch (...) {
+      lost = std::current_exception();
+    }
+  }
+  bool changed = false;
+  for (const ChangeQueue::Item& item : batch) changed = changed || item.response.status < 300;
+  // Authorization reflects the batch before any of it is acknowledged; one
+  // catch-up, begun now, covers every change in it.
+  if (changed && !lost) CatchUpAfter(batch.front().request, services_.feed.Now());
+  for (ChangeQueue::Item& item : batch) {
+    // Nothing of a lost batch is acknowledged (its refusals still stand).
+    if (lost && item.response.status < 300) item.response = ErrorResponse(item.request, lost);
+    StampSeq(item.response);
+    obs::FinishRequest(item.note, item.request, item.response);
+    item.done(std::move(item.response));
+  }
+}
+
 void Dispatcher::TEST_MaybePause(const http::Request& request) const {
   if (!test_pause_header_) return;
   bool present = false;
@@ -730,11 +790,13 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
       // When the batch carrying the change became durable: the writers of
       // one batch wake one after another, and a catch-up any of them began
       // after this moment applied the change for all (CatchUpSince).
+      // In the change queue's held batch, the batch does both (RunQueued).
+      const bool held = store::WriteBatch::Holding();
       Micros durable_at = 0;
-      unit.tx().OnDurable([this, &durable_at] { durable_at = services_.feed.Now(); });
-      unit.Commit();  // durable; then its after-commit hooks run
+      if (!held) unit.tx().OnDurable([this, &durable_at] { durable_at = services_.feed.Now(); });
+      unit.Commit();  // durable (or held); then its after-commit hooks run
       obs::metrics::CountAuditEntries();
-      CatchUpAfter(request, durable_at);
+      if (!held) CatchUpAfter(request, durable_at);
       return Enveloped(200, std::move(out));
     } catch (...) {
       failure = std::current_exception();

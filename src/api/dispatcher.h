@@ -14,11 +14,13 @@
 
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "api/change_queue.h"
 #include "api/route_table.h"
 #include "api/services.h"
 #include "http/message.h"
@@ -49,6 +51,18 @@ class Dispatcher {
   // without looking at the body (no route, no valid credential), so the
   // server need not buffer a body it will not use.
   bool RefuseBeforeBody(http::Request& request, http::Response& response);
+
+  // Change requests on a queue of their own (api/change_queue.h), for a
+  // store that holds batches (SQLite): Start before serving, Stop once the
+  // server has drained (it runs what is queued).
+  void StartChangeQueue();
+  void StopChangeQueue();
+  // Runs on the I/O thread after HandleInline passed the request on: queues
+  // a change request (http::Server::Submit) and returns true, or returns
+  // false for the worker path: anything else, or a change that may wait
+  // (cf-iam-min-seq, the rate limiter, the test pause) or that could not
+  // be routed.
+  bool Submit(http::Request& request, http::Server::Completion& done);
 
   // Test hook (enabled by CFIAM_TEST_HOOKS=1 in main): a change request with
   // `cfiam-test-pause-ms: N` (N <= 10000) sleeps N ms between its first
@@ -106,6 +120,9 @@ class Dispatcher {
   http::Response RunChange(http::Request& request, Routed& routed, const auth::Credentials& creds,
                            const auth::Principal& principal);
   void TEST_MaybePause(const http::Request& request) const;
+  // The change queue's batch: every change in one held batch, one commit,
+  // one catch-up, then the answers.
+  void RunQueued(std::vector<ChangeQueue::Item>& batch);
   // `durable_at`: when the change became durable on the feed's clock (0:
   // not known, i.e. now).
   void CatchUpAfter(const http::Request& request, Micros durable_at);
@@ -125,6 +142,7 @@ class Dispatcher {
   RouteTable table_;
   RouteTable emulator_table_;  // /_cfiam/...
   bool test_pause_header_ = false;
+  std::unique_ptr<ChangeQueue> queue_;
 };
 
 }  // namespace cfiam::api

@@ -130,6 +130,7 @@ struct Server::Impl {
   Handler handler;
   InlineHandler inline_handler;
   HeaderCheck header_check;
+  Submit submit;  // set before Run()
   // One I/O thread: tell Asio, so completions it queues from that thread skip
   // the scheduler's lock (other threads may still post to it).
   net::io_context ioc{opt.io_threads == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT};
@@ -364,6 +365,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Response res;
     if (srv_.inline_handler && srv_.inline_handler(req, res)) {
       return Write(std::move(res), std::move(req.ray), true);
+    }
+    if (srv_.submit) {
+      Server::Completion done = [self = this->shared_from_this(),
+                                 ray = req.ray](Response answer) mutable {
+        net::post(self->stream_.get_executor(),
+                  [self, answer = std::move(answer), ray = std::move(ray)]() mutable {
+                    self->Write(std::move(answer), std::move(ray), true);
+                  });
+      };
+      if (srv_.submit(req, done)) return;
     }
     net::post(*srv_.workers, [self = this->shared_from_this(), req = std::move(req)]() mutable {
       Response res;
@@ -689,6 +700,8 @@ void Server::Run() {
 std::size_t Server::OpenConnections() const {
   return impl_->connections.load(std::memory_order_relaxed);
 }
+
+void Server::SetSubmit(Submit submit) { impl_->submit = std::move(submit); }
 
 void Server::Stop() {
   net::post(impl_->ioc, [this] { impl_->BeginStop(); });

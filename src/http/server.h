@@ -54,6 +54,13 @@ class Server {
   // header is read (the body is still empty): returns true with `response`
   // set to answer without reading the body.
   using HeaderCheck = std::function<bool(Request&, Response&)>;
+  // Answers a request once it is handled; callable from any thread, once.
+  using Completion = std::function<void(Response)>;
+  // Runs on the I/O thread after the inline handler passed a request on:
+  // returns true having taken the request (moved from it) and `done`, which
+  // it calls when the answer is ready (a stage with a thread of its own: the
+  // API's change queue), or false to leave both to the worker pool.
+  using Submit = std::function<bool(Request&, Completion&)>;
 
   // Throws std::runtime_error when the TLS certificate or key cannot be loaded.
   Server(ServerOptions options, Handler handler, InlineHandler inline_handler,
@@ -64,6 +71,8 @@ class Server {
   // max_connections to fit it (saying so on stderr), then binds and listens.
   // Throws std::system_error if the address is unusable. Returns the bound
   // port (useful when options.port is 0).
+  // Installs the submit stage (before Run()).
+  void SetSubmit(Submit submit);
   unsigned short Listen();
   // Runs until Stop() or SIGINT/SIGTERM (SIGHUP reloads TLS files); then drains in-flight requests
   // (bounded by drain_timeout) and returns.

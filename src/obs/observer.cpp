@@ -13,27 +13,9 @@ namespace {
 
 // Ids are 32 hex characters; anything longer is cut (the access line is for
 // correlation, the audit log keeps the full record).
-constexpr std::size_t kIdBytes = 48;
+constexpr std::size_t kIdBytes = kNoteIdBytes;
 
-struct Note {
-  int slot = -1;
-  std::string_view route;
-  std::string_view actor_type;
-  char actor_id[kIdBytes];
-  std::size_t actor_id_len = 0;
-  char account_id[kIdBytes];
-  std::size_t account_id_len = 0;
-
-  void Reset() {
-    slot = -1;
-    route = {};
-    actor_type = {};
-    actor_id_len = 0;
-    account_id_len = 0;
-  }
-};
-
-thread_local Note t_note;
+thread_local RequestNote t_note;
 
 std::size_t CopyId(char* out, std::string_view id) {
   const std::size_t n = std::min(id.size(), kIdBytes);
@@ -52,8 +34,7 @@ bool IsRead(const http::Request& request) {
 }
 
 // Metrics and the access line of one answered request.
-void Finish(const http::Request& request, const http::Response& response) {
-  const Note& note = t_note;
+void Finish(const RequestNote& note, const http::Request& request, const http::Response& response) {
   std::int64_t micros = 0;
   if (request.received != std::chrono::steady_clock::time_point{}) {
     micros = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -78,7 +59,27 @@ void Finish(const http::Request& request, const http::Response& response) {
 constexpr std::string_view kReady =
     R"({"success":true,"errors":[],"messages":[],"result":{"status":"ready"}})";
 
+void Finish(const http::Request& request, const http::Response& response) {
+  Finish(t_note, request, response);
+}
+
 }  // namespace
+
+void ResetNote() {
+  // Field by field: the id buffers are read only up to their lengths.
+  t_note.slot = -1;
+  t_note.route = {};
+  t_note.actor_type = {};
+  t_note.actor_id_len = 0;
+  t_note.account_id_len = 0;
+}
+
+RequestNote TakeNote() { return t_note; }
+
+void FinishRequest(const RequestNote& note, const http::Request& request,
+                   const http::Response& response) {
+  Finish(note, request, response);
+}
 
 void NoteRoute(int slot, std::string_view route_template) {
   t_note.slot = slot;
@@ -123,7 +124,7 @@ http::Response Observer::Readyz() const {
 }
 
 http::Response Observer::Handle(http::Request& request) {
-  t_note.Reset();
+  ResetNote();
   http::Response response;
   switch (Classify(request)) {
     case Endpoint::kReadyz:
@@ -148,7 +149,7 @@ http::Response Observer::Handle(http::Request& request) {
 }
 
 bool Observer::HandleInline(http::Request& request, http::Response& response) {
-  t_note.Reset();
+  ResetNote();
   switch (Classify(request)) {
     case Endpoint::kReadyz:
     case Endpoint::kMetrics:
@@ -164,9 +165,15 @@ bool Observer::HandleInline(http::Request& request, http::Response& response) {
   return true;
 }
 
+bool Observer::Submit(http::Request& request, http::Server::Completion& done) {
+  ResetNote();
+  if (!submit_ || Classify(request) != Endpoint::kNone) return false;
+  return submit_(request, done);
+}
+
 // A request refused on its header alone is answered here: count and log it.
 bool Observer::CheckHeader(http::Request& request, http::Response& response) {
-  t_note.Reset();
+  ResetNote();
   if (!header_check_ || !header_check_(request, response)) return false;
   Finish(request, response);
   return true;

@@ -24,6 +24,27 @@ void NoteRoute(int slot, std::string_view route_template);
 void NoteActor(std::string_view type, std::string_view id);
 void NoteAccount(std::string_view account_id);
 
+// What the Note* hooks recorded for one request. A stage that runs many
+// requests on one thread before answering any (the API's change queue) takes
+// each one's note when it is done with it and finishes it when it answers.
+constexpr std::size_t kNoteIdBytes = 48;  // ids longer are cut in the access line
+struct RequestNote {
+  int slot = -1;
+  std::string_view route;
+  std::string_view actor_type;
+  char actor_id[kNoteIdBytes];
+  std::size_t actor_id_len = 0;
+  char account_id[kNoteIdBytes];
+  std::size_t account_id_len = 0;
+};
+// Clears this thread's note before a request.
+void ResetNote();
+// This thread's note.
+RequestNote TakeNote();
+// The request's metrics and access line, from its note.
+void FinishRequest(const RequestNote& note, const http::Request& request,
+                   const http::Response& response);
+
 struct ObserverOptions {
   // Answer GET /metrics here (false when it has a listener of its own).
   bool serve_metrics = true;
@@ -39,6 +60,10 @@ class Observer {
   // The handlers to give the server.
   http::Response Handle(http::Request& request);
   bool HandleInline(http::Request& request, http::Response& response);
+  // Hands an API request to `submit` (http::Server::Submit); the stage that
+  // answers it finishes it (FinishRequest).
+  bool Submit(http::Request& request, http::Server::Completion& done);
+  void set_submit(http::Server::Submit submit) { submit_ = std::move(submit); }
   bool CheckHeader(http::Request& request, http::Response& response);
 
  private:
@@ -50,6 +75,7 @@ class Observer {
   http::Server::Handler handler_;
   http::Server::InlineHandler inline_handler_;
   http::Server::HeaderCheck header_check_;
+  http::Server::Submit submit_;
 };
 
 // The handler of a listener that serves only the operational endpoints.

@@ -88,6 +88,9 @@ class Tx {
   // True for a read transaction (Db::Begin(false)): everything it sees is
   // committed. False when unknown, which is always safe.
   virtual bool read_only() const { return false; }
+  // True once Commit() returned having only released the transaction into a
+  // held batch (Db::HoldCommits): it is durable when the batch commits.
+  virtual bool held() const { return false; }
 
   // Runs `hook` once this write transaction is durably committed, never if
   // it rolls back. The engines run it in the thread that made the commit
@@ -114,6 +117,21 @@ class Tx {
   std::vector<std::function<void()>> durable_;
 };
 
+// A batch the calling thread holds open (Db::HoldCommits): each write
+// transaction it commits meanwhile is released into the batch and Commit()
+// returns at once, not yet durable (Tx::held()); Commit() here makes all of
+// them durable with one fsync, running their durable hooks first. The thread
+// must not acknowledge any of them before. One thread, one batch at a time.
+class HeldCommits {
+ public:
+  // Commits what is still held; a failure is lost (call Commit() to see it).
+  virtual ~HeldCommits() = default;
+  // Returns once every transaction this thread released into the batch is
+  // durable; throws DbError when any of them was lost (none then counts as
+  // committed: the engine rolled the batch back).
+  virtual void Commit() = 0;
+};
+
 // The SQL a statement may need to differ in (rarely: most SQL is portable).
 enum class Dialect { kSqlite, kPostgres };
 
@@ -136,6 +154,10 @@ class Db {
     return Begin(true);
   }
   virtual Dialect dialect() const = 0;
+  // Starts holding the calling thread's commits in one batch (HeldCommits),
+  // or returns nullptr when the engine commits each transaction on its own
+  // (PostgreSQL): then every Commit() is durable as usual.
+  virtual std::unique_ptr<HeldCommits> HoldCommits() { return nullptr; }
   // Readiness: returns once the store answers a trivial read and would grant
   // its write lock (nothing is written); throws DbError saying why not. Waits
   // about a second at most.

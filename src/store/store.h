@@ -145,6 +145,8 @@ class Store {
   std::unique_ptr<Tx> Write() { return db_->Begin(true); }
   // A write serialized with the others of the same account (Db::BeginWrite).
   std::unique_ptr<Tx> Write(std::string_view account_id) { return db_->BeginWrite(account_id); }
+  // This thread's commits held in one batch (Db::HoldCommits; use WriteBatch).
+  std::unique_ptr<HeldCommits> HoldCommits() { return db_->HoldCommits(); }
   // Runs `write(tx)` in a write transaction of its own and commits it, again
   // (up to 8 times) when it lost a serialization conflict (DbError kRetry;
   // PostgreSQL): for background writers, which have no request to retry.

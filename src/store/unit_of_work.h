@@ -34,11 +34,40 @@ class UnitOfWork {
   // Runs `hook` after a successful Commit(), in registration order.
   void AfterCommit(std::function<void()> hook) { hooks_.push_back(std::move(hook)); }
   // Durably commits (returns once the change is on disk), then runs the hooks.
+  // Within a WriteBatch on this thread it only releases the change into the
+  // batch: the batch's Commit() makes it durable and then runs the hooks.
   void Commit();
 
  private:
   std::unique_ptr<Tx> tx_;
   std::vector<std::function<void()>> hooks_;
+};
+
+// WriteBatch: the units of work one thread commits while it lives go into
+// one group-committed batch without the thread ever waiting for the disk in
+// between; Commit() makes them all durable with one fsync, then runs their
+// after-commit hooks in commit order. Nothing a unit committed meanwhile may
+// be acknowledged before. Where the engine commits each transaction on its
+// own (PostgreSQL), units commit durably as usual and Commit() has nothing
+// left to do. One per thread at a time.
+class WriteBatch {
+ public:
+  explicit WriteBatch(Store& store);
+  // Commits what is still held; a failure is lost (call Commit() to see it).
+  ~WriteBatch();
+  WriteBatch(const WriteBatch&) = delete;
+  WriteBatch& operator=(const WriteBatch&) = delete;
+
+  // True while this thread's units are held (the engine holds batches).
+  static bool Holding();
+  // Throws DbError when the batch was lost: then none of the units committed
+  // since the last Commit() is durable, and none of their hooks runs.
+  void Commit();
+
+ private:
+  friend class UnitOfWork;
+  std::unique_ptr<HeldCommits> held_;
+  std::vector<std::function<void()>> hooks_;  // of the units held so far
 };
 
 }  // namespace cfiam::store

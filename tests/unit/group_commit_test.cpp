@@ -192,6 +192,97 @@ TEST_F(GroupCommitTest, DurableHooksRunWhenTheBatchCommitsAndNeverAfterARollback
   EXPECT_EQ(CountOnDisk(), committed.load());
 }
 
+// WriteBatch (the change queue's): units committed on the holding thread
+// are released into one batch and return at once. Until the batch commits,
+// none of them is durable or visible to readers and none of their hooks has
+// run; a rolled-back unit among them takes nothing else with it; Commit()
+// makes them durable together (one commit), then runs the after-commit
+// hooks in commit order, after the durable hooks.
+TEST_F(GroupCommitTest, AWriteBatchHoldsItsUnitsUntilItCommitsThemTogether) {
+  std::vector<std::string> order;
+  const Account a = NewAccount("a");
+  const Account b = NewAccount("b");
+  {
+    WriteBatch batch(*store_);
+    EXPECT_TRUE(WriteBatch::Holding());
+    {
+      UnitOfWork unit(*store_);
+      store_->InsertAccount(unit.tx(), a);
+      unit.tx().OnDurable([&] { order.push_back("durable a"); });
+      unit.AfterCommit([&] { order.push_back("after a"); });
+      unit.Commit();
+      EXPECT_TRUE(unit.tx().held());
+    }
+    {
+      UnitOfWork unit(*store_);
+      store_->InsertAccount(unit.tx(), NewAccount("rolled back"));
+      unit.AfterCommit([&] { order.push_back("after rolled back"); });
+    }
+    {
+      UnitOfWork unit(*store_);
+      store_->InsertAccount(unit.tx(), b);
+      unit.AfterCommit([&] { order.push_back("after b"); });
+      unit.Commit();
+    }
+    EXPECT_TRUE(order.empty());
+    EXPECT_EQ(CountOnDisk(), 0);
+    {
+      auto tx = store_->Read();
+      EXPECT_FALSE(store_->GetAccount(*tx, a.id).has_value());
+    }
+    batch.Commit();
+    EXPECT_EQ(order, (std::vector<std::string>{"durable a", "after a", "after b"}));
+    EXPECT_EQ(CountOnDisk(), 2);
+    auto tx = store_->Read();
+    EXPECT_TRUE(store_->GetAccount(*tx, b.id).has_value());
+  }
+  EXPECT_FALSE(WriteBatch::Holding());
+  // Outside a batch, a unit commits durably on its own again.
+  UnitOfWork unit(*store_);
+  store_->InsertAccount(unit.tx(), NewAccount("c"));
+  unit.Commit();
+  EXPECT_FALSE(unit.tx().held());
+  EXPECT_EQ(CountOnDisk(), 3);
+}
+
+// Another thread's writer joins the held batch and may commit it early (it
+// finds nobody queued): its commit returns durable, and the holder's
+// Commit() then finds its own units durable too, without a second batch.
+// A batch left uncommitted is committed when the WriteBatch ends.
+TEST_F(GroupCommitTest, AnotherWriterMayCommitAHeldBatchAndTheHolderSeesItDurable) {
+  WriteBatch batch(*store_);
+  {
+    UnitOfWork unit(*store_);
+    store_->InsertAccount(unit.tx(), NewAccount("held"));
+    unit.Commit();
+  }
+  std::thread other([&] {
+    EXPECT_FALSE(WriteBatch::Holding());  // a batch is its thread's own
+    auto tx = store_->Write();
+    store_->InsertAccount(*tx, NewAccount("other"));
+    tx->Commit();  // commits the batch it joined: both are durable
+  });
+  other.join();
+  EXPECT_EQ(CountOnDisk(), 2);
+  batch.Commit();  // nothing left to commit; no error
+  {
+    UnitOfWork unit(*store_);
+    store_->InsertAccount(unit.tx(), NewAccount("held at the end"));
+    unit.Commit();
+  }
+  EXPECT_EQ(CountOnDisk(), 2);
+}
+
+TEST_F(GroupCommitTest, AWriteBatchEndingUncommittedCommitsWhatItHeld) {
+  {
+    WriteBatch batch(*store_);
+    UnitOfWork unit(*store_);
+    store_->InsertAccount(unit.tx(), NewAccount("held"));
+    unit.Commit();
+  }
+  EXPECT_EQ(CountOnDisk(), 1);
+}
+
 TEST_F(GroupCommitTest, PruneKeepsTheNewestChangesAndSeqsAreNeverReused) {
   {
     auto tx = store_->Write();

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "obs/metrics.h"
@@ -202,6 +203,16 @@ void RunQueryEach(Connection& conn, std::string_view sql, const Params& params, 
 
 class SqliteDb;
 
+// The batch this thread holds (Db::HoldCommits): its engine, and the first
+// and last batch numbers its transactions were released into since the
+// holder last committed (0: none).
+struct HeldState {
+  SqliteDb* db = nullptr;
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+};
+thread_local HeldState t_held;
+
 // A read transaction on a pooled connection.
 class SqliteReadTx : public Tx {
  public:
@@ -237,6 +248,13 @@ class SqliteReadTx : public Tx {
 // batch failed, so nothing is acknowledged before it is on disk. Writers
 // queue on the lock while a batch commits, so under load each fsync carries
 // many changes instead of one.
+//
+// A thread that holds a batch (HoldCommits: the API's change queue) never
+// blocks in a logical commit: it releases the savepoint and goes on to the
+// next change, and commits the batch itself once it has run all it had, so
+// one thread carries a whole batch without a lock hand-over or a wake-up per
+// change. Other writers still join and may commit its batch early (a commit
+// sooner is harmless); the holder then only waits for it.
 class SqliteWriteTx : public Tx {
  public:
   explicit SqliteWriteTx(SqliteDb& owner);
@@ -247,6 +265,7 @@ class SqliteWriteTx : public Tx {
   std::int64_t InsertReturningKey(std::string_view sql, const Params& params,
                                   std::string_view key) override;
   void Commit() override;
+  bool held() const override { return held_; }
   static void RunBatchHooks(std::vector<std::function<void()>>& hooks) noexcept {
     RunDurableHooks(hooks);
   }
@@ -256,6 +275,7 @@ class SqliteWriteTx : public Tx {
   std::unique_lock<std::mutex> lock_;
   std::uint64_t batch_ = 0;
   bool done_ = false;
+  bool held_ = false;  // released into the thread's held batch, not yet durable
 };
 
 class SqliteDb : public Db {
@@ -274,6 +294,7 @@ class SqliteDb : public Db {
     return std::make_unique<SqliteReadTx>(*this, Acquire());
   }
   Dialect dialect() const override { return Dialect::kSqlite; }
+  std::unique_ptr<HeldCommits> HoldCommits() override;
 
   std::unique_ptr<Connection> Acquire() {
     {
@@ -311,6 +332,7 @@ class SqliteDb : public Db {
 
  private:
   friend class SqliteWriteTx;
+  friend class SqliteHeld;
 
   // Takes the writer lock and opens a savepoint, starting a batch if none is
   // open. Returns the batch the logical transaction belongs to.
@@ -339,9 +361,11 @@ class SqliteDb : public Db {
   }
 
   // Ends the caller's logical transaction (already released or rolled back)
-  // and commits the batch if nobody else is queued to join it. Unlocks.
-  // Returns the error of a commit this call made and that failed.
-  std::string EndLogical(std::unique_lock<std::mutex>& lock, bool committed) {
+  // and commits the batch if nobody else is queued to join it, unless `hold`
+  // (the caller holds the batch and commits it later). Unlocks. Returns the
+  // error of a commit this call made and that failed, or of a batch found
+  // lost.
+  std::string EndLogical(std::unique_lock<std::mutex>& lock, bool committed, bool hold = false) {
     std::string error;
     if (committed) ++batch_size_;
     if (batch_open_ && sqlite3_get_autocommit(writer_->raw())) {
@@ -350,28 +374,58 @@ class SqliteDb : public Db {
       batch_hooks_.clear();
       error = "the transaction batch was rolled back";
       Publish(batch_no_, error);
-    } else if (batch_open_ &&
+    } else if (batch_open_ && !hold &&
                (waiting_.load(std::memory_order_relaxed) == 0 || batch_size_ >= kMaxBatch)) {
-      const auto started = std::chrono::steady_clock::now();
-      if (writer_->Control("COMMIT") != SQLITE_OK) {
-        error = std::string("commit: ") + sqlite3_errmsg(writer_->raw());
-        if (!sqlite3_get_autocommit(writer_->raw())) {
-          writer_->Control("ROLLBACK");
-        }
-      } else {
-        // Durable: the batch's hooks run before any of its writers returns.
-        SqliteWriteTx::RunBatchHooks(batch_hooks_);
-        obs::metrics::ObserveCommit(std::chrono::duration_cast<std::chrono::microseconds>(
-                                        std::chrono::steady_clock::now() - started)
-                                        .count(),
-                                    static_cast<std::uint64_t>(batch_size_));
-      }
-      batch_open_ = false;
-      batch_hooks_.clear();  // empty unless the commit failed: they never run
-      Publish(batch_no_, error);
+      error = CommitBatch();
     }
     lock.unlock();
     return error;
+  }
+
+  // REQUIRES: writer_mu_ held, a batch open. Commits it (one fsync), runs
+  // its durable hooks, and tells its writers. Returns the error, if any.
+  std::string CommitBatch() {
+    std::string error;
+    const auto started = std::chrono::steady_clock::now();
+    if (writer_->Control("COMMIT") != SQLITE_OK) {
+      error = std::string("commit: ") + sqlite3_errmsg(writer_->raw());
+      if (!sqlite3_get_autocommit(writer_->raw())) {
+        writer_->Control("ROLLBACK");
+      }
+    } else {
+      // Durable: the batch's hooks run before any of its writers returns.
+      SqliteWriteTx::RunBatchHooks(batch_hooks_);
+      obs::metrics::ObserveCommit(std::chrono::duration_cast<std::chrono::microseconds>(
+                                      std::chrono::steady_clock::now() - started)
+                                      .count(),
+                                  static_cast<std::uint64_t>(batch_size_));
+    }
+    batch_open_ = false;
+    batch_hooks_.clear();  // empty unless the commit failed: they never run
+    Publish(batch_no_, error);
+    return error;
+  }
+
+  // The holder's commit: makes batches [first, last] durable, committing the
+  // last if it is still open. Returns the first error among them.
+  std::string CommitHeld(std::uint64_t first, std::uint64_t last) {
+    if (first == 0) return {};
+    {
+      std::unique_lock lock(writer_mu_);
+      if (batch_open_ && batch_no_ == last) {
+        if (sqlite3_get_autocommit(writer_->raw())) {
+          batch_open_ = false;
+          batch_hooks_.clear();
+          Publish(batch_no_, "the transaction batch was rolled back");
+        } else {
+          CommitBatch();
+        }
+      }
+    }
+    std::unique_lock lock(done_mu_);
+    done_cv_.wait(lock, [&] { return done_no_ >= last; });
+    auto it = failed_.lower_bound(first);
+    return it == failed_.end() || it->first > last ? std::string() : it->second;
   }
 
   void Publish(std::uint64_t batch, const std::string& error) {
@@ -466,6 +520,15 @@ void SqliteWriteTx::Commit() {
   done_ = true;
   // Released into the batch: its hooks run when the batch commits.
   for (auto& hook : TakeDurableHooks()) owner_.batch_hooks_.push_back(std::move(hook));
+  if (t_held.db == &owner_) {
+    // The thread's held batch: durable when the holder commits it.
+    std::string error = owner_.EndLogical(lock_, /*committed=*/true, /*hold=*/true);
+    if (!error.empty()) throw DbError(DbError::Kind::kOther, error);
+    if (t_held.first == 0) t_held.first = batch_;
+    t_held.last = batch_;
+    held_ = true;
+    return;
+  }
   std::string error = owner_.EndLogical(lock_, /*committed=*/true);
   if (error.empty()) error = owner_.AwaitBatch(batch_);
   if (!error.empty()) throw DbError(DbError::Kind::kOther, error);
@@ -479,7 +542,34 @@ SqliteWriteTx::~SqliteWriteTx() {
     owner_.writer_->Control("ROLLBACK TO logical");
     owner_.writer_->Control("RELEASE logical");
   }
-  owner_.EndLogical(lock_, /*committed=*/false);
+  // A holder's rolled-back change costs no commit of the batch.
+  owner_.EndLogical(lock_, /*committed=*/false, /*hold=*/t_held.db == &owner_);
+}
+
+class SqliteHeld final : public HeldCommits {
+ public:
+  explicit SqliteHeld(SqliteDb& db) : db_(db) { t_held = HeldState{&db, 0, 0}; }
+  ~SqliteHeld() override {
+    try {
+      Commit();
+    } catch (...) {  // lost; the holder that cares calls Commit() itself
+    }
+    t_held = HeldState{};
+  }
+  void Commit() override {
+    const HeldState state = t_held;
+    t_held.first = t_held.last = 0;
+    const std::string error = db_.CommitHeld(state.first, state.last);
+    if (!error.empty()) throw DbError(DbError::Kind::kOther, error);
+  }
+
+ private:
+  SqliteDb& db_;
+};
+
+std::unique_ptr<HeldCommits> SqliteDb::HoldCommits() {
+  if (t_held.db != nullptr) throw std::logic_error("HoldCommits: this thread holds a batch");
+  return std::make_unique<SqliteHeld>(*this);
 }
 
 }  // namespace
