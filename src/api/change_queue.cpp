@@ -32,18 +32,30 @@ void ChangeQueue::Stop() {
 
 void ChangeQueue::Loop() {
   std::vector<Item> batch;
+  batch.reserve(max_batch_);  // TakeMore appends while items are in use
   for (;;) {
     batch.clear();
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, nothing left
-      while (!queue_.empty() && batch.size() < max_batch_) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+      MoveQueued(batch);
     }
     run_(batch);
+  }
+}
+
+bool ChangeQueue::TakeMore(std::vector<Item>& batch) {
+  const std::size_t had = batch.size();
+  std::lock_guard lock(mu_);
+  MoveQueued(batch);
+  return batch.size() > had;
+}
+
+void ChangeQueue::MoveQueued(std::vector<Item>& batch) {
+  while (!queue_.empty() && batch.size() < max_batch_) {
+    batch.push_back(std::move(queue_.front()));
+    queue_.pop_front();
   }
 }
 

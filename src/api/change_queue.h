@@ -46,9 +46,17 @@ class ChangeQueue {
   bool Push(http::Request& request, http::Server::Completion& done);
   // Runs what is queued, then ends the thread. Idempotent.
   void Stop();
+  // On the queue's thread, from RunBatch: appends what arrived since the
+  // batch was taken, up to its bound; returns whether it added any. A batch
+  // runs what it took, then this, until nothing more came, before it
+  // commits: requests arriving while it runs share its fsync instead of
+  // waiting for it and then starting a batch of one.
+  bool TakeMore(std::vector<Item>& batch);
 
  private:
   void Loop();
+  // REQUIRES: mu_ held.
+  void MoveQueued(std::vector<Item>& batch);
 
   RunBatch run_;
   const std::size_t max_batch_;

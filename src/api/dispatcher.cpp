@@ -681,13 +681,22 @@ void Dispatcher::RunQueued(std::vector<ChangeQueue::Item>& batch) {
   std::exception_ptr lost;
   {
     store::WriteBatch writes(services_.store);
-    for (ChangeQueue::Item& item : batch) {
-      obs::ResetNote();
-      item.response = Guarded(item.request, [&] {
-        return Run(item.request, RoutedOf(item.request), /*confirmed=*/false);
-      });
-      item.note = obs::TakeNote();
-    }
+    std::size_t ran = 0;
+    do {
+      for (; ran < batch.size(); ++ran) {
+        ChangeQueue::Item& item = batch[ran];
+        obs::ResetNote();
+        item.response = Guarded(item.request, [&] {
+          return Run(item.request, RoutedOf(item.request), /*confirmed=*/false);
+        });
+        item.note = obs::TakeNote();
+      }
+      // The I/O thread may share this core and not get it while this thread
+      // runs: a yield lets it queue what arrived meanwhile, which then joins
+      // this batch (measured: batches of ~15 instead of ~10 at 16
+      // connections on one core, and ~20% more changes a second).
+      std::this_thread::yield();
+    } while (queue_->TakeMore(batch));
     try {
       writes.Commit();  // durable, then the units' after-commit hooks
     } catch (...) {
