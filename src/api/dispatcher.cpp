@@ -789,7 +789,9 @@ http::Response Dispatcher::RunChange(http::Request& request, Routed& routed,
       // One serialization of the result serves the response and the audit
       // entry's copy of it (a member's roles make it large).
       std::string_view result_json;
-      if (reply.body_text.empty() && reply.result_text.empty() && reply.result.is_object()) {
+      if (reply.result_is_summary) {
+        result_json = reply.result_text;
+      } else if (reply.body_text.empty() && reply.result_text.empty() && reply.result.is_object()) {
         reply.result_text = json::serialize(reply.result);
         result_json = reply.result_text;
       }

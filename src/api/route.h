@@ -106,6 +106,11 @@ struct Reply {
   // The result already written as JSON text, for a hot read that skips the
   // tree (GET /accounts/{id}, list pages); when set, `result` is not used.
   std::string result_text{};
+  // A change's result written as text by its handler (`result_text`), with
+  // `result` holding only the fields its audit entry reads from it (the id):
+  // the entry keeps the text as the response. Only for a result without a
+  // secret field (the entry is not redacted then).
+  bool result_is_summary = false;
   // The messages as constant JSON text; when set, `messages` is not used.
   std::string_view messages_text{};
   // The whole success envelope already written (a list page, api/list_cache.h);

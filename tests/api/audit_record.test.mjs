@@ -139,6 +139,7 @@ test('an account token acts as the account; a global API key as its user', async
   assert.equal(e.action.description, 'Add Member');
   assert.equal(e.resource.product, 'members');
   assert.equal(e.resource.id, member.id);
+  assert.deepEqual(e.resource.response, member, 'the entry keeps the member as answered');
   assert.equal(e.account.name, 'Audited');
 
   const root = await keyClient('root@example.com');
