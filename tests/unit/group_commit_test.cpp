@@ -2,8 +2,10 @@
 // run in: what is committed survives a reopen, what is rolled back does not,
 // and one writer's rollback never takes another's commit with it.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -281,6 +283,53 @@ TEST_F(GroupCommitTest, AWriteBatchEndingUncommittedCommitsWhatItHeld) {
     unit.Commit();
   }
   EXPECT_EQ(CountOnDisk(), 1);
+}
+
+// A held batch whose commit fails (here: the WAL may not grow, as on a full
+// disk) is lost whole: Commit() throws, none of its after-commit hooks runs,
+// nothing of it reaches the file, and the next batch commits normally.
+TEST_F(GroupCommitTest, AHeldBatchThatFailsToCommitIsLostWholeAndTheNextOneCommits) {
+  {
+    auto tx = store_->Write();
+    store_->InsertAccount(*tx, NewAccount("before"));
+    tx->Commit();
+  }
+  const auto wal = std::filesystem::path(path_ + "-wal");
+  ASSERT_TRUE(std::filesystem::exists(wal));
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);  // a write past the limit fails instead
+  bool hook_ran = false;
+  bool threw = false;
+  {
+    WriteBatch batch(*store_);
+    UnitOfWork unit(*store_);
+    // Pages enough that the commit must grow the WAL past its size now.
+    store_->InsertAccount(unit.tx(), NewAccount(std::string(200000, 'x')));
+    unit.AfterCommit([&] { hook_ran = true; });
+    unit.Commit();  // held: nothing written yet
+    rlimit low = saved;
+    low.rlim_cur = static_cast<rlim_t>(std::filesystem::file_size(wal));
+    ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &low), 0);
+    try {
+      batch.Commit();
+    } catch (const DbError&) {
+      threw = true;
+    }
+    ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &saved), 0);
+  }
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_TRUE(threw);
+  EXPECT_FALSE(hook_ran);
+  EXPECT_EQ(CountOnDisk(), 1);
+  {
+    WriteBatch batch(*store_);
+    UnitOfWork unit(*store_);
+    store_->InsertAccount(unit.tx(), NewAccount("after"));
+    unit.Commit();
+    batch.Commit();
+  }
+  EXPECT_EQ(CountOnDisk(), 2);
 }
 
 TEST_F(GroupCommitTest, PruneKeepsTheNewestChangesAndSeqsAreNeverReused) {
