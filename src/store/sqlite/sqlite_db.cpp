@@ -369,16 +369,22 @@ class SqliteDb : public Db {
     std::string error;
     if (committed) ++batch_size_;
     if (batch_open_ && sqlite3_get_autocommit(writer_->raw())) {
-      // SQLite rolled the whole batch back (e.g. disk full): it is lost.
-      batch_open_ = false;
-      batch_hooks_.clear();
-      error = "the transaction batch was rolled back";
-      Publish(batch_no_, error);
+      error = LoseBatch();
     } else if (batch_open_ && !hold &&
                (waiting_.load(std::memory_order_relaxed) == 0 || batch_size_ >= kMaxBatch)) {
       error = CommitBatch();
     }
     lock.unlock();
+    return error;
+  }
+
+  // REQUIRES: writer_mu_ held, a batch open that SQLite rolled back whole
+  // (e.g. disk full): it is lost. Tells its writers; returns the error.
+  std::string LoseBatch() {
+    batch_open_ = false;
+    batch_hooks_.clear();
+    std::string error = "the transaction batch was rolled back";
+    Publish(batch_no_, error);
     return error;
   }
 
@@ -414,9 +420,7 @@ class SqliteDb : public Db {
       std::unique_lock lock(writer_mu_);
       if (batch_open_ && batch_no_ == last) {
         if (sqlite3_get_autocommit(writer_->raw())) {
-          batch_open_ = false;
-          batch_hooks_.clear();
-          Publish(batch_no_, "the transaction batch was rolled back");
+          LoseBatch();
         } else {
           CommitBatch();
         }
