@@ -634,7 +634,7 @@ http::Response Dispatcher::ReplyResponse(Reply reply) {
 // Authorization reflects a committed change before it is acknowledged. The
 // change is durable either way: if reading it back fails here, the feed's
 // poller applies it on its next pass, and the client still gets its 200.
-void Dispatcher::CatchUpAfter(const http::Request& request, Micros durable_at) {
+void Dispatcher::CatchUpAfter(const http::Request& request, Micros durable_at, int changes) {
   const auto committed = std::chrono::steady_clock::now();
   try {
     services_.feed.CatchUpSince(durable_at != 0 ? durable_at : services_.feed.Now());
@@ -645,7 +645,8 @@ void Dispatcher::CatchUpAfter(const http::Request& request, Micros durable_at) {
   }
   obs::metrics::ObserveApply(std::chrono::duration_cast<std::chrono::microseconds>(
                                  std::chrono::steady_clock::now() - committed)
-                                 .count());
+                                 .count(),
+                             static_cast<std::uint64_t>(changes));
 }
 
 void Dispatcher::StartChangeQueue() {
@@ -703,11 +704,11 @@ void Dispatcher::RunQueued(std::vector<ChangeQueue::Item>& batch) {
       lost = std::current_exception();
     }
   }
-  bool changed = false;
-  for (const ChangeQueue::Item& item : batch) changed = changed || item.response.status < 300;
+  int changed = 0;
+  for (const ChangeQueue::Item& item : batch) changed += item.response.status < 300 ? 1 : 0;
   // Authorization reflects the batch before any of it is acknowledged; one
   // catch-up, begun now, covers every change in it.
-  if (changed && !lost) CatchUpAfter(batch.front().request, services_.feed.Now());
+  if (changed > 0 && !lost) CatchUpAfter(batch.front().request, services_.feed.Now(), changed);
   for (ChangeQueue::Item& item : batch) {
     // Nothing of a lost batch is acknowledged (its refusals still stand).
     if (lost && item.response.status < 300) item.response = ErrorResponse(item.request, lost);

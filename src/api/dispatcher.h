@@ -125,7 +125,8 @@ class Dispatcher {
   void RunQueued(std::vector<ChangeQueue::Item>& batch);
   // `durable_at`: when the change became durable on the feed's clock (0:
   // not known, i.e. now).
-  void CatchUpAfter(const http::Request& request, Micros durable_at);
+  // `changes`: how many committed changes the catch-up applies (metrics).
+  void CatchUpAfter(const http::Request& request, Micros durable_at, int changes = 1);
   // Read-your-writes: waits (at most kMinSeqWait) until the in-memory state
   // has applied the change-log position a `cf-iam-min-seq` header names;
   // throws 400 for a malformed value and 503 when the wait runs out.

@@ -41,11 +41,11 @@ struct Histogram {
   std::atomic<std::int64_t> sum{0};
 
   explicit Histogram(const std::array<std::int64_t, N>& b) : bounds(&b) {}
-  void Observe(std::int64_t v) {
+  void Observe(std::int64_t v, std::uint64_t times = 1) {
     std::size_t i = 0;
     while (i < N && v > (*bounds)[i]) ++i;
-    buckets[i].fetch_add(1, kRelaxed);
-    sum.fetch_add(v, kRelaxed);
+    buckets[i].fetch_add(times, kRelaxed);
+    sum.fetch_add(v * static_cast<std::int64_t>(times), kRelaxed);
   }
 };
 
@@ -199,7 +199,9 @@ void ObserveCommit(std::int64_t micros, std::uint64_t batch_size) {
   R().batch.Observe(static_cast<std::int64_t>(batch_size));
 }
 
-void ObserveApply(std::int64_t micros) { R().apply.Observe(micros); }
+void ObserveApply(std::int64_t micros, std::uint64_t changes) {
+  R().apply.Observe(micros, changes);
+}
 
 void CountLogDropped() { R().log_dropped.fetch_add(1, kRelaxed); }
 

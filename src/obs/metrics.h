@@ -57,9 +57,10 @@ void CountAuditEntries(std::uint64_t n = 1);
 // One physical commit of the store: its duration and how many logical
 // transactions (changes) it carried.
 void ObserveCommit(std::int64_t micros, std::uint64_t batch_size);
-// One change made visible to authorization: from its durable commit to the
-// in-memory state reflecting it (auth/change_feed.h).
-void ObserveApply(std::int64_t micros);
+// Changes made visible to authorization by one catch-up: from their durable
+// commit to the in-memory state reflecting them (auth/change_feed.h); each
+// change counts once (a batch's share one catch-up).
+void ObserveApply(std::int64_t micros, std::uint64_t changes = 1);
 void CountLogDropped();
 // A request answered 503 because the node could not confirm, within the 1 s
 // bound, that its authorization state is current (auth/change_feed.h).

@@ -77,5 +77,17 @@ TEST(Metrics, CommitsAuditEntriesAndGauges) {
   EXPECT_EQ(RenderPrometheus().find("cfiam_test_gauge"), std::string::npos);
 }
 
+// A batch's changes share one catch-up: each counts, with the catch-up's time.
+TEST(Metrics, OneCatchUpCountsEveryChangeItApplies) {
+  const std::string before = RenderPrometheus();
+  const double n = Sample(before, "cfiam_change_apply_duration_seconds_count");
+  const double sum = Sample(before, "cfiam_change_apply_duration_seconds_sum");
+  ObserveApply(300, 5);
+  ObserveApply(100);
+  const std::string text = RenderPrometheus();
+  EXPECT_EQ(Sample(text, "cfiam_change_apply_duration_seconds_count"), n + 6);
+  EXPECT_NEAR(Sample(text, "cfiam_change_apply_duration_seconds_sum"), sum + 0.0016, 1e-9);
+}
+
 }  // namespace
 }  // namespace cfiam::obs::metrics
