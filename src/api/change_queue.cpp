@@ -1,6 +1,9 @@
 #include "api/change_queue.h"
 
+#include <exception>
 #include <utility>
+
+#include "obs/log.h"
 
 namespace cfiam::api {
 
@@ -41,7 +44,13 @@ void ChangeQueue::Loop() {
       if (queue_.empty()) return;  // stopping, nothing left
       MoveQueued(batch);
     }
-    run_(batch);
+    try {
+      run_(batch);
+    } catch (const std::exception& e) {
+      // The runner answers every request whatever its change does; this is
+      // a bug, and the thread must survive it for the next batch.
+      obs::log::Error("the change queue's batch failed", {{"error", e.what()}});
+    }
   }
 }
 
