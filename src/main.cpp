@@ -573,12 +573,14 @@ int Serve(int argc, char** argv) {
   // (running what is queued) before the server is destroyed.
   if (store_url.engine == cfiam::store::StoreUrl::Engine::kSqlite) {
     dispatcher.StartChangeQueue();
-    observer.set_submit([&](cfiam::http::Request& r, cfiam::http::Server::Completion& done) {
-      return dispatcher.Submit(r, done);
-    });
-    server.SetSubmit([&](cfiam::http::Request& r, cfiam::http::Server::Completion& done) {
-      return observer.Submit(r, done);
-    });
+    observer.set_submit(
+        [&](cfiam::http::Request& r, const cfiam::http::Server::MakeCompletion& make_done) {
+          return dispatcher.Submit(r, make_done);
+        });
+    server.SetSubmit(
+        [&](cfiam::http::Request& r, const cfiam::http::Server::MakeCompletion& make_done) {
+          return observer.Submit(r, make_done);
+        });
   }
   struct StopChangeQueue {
     cfiam::api::Dispatcher& dispatcher;

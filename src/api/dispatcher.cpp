@@ -661,7 +661,7 @@ void Dispatcher::StopChangeQueue() {
   if (queue_) queue_->Stop();
 }
 
-bool Dispatcher::Submit(http::Request& request, http::Server::Completion& done) {
+bool Dispatcher::Submit(http::Request& request, const http::Server::MakeCompletion& make_done) {
   if (!queue_ || !request.route) return false;
   const Routed& routed = static_cast<const Routed&>(*request.route);
   if (routed.failure || !routed.match.route || routed.match.route->audit.empty()) return false;
@@ -675,6 +675,7 @@ bool Dispatcher::Submit(http::Request& request, http::Server::Completion& done) 
     Header(request, "cfiam-test-pause-ms", present);
     if (present) return false;
   }
+  http::Server::Completion done = make_done();  // before Push moves the request
   return queue_->Push(request, done);
 }
 

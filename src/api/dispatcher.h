@@ -62,7 +62,7 @@ class Dispatcher {
   // false for the worker path: anything else, or a change that may wait
   // (cf-iam-min-seq, the rate limiter, the test pause) or that could not
   // be routed.
-  bool Submit(http::Request& request, http::Server::Completion& done);
+  bool Submit(http::Request& request, const http::Server::MakeCompletion& make_done);
 
   // Test hook (enabled by CFIAM_TEST_HOOKS=1 in main): a change request with
   // `cfiam-test-pause-ms: N` (N <= 10000) sleeps N ms between its first

@@ -367,14 +367,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return Write(std::move(res), std::move(req.ray), true);
     }
     if (srv_.submit) {
-      Server::Completion done = [self = this->shared_from_this(),
-                                 ray = req.ray](Response answer) mutable {
-        net::post(self->stream_.get_executor(),
-                  [self, answer = std::move(answer), ray = std::move(ray)]() mutable {
-                    self->Write(std::move(answer), std::move(ray), true);
-                  });
+      // Two pointers: held in place by std::function, no allocation.
+      const Server::MakeCompletion make_done = [this, &req] {
+        return Server::Completion(
+            [self = this->shared_from_this(), ray = req.ray](Response answer) mutable {
+              net::post(self->stream_.get_executor(),
+                        [self, answer = std::move(answer), ray = std::move(ray)]() mutable {
+                          self->Write(std::move(answer), std::move(ray), true);
+                        });
+            });
       };
-      if (srv_.submit(req, done)) return;
+      if (srv_.submit(req, make_done)) return;
     }
     net::post(*srv_.workers, [self = this->shared_from_this(), req = std::move(req)]() mutable {
       Response res;

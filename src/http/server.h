@@ -56,11 +56,15 @@ class Server {
   using HeaderCheck = std::function<bool(Request&, Response&)>;
   // Answers a request once it is handled; callable from any thread, once.
   using Completion = std::function<void(Response)>;
+  // Makes the request's Completion; called at most once, only by a stage
+  // that takes the request, before it moves from it (a request the stage
+  // declines costs no completion: most go to the worker pool).
+  using MakeCompletion = std::function<Completion()>;
   // Runs on the I/O thread after the inline handler passed a request on:
-  // returns true having taken the request (moved from it) and `done`, which
-  // it calls when the answer is ready (a stage with a thread of its own: the
-  // API's change queue), or false to leave both to the worker pool.
-  using Submit = std::function<bool(Request&, Completion&)>;
+  // returns true having taken the request (moved from it) and a completion,
+  // which it calls when the answer is ready (a stage with a thread of its
+  // own: the API's change queue), or false to leave it to the worker pool.
+  using Submit = std::function<bool(Request&, const MakeCompletion&)>;
 
   // Throws std::runtime_error when the TLS certificate or key cannot be loaded.
   Server(ServerOptions options, Handler handler, InlineHandler inline_handler,

@@ -165,10 +165,10 @@ bool Observer::HandleInline(http::Request& request, http::Response& response) {
   return true;
 }
 
-bool Observer::Submit(http::Request& request, http::Server::Completion& done) {
+bool Observer::Submit(http::Request& request, const http::Server::MakeCompletion& make_done) {
   ResetNote();
   if (!submit_ || Classify(request) != Endpoint::kNone) return false;
-  return submit_(request, done);
+  return submit_(request, make_done);
 }
 
 // A request refused on its header alone is answered here: count and log it.

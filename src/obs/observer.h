@@ -62,7 +62,7 @@ class Observer {
   bool HandleInline(http::Request& request, http::Response& response);
   // Hands an API request to `submit` (http::Server::Submit); the stage that
   // answers it finishes it (FinishRequest).
-  bool Submit(http::Request& request, http::Server::Completion& done);
+  bool Submit(http::Request& request, const http::Server::MakeCompletion& make_done);
   void set_submit(http::Server::Submit submit) { submit_ = std::move(submit); }
   bool CheckHeader(http::Request& request, http::Response& response);
 
