@@ -36,9 +36,9 @@ LIST_ORDER_INDEXES="members_account_email members_account_first members_account_
 # creates URL TOKEN ACCOUNT N C PREFIX: N member creates over C connections;
 # prints the status counts.
 creates() {
-  python3 - "$@" <<'PY'
+  python3 - "$@" "$ADMIN_ROLE" <<'PY'
 import http.client, json, sys, threading
-url, token, account, n, c, prefix = sys.argv[1:7]
+url, token, account, n, c, prefix, role = sys.argv[1:8]
 n, c = int(n), int(c)
 host, port = url.removeprefix("http://").split(":")
 lock, next_index, statuses = threading.Lock(), [0], {}
@@ -51,7 +51,7 @@ def work():
             i = next_index[0]
             next_index[0] += 1
         body = json.dumps({"email": f"{prefix}-{i}@bench.example",
-                           "roles": ["05784afa30c1afe1440e79d9351c7430"]})
+                           "roles": [role]})
         conn.request("POST", f"/client/v4/accounts/{account}/members", body,
                      {"Authorization": "Bearer " + token, "Content-Type": "application/json"})
         response = conn.getresponse()

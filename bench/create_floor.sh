@@ -113,7 +113,7 @@ PY
 RESULTS=""
 bench_start
 echo "member creates, $BENCH_CONNECTIONS connections, $BENCH_DURATION per run, $ROUNDS rounds:"
-for round in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
   run_variant shipped
   run_variant no-order
 done
