@@ -87,7 +87,6 @@ run_variant() {
     python3 -c 'import json,sys; print(json.load(sys.stdin)["result_info"]["total_count"])')
   local line
   line=$(python3 - "$name" "$created" "$t0" "$t1" "$TICK" "$before" "$after" "$out" <<'PY'
-
 import sys
 name, created, t0, t1, tick = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 b = [int(x) for x in sys.argv[6].split()]
